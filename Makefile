@@ -1,0 +1,49 @@
+# The two quick-start commands are `make run` and `make test`; everything else supports them.
+PYTHON ?= python3.11
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup run test bench lint format data clean
+
+setup: $(VENV)/.installed node_modules/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -c requirements.lock -e '.[dev]'
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Migrate, load real organisations and both framework versions, create demo people, print their
+# sign-ins, then serve the portal on the embedded default (SQLite, tasks in-process).
+data: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_organisations
+	$(PY) manage.py load_framework
+	$(PY) manage.py seed_demo
+
+run: data
+	@echo "Serving the portal on http://$(HOST):$(PORT)/ (sign in with a demo account above)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: setup
+	$(VENV)/bin/pytest
+
+bench: setup
+	$(PY) -m benchmarks
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) node_modules var

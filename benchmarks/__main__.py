@@ -1,0 +1,57 @@
+"""`make bench`: print benchmark figures, each with a baseline measured in the same run.
+
+Figures are printed, never asserted: speed targets live here, not in unit tests. Runs against a
+throwaway test database on whatever DATABASE_URL points at (SQLite by default).
+"""
+
+import os
+import statistics
+import time
+import tracemalloc
+from collections.abc import Callable
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "wgll.settings")
+
+import django
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.test.utils import setup_test_environment  # noqa: E402
+
+
+def measure(function: Callable[[], object], repeat: int = 5) -> tuple[float, float]:
+    """Median wall time in ms over `repeat` runs, and peak traced memory in MiB of one run."""
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        times.append((time.perf_counter() - start) * 1000)
+    tracemalloc.start()
+    function()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return statistics.median(times), peak / 2**20
+
+
+def report(name: str, subject: tuple[float, float], baseline_name: str, baseline: tuple[float, float]) -> None:
+    ratio = subject[0] / baseline[0] if baseline[0] else float("inf")
+    print(f"{name:<52} {subject[0]:>9.1f} ms  peak {subject[1]:>6.1f} MiB")
+    print(f"  baseline: {baseline_name:<40} {baseline[0]:>9.1f} ms  peak {baseline[1]:>6.1f} MiB")
+    print(f"  ratio: {ratio:.1f}x")
+
+
+def main() -> None:
+    setup_test_environment()
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        from benchmarks import foundation
+
+        print(f"Database: {connection.vendor}\n")
+        foundation.run(measure, report)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,237 @@
+"""Regions, Integrated Care Systems, organisations and the people who act for them.
+
+ODS codes are the identifiers every NHS dataset joins on, so every organisation-shaped row is
+keyed on one and exports and the API use them rather than row ids.
+"""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+
+class CareSetting(models.TextChoices):
+    ACUTE = "acute", "Acute"
+    ACUTE_SPECIALIST = "acute_specialist", "Acute specialist"
+    MENTAL_HEALTH = "mental_health", "Mental health"
+    COMMUNITY = "community", "Community"
+    AMBULANCE = "ambulance", "Ambulance"
+
+
+class Region(models.Model):
+    ods_code = models.CharField("ODS code", max_length=3, unique=True)
+    name = models.CharField(max_length=100)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class IntegratedCareSystem(models.Model):
+    """An ICS, identified by the ODS code of its Integrated Care Board."""
+
+    icb_ods_code = models.CharField("ICB ODS code", max_length=5, unique=True)
+    ons_code = models.CharField("ONS code", max_length=9, unique=True)
+    name = models.CharField(max_length=200)
+    region = models.ForeignKey(Region, on_delete=models.PROTECT, related_name="systems")
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = "integrated care system"
+
+    def __str__(self) -> str:
+        return self.short_name
+
+    @property
+    def short_name(self) -> str:
+        """'NHS North Central London Integrated Care Board' reads as 'North Central London'."""
+        name = self.name.removeprefix("NHS ").removesuffix(" Integrated Care Board")
+        return name
+
+
+class Programme(models.Model):
+    key = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        TRUST = "trust", "NHS trust"
+        ICB = "icb", "Integrated Care Board"
+
+    class CareSettingsSource(models.TextChoices):
+        REFERENCE_DATA = "reference_data", "Reference data"
+        PORTAL = "portal", "Corrected in the portal"
+
+    ods_code = models.CharField("ODS code", max_length=6, unique=True)
+    name = models.CharField("display name", max_length=200)
+    official_name = models.CharField(max_length=200)
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    ics = models.ForeignKey(
+        IntegratedCareSystem, on_delete=models.PROTECT, related_name="organisations", verbose_name="ICS"
+    )
+    postcode = models.CharField(max_length=10, blank=True)
+    opened_on = models.DateField(null=True, blank=True)
+    # Main setting first: benchmarks put an organisation in the peer group of its main setting.
+    care_settings = models.JSONField(default=list, blank=True)
+    # Once an organisation corrects its settings, a newer reference extract must not undo that.
+    care_settings_source = models.CharField(
+        max_length=20, choices=CareSettingsSource.choices, default=CareSettingsSource.REFERENCE_DATA
+    )
+    programmes = models.ManyToManyField(Programme, through="ProgrammeMembership", related_name="organisations")
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.ods_code})"
+
+    @property
+    def main_care_setting(self) -> str | None:
+        return self.care_settings[0] if self.care_settings else None
+
+    def care_setting_labels(self) -> list[str]:
+        return [CareSetting(value).label for value in self.care_settings]
+
+
+class ProgrammeMembership(models.Model):
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE)
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "organisation"], name="unique_programme_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} in {self.programme}"
+
+
+class EmailUserManager(UserManager):
+    """Users sign in with their e-mail address; there is no separate username."""
+
+    def _create_user(self, email, password, **extra_fields):
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", False)
+        extra_fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra_fields)
+
+    def create_superuser(self, email, password=None, **extra_fields):
+        extra_fields.setdefault("is_staff", True)
+        extra_fields.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra_fields)
+
+
+class User(AbstractUser):
+    username = None
+    email = models.EmailField("e-mail address", unique=True)
+    job_title = models.CharField(max_length=200, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    objects = EmailUserManager()
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.email
+
+
+class Role(models.TextChoices):
+    # At one organisation
+    ASSESSMENT_LEAD = "assessment_lead", "Assessment lead"
+    CONTRIBUTOR = "contributor", "Contributor"
+    APPROVER = "approver", "Approver (board sign-off)"
+    VIEWER = "viewer", "Viewer"
+    # At one ICS
+    ICS_REVIEWER = "ics_reviewer", "ICS reviewer"
+    ICS_BOARD_VIEWER = "ics_board_viewer", "ICS board viewer"
+    # National
+    NATIONAL_ANALYST = "national_analyst", "National analyst"
+    FRAMEWORK_ADMIN = "framework_admin", "Framework administrator"
+
+
+ORGANISATION_ROLES = frozenset({Role.ASSESSMENT_LEAD, Role.CONTRIBUTOR, Role.APPROVER, Role.VIEWER})
+ICS_ROLES = frozenset({Role.ICS_REVIEWER, Role.ICS_BOARD_VIEWER})
+NATIONAL_ROLES = frozenset({Role.NATIONAL_ANALYST, Role.FRAMEWORK_ADMIN})
+
+
+class RoleAssignment(models.Model):
+    """One role a person holds, at an organisation, at an ICS, or nationally.
+
+    The scope a role needs is enforced by the database, so no code path can create an
+    organisation role without its organisation or a national role tied to one trust.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="role_assignments")
+    role = models.CharField(max_length=30, choices=Role.choices)
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, null=True, blank=True, related_name="role_assignments"
+    )
+    ics = models.ForeignKey(
+        IntegratedCareSystem,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="role_assignments",
+        verbose_name="ICS",
+    )
+    granted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    granted_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["user__email", "role"]
+        constraints = [
+            models.CheckConstraint(
+                name="role_has_matching_scope",
+                condition=(
+                    Q(role__in=sorted(ORGANISATION_ROLES), organisation__isnull=False, ics__isnull=True)
+                    | Q(role__in=sorted(ICS_ROLES), organisation__isnull=True, ics__isnull=False)
+                    | Q(role__in=sorted(NATIONAL_ROLES), organisation__isnull=True, ics__isnull=True)
+                ),
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "organisation"],
+                condition=Q(organisation__isnull=False),
+                name="unique_organisation_role",
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role", "ics"], condition=Q(ics__isnull=False), name="unique_ics_role"
+            ),
+            models.UniqueConstraint(
+                fields=["user", "role"],
+                condition=Q(organisation__isnull=True, ics__isnull=True),
+                name="unique_national_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.get_role_display()} at {self.scope_label}"
+
+    @property
+    def scope_label(self) -> str:
+        if self.organisation_id:
+            return str(self.organisation.name)
+        if self.ics_id:
+            return str(self.ics.short_name)
+        return "national level"

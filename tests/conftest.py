@@ -1,0 +1,133 @@
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from organisations.models import Role
+from tests import factories
+from tests.services import REQUIRE_SERVICES, TEST_REDIS_URL, reconfigure_celery, redis_reachable, unavailable
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def pytest_report_header(config):
+    return f"WGLL_REQUIRE_SERVICES={'1 (skips for missing services fail)' if REQUIRE_SERVICES else '0'}"
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    skipped = terminalreporter.stats.get("skipped", [])
+    if REQUIRE_SERVICES and skipped:
+        terminalreporter.write_line(f"{len(skipped)} test(s) skipped while WGLL_REQUIRE_SERVICES=1", red=True)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    # Belt and braces: whatever skipped, CI must not go green with skipped tests.
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if REQUIRE_SERVICES and reporter and reporter.stats.get("skipped"):
+        session.exitstatus = 1
+
+
+@pytest.fixture(autouse=True)
+def _service_markers(request):
+    if request.node.get_closest_marker("needs_postgres") and connection.vendor != "postgresql":
+        unavailable(f"needs PostgreSQL; the suite is running on {connection.vendor} (set DATABASE_URL)")
+    if request.node.get_closest_marker("needs_redis") or request.node.get_closest_marker("needs_worker"):
+        reason = redis_reachable()
+        if reason:
+            unavailable(reason)
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings):
+    """A real `celery worker` process on Redis, reading the test database.
+
+    The test process publishes to the same Redis database, so tasks travel the production path:
+    broker, worker, database. Tests using it must commit their data (transactional_db).
+    """
+    from wgll.celery import app
+
+    reason = redis_reachable()
+    if reason:
+        unavailable(reason)
+    import redis
+
+    redis.Redis.from_url(TEST_REDIS_URL).flushdb()
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "wgll.settings",
+        "CELERY_BROKER_URL": TEST_REDIS_URL,
+        "CELERY_RESULT_BACKEND": TEST_REDIS_URL,
+        "DATABASE_URL": _database_url(db),
+        "EMAIL_URL": "consolemail://",
+    }
+    process = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "wgll", "worker", "--pool=solo", "--concurrency=1",
+         "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    previous = reconfigure_celery(
+        app, broker_url=TEST_REDIS_URL, result_backend=TEST_REDIS_URL, task_always_eager=False
+    )
+    try:
+        _wait_until_ready(app, process)
+        yield process
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        reconfigure_celery(app, **previous)
+
+
+def _database_url(db: dict) -> str:
+    if db["ENGINE"].endswith("sqlite3"):
+        if db["NAME"] == ":memory:" or "mode=memory" in str(db["NAME"]):
+            unavailable("a worker process cannot share an in-memory SQLite test database; use PostgreSQL")
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+
+
+def _wait_until_ready(app, process, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            output = process.stdout.read() if process.stdout else ""
+            pytest.fail(f"celery worker exited at start:\n{output}")
+        replies = app.control.ping(timeout=0.5)
+        if replies:
+            return
+    process.kill()
+    pytest.fail("celery worker did not answer within 30 s")
+
+
+# People and places used across the tests.
+
+
+@pytest.fixture
+def world(db):
+    """Two ICSs; trust A and trust C in the first, trust B in the second."""
+    return factories.World.build()
+
+
+@pytest.fixture
+def person(world):
+    """person("assessment_lead", world.trust_a) -> a user holding that role there."""
+
+    def make(role: str | None = None, where=None):
+        user = factories.UserFactory()
+        if role is not None:
+            factories.grant(user, Role(role), where)
+        return user
+
+    return make

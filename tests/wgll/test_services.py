@@ -1,0 +1,26 @@
+"""The real services CI provides: PostgreSQL for the database and Redis with a Celery worker."""
+
+import pytest
+from django.db import connection
+
+from wgll.tasks import ping
+
+
+@pytest.mark.needs_postgres
+@pytest.mark.django_db
+def test_the_suite_runs_on_postgresql_where_required():
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        assert cursor.fetchone()[0]
+    assert connection.vendor == "postgresql"
+
+
+@pytest.mark.needs_worker
+def test_a_task_travels_through_redis_to_a_real_worker_and_back(celery_worker_process):
+    result = ping.delay()
+    assert result.get(timeout=20) == "pong"
+    assert result.successful()
+
+
+def test_without_a_broker_tasks_run_in_process(settings):
+    assert ping.delay().get(timeout=1) == "pong"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class WgllConfig(AppConfig):
+    name = "wgll"
+    verbose_name = "Portal"

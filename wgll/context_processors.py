@@ -1,0 +1,33 @@
+"""Header navigation, which depends on the roles the signed-in user holds."""
+
+from django.urls import reverse
+
+from organisations.access import Action, grants_for, may
+
+
+def navigation(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {"navigation_items": [], "account_items": []}
+    grants = grants_for(user)
+    items = [("Home", reverse("home"))]
+    if grants.sees_everything or len(grants.at_organisation) + len(grants.at_ics) > 1 or grants.at_ics:
+        items.append(("Organisations", reverse("organisations:list")))
+    elif grants.at_organisation:
+        from organisations.models import Organisation
+
+        only = Organisation.objects.only("ods_code").get(pk=next(iter(grants.at_organisation)))
+        items.append(("Your organisation", reverse("organisations:detail", args=[only.ods_code])))
+    items.append(("Framework", reverse("framework:versions")))
+    if user.is_staff and (grants.superuser or may(user, Action.MANAGE_ROLES)):
+        items.append(("Admin", reverse("admin:index")))
+    path = request.path
+    navigation_items = [
+        {"text": text, "href": href, "current": path == href, "active": href != "/" and path.startswith(href)}
+        for text, href in items
+    ]
+    account_items = [
+        {"text": user.get_full_name() or user.email, "icon": True},
+        {"text": "Sign out", "href": reverse("sign-out")},
+    ]
+    return {"navigation_items": navigation_items, "account_items": account_items}

@@ -1,0 +1,63 @@
+"""The Jinja2 environment for our pages: our templates first, then the NHS.UK frontend macros."""
+
+from django.contrib.messages import get_messages
+from django.templatetags.static import static
+from django.urls import reverse
+from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+
+from organisations.models import CareSetting
+
+
+def url(name: str, *args, **kwargs) -> str:
+    return reverse(name, args=args or None, kwargs=kwargs or None)
+
+
+def error_list(form) -> list[dict[str, str]]:
+    """The error summary's entries, each linking to its field (the first input of a group)."""
+    entries = [{"text": str(error), "href": "#main-content-errors"} for error in form.non_field_errors()]
+    for field in form:
+        entries.extend({"text": str(error), "href": f"#{field.auto_id}"} for error in field.errors)
+    return entries
+
+
+def field_error(field) -> dict[str, str] | None:
+    return {"text": str(field.errors[0])} if field.errors else None
+
+
+def choice_items(field) -> list[dict]:
+    """Checkbox or radio items for a choice field, ticked from the bound or initial value."""
+    value = field.value()
+    chosen = {str(v) for v in value} if isinstance(value, list | tuple) else {str(value)}
+    return [
+        {"value": str(choice_value), "text": str(label), "checked": str(choice_value) in chosen}
+        for choice_value, label in field.field.choices
+    ]
+
+
+def domain_audience(domain) -> str:
+    """'Acute, Community, ICB system assessment': who answers a domain, in words."""
+    labels = [CareSetting(value).label for value in domain.care_settings]
+    if domain.system_assessment:
+        labels.append("ICB system assessment")
+    return ", ".join(labels)
+
+
+def environment(**options) -> Environment:
+    template_dirs = options.pop("loader").searchpath if "loader" in options else []
+    options["loader"] = ChoiceLoader([FileSystemLoader(template_dirs), PackageLoader("nhsuk_frontend_jinja")])
+    # The NHS.UK macros read nested optional parameters (params.service.href) and need this.
+    options["undefined"] = ChainableUndefined
+    options.pop("autoescape", None)
+    options["trim_blocks"] = True
+    options["lstrip_blocks"] = True
+    env = Environment(autoescape=True, **options)
+    env.globals.update(
+        url=url,
+        static=static,
+        get_messages=get_messages,
+        error_list=error_list,
+        field_error=field_error,
+        choice_items=choice_items,
+        domain_audience=domain_audience,
+    )
+    return env

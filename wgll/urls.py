@@ -1,0 +1,31 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView
+
+from wgll import views
+from wgll.forms import SignInForm
+
+admin.site.site_header = "Digital maturity assessment: administration"
+admin.site.site_title = "Digital maturity assessment"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path(
+        "sign-in/",
+        login_not_required(
+            auth_views.LoginView.as_view(
+                template_name="account/sign_in.html", authentication_form=SignInForm, redirect_authenticated_user=True
+            )
+        ),
+        name="login",
+    ),
+    path("sign-out/", views.sign_out, name="sign-out"),
+    path("health/", views.health, name="health"),
+    path("organisations/", include("organisations.urls")),
+    path("framework/", include("wgll.framework.urls")),
+    path("api/v1/", include("wgll.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,63 @@
+"""Pages that belong to the portal as a whole: home, sign-out and the health check."""
+
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_not_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods
+
+from organisations.access import Action, grants_for, may
+from organisations.models import Role
+from organisations.selectors import organisations_visible_to, systems_visible_to
+from wgll.framework.selectors import framework_versions
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """One home page that shows each user what their roles let them do."""
+    user = request.user
+    grants = grants_for(user)
+    context = {
+        "has_any_role": grants.has_any_role,
+        "my_organisations": organisations_visible_to(user).filter(pk__in=list(grants.at_organisation)),
+        "organisation_roles": {pk: _labels(roles) for pk, roles in grants.at_organisation.items()},
+        "my_systems": systems_visible_to(user).filter(pk__in=list(grants.at_ics)),
+        "system_roles": {pk: _labels(roles) for pk, roles in grants.at_ics.items()},
+        "national": may(user, Action.VIEW_NATIONAL),
+        "framework_admin": may(user, Action.ADMINISTER_FRAMEWORKS),
+        "national_roles": _labels(grants.national),
+    }
+    if context["national"]:
+        visible = organisations_visible_to(user)
+        context["national_counts"] = {
+            "trusts": visible.filter(kind="trust").count(),
+            "icbs": visible.filter(kind="icb").count(),
+            "systems": systems_visible_to(user).count(),
+        }
+    if context["framework_admin"] or context["national"]:
+        context["framework_versions"] = framework_versions()
+    return render(request, "home.html", context)
+
+
+def _labels(roles) -> str:
+    return ", ".join(sorted(Role(role).label for role in roles))
+
+
+@require_http_methods(["GET", "POST"])
+def sign_out(request: HttpRequest) -> HttpResponse:
+    """GET asks for confirmation; POST (with its CSRF token) signs out."""
+    if request.method == "POST":
+        logout(request)
+        return redirect("login")
+    return render(request, "account/sign_out.html")
+
+
+@login_not_required
+def health(request: HttpRequest) -> JsonResponse:
+    """For load balancers and compose health checks: is the database answering?"""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception:  # noqa: BLE001 - any failure means unhealthy; the reason goes to the log
+        return JsonResponse({"status": "unavailable", "database": "unavailable"}, status=503)
+    return JsonResponse({"status": "ok", "database": "ok"})
