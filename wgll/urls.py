@@ -25,6 +25,7 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("organisations/", include("organisations.urls")),
     path("framework/", include("wgll.framework.urls")),
+    path("assessments/", include("assessments.urls")),
     path("api/v1/", include("wgll.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,124 @@
+"""Access rules for assessments, registered in the one access module (organisations.access).
+
+Written with its role helpers, so the role logic itself lives in one place; this module only
+adds what depends on an assessment's state (status, closing date, assignment).
+"""
+
+from __future__ import annotations
+
+import datetime
+from enum import StrEnum
+from typing import Any
+
+from django.utils import timezone
+
+from assessments.models import Assessment, Cycle, DomainResponse
+from organisations.access import (
+    grants_for,
+    holds_at_ics,
+    holds_at_organisation,
+    holds_nationally,
+    rule,
+    sees_organisation,
+)
+from organisations.models import NATIONAL_ROLES, Role
+
+
+class AssessmentAction(StrEnum):
+    VIEW = "assessment_view"
+    EDIT_RESPONSE = "assessment_edit_response"
+    ASSIGN = "assessment_assign"
+    MARK_READY = "assessment_mark_ready"
+    REOPEN = "assessment_reopen"
+    SIGN_OFF = "assessment_sign_off"
+    REVIEW = "assessment_review"
+    VIEW_HISTORY = "assessment_view_history"
+    GRANT_EXTENSION = "assessment_grant_extension"
+    PUBLISH_CYCLE = "cycle_publish"
+    OPEN_CYCLE = "cycle_open"
+
+
+def is_open_for_editing(assessment: Assessment, today: datetime.date | None = None) -> bool:
+    """Draft or returned, and before the closing date (or within an extension national staff granted)."""
+    if assessment.status not in Assessment.EDITABLE:
+        return False
+    today = today or timezone.localdate()
+    deadline = max(filter(None, [assessment.cycle.closes_on, assessment.extension_until]))
+    return today <= deadline
+
+
+@rule(AssessmentAction.VIEW)
+def _view(user: Any, assessment: Assessment) -> bool:
+    return sees_organisation(user, assessment.organisation)
+
+
+@rule(AssessmentAction.EDIT_RESPONSE)
+def _edit_response(user: Any, response: DomainResponse) -> bool:
+    """The lead edits everything; a contributor only what is assigned to them; nobody edits a
+    submitted assessment or a draft past its closing date."""
+    assessment = response.assessment
+    if not is_open_for_editing(assessment):
+        return False
+    organisation = assessment.organisation
+    if holds_at_organisation(user, organisation, Role.ASSESSMENT_LEAD):
+        return True
+    return holds_at_organisation(user, organisation, Role.CONTRIBUTOR) and response.assignee_id == user.pk
+
+
+@rule(AssessmentAction.ASSIGN)
+def _assign(user: Any, assessment: Assessment) -> bool:
+    return is_open_for_editing(assessment) and holds_at_organisation(
+        user, assessment.organisation, Role.ASSESSMENT_LEAD
+    )
+
+
+@rule(AssessmentAction.MARK_READY)
+def _mark_ready(user: Any, assessment: Assessment) -> bool:
+    return is_open_for_editing(assessment) and holds_at_organisation(
+        user, assessment.organisation, Role.ASSESSMENT_LEAD
+    )
+
+
+@rule(AssessmentAction.REOPEN)
+def _reopen(user: Any, assessment: Assessment) -> bool:
+    return assessment.status == Assessment.Status.READY and holds_at_organisation(
+        user, assessment.organisation, Role.ASSESSMENT_LEAD
+    )
+
+
+@rule(AssessmentAction.SIGN_OFF)
+def _sign_off(user: Any, assessment: Assessment) -> bool:
+    return assessment.status == Assessment.Status.READY and holds_at_organisation(
+        user, assessment.organisation, Role.APPROVER
+    )
+
+
+@rule(AssessmentAction.REVIEW)
+def _review(user: Any, assessment: Assessment) -> bool:
+    return assessment.status == Assessment.Status.SUBMITTED and holds_at_ics(
+        user, assessment.organisation.ics_id, Role.ICS_REVIEWER
+    )
+
+
+@rule(AssessmentAction.VIEW_HISTORY)
+def _view_history(user: Any, assessment: Assessment) -> bool:
+    return (
+        holds_at_organisation(user, assessment.organisation, Role.ASSESSMENT_LEAD)
+        or holds_at_ics(user, assessment.organisation.ics_id, Role.ICS_REVIEWER)
+        or holds_nationally(user, *NATIONAL_ROLES)
+    )
+
+
+@rule(AssessmentAction.GRANT_EXTENSION)
+def _grant_extension(user: Any, assessment: Assessment) -> bool:
+    return assessment.status in Assessment.EDITABLE and holds_nationally(user, Role.NATIONAL_ANALYST)
+
+
+@rule(AssessmentAction.PUBLISH_CYCLE)
+def _publish(user: Any, cycle: Cycle) -> bool:
+    return holds_nationally(user, Role.NATIONAL_ANALYST)
+
+
+@rule(AssessmentAction.OPEN_CYCLE)
+def _open_cycle(user: Any, cycle: Cycle) -> bool:
+    return holds_nationally(user, Role.FRAMEWORK_ADMIN) or grants_for(user).superuser

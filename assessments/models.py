@@ -1,0 +1,197 @@
+"""Cycles, assessments, domain answers, evidence, and the audit trail.
+
+An assessment is one organisation's answers for one cycle. Each applicable domain has one
+DomainResponse, which carries a version number: two people editing the same domain can never
+overwrite each other silently (the second save is refused and shown what changed).
+"""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from organisations.models import Organisation
+from wgll.framework.models import Domain, FrameworkVersion
+
+
+class Cycle(models.Model):
+    class Release(models.TextChoices):
+        UNPUBLISHED = "unpublished", "Not published"
+        PROVISIONAL = "provisional", "Provisional release"
+        FINAL = "final", "Published"
+
+    name = models.CharField(max_length=7, unique=True, help_text="e.g. 2025/26")
+    framework = models.ForeignKey(FrameworkVersion, on_delete=models.PROTECT, related_name="cycles")
+    opens_on = models.DateField()
+    closes_on = models.DateField()
+    release = models.CharField(max_length=12, choices=Release.choices, default=Release.UNPUBLISHED)
+    opened_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(closes_on__gte=models.F("opens_on")), name="cycle_closes_after_it_opens")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def slug(self) -> str:
+        return self.name.replace("/", "-")
+
+
+class Assessment(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        READY = "ready_for_sign_off", "Ready for sign-off"
+        SUBMITTED = "submitted", "Submitted"
+        RETURNED = "returned", "Returned for changes"
+        VALIDATED = "validated", "Validated"
+        PROVISIONAL = "provisionally_published", "Provisionally published"
+        PUBLISHED = "published", "Published"
+
+    EDITABLE = frozenset({Status.DRAFT, Status.RETURNED})
+    SUBMITTED_OR_LATER = frozenset({Status.SUBMITTED, Status.VALIDATED, Status.PROVISIONAL, Status.PUBLISHED})
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="assessments")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="assessments")
+    status = models.CharField(max_length=30, choices=Status.choices, default=Status.DRAFT)
+    previous = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="Last cycle's assessment of the same organisation, the source of pre-filled answers.",
+    )  # fmt: skip
+    extension_until = models.DateField(null=True, blank=True)
+    board_sign_off_name = models.CharField(max_length=200, blank=True)
+    board_sign_off_role = models.CharField(max_length=200, blank=True)
+    board_meeting_date = models.DateField(null=True, blank=True)
+    board_minute_reference = models.CharField(max_length=100, blank=True)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["cycle", "organisation__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["cycle", "organisation"], name="one_assessment_per_cycle"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.name}, {self.cycle.name}"
+
+
+class DomainResponse(models.Model):
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        COMPLETED = "completed", "Completed"
+        CARRIED_FORWARD = "carried_forward", "Carried forward – needs review"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="responses")
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="responses")
+    met_criteria = models.JSONField(default=list, blank=True, help_text="Keys of the criteria the organisation meets.")
+    level = models.PositiveSmallIntegerField(default=0)
+    notes = models.TextField(blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NOT_STARTED)
+    carried_forward_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_responses"
+    )
+    version = models.PositiveIntegerField(default=0)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["domain__measure__position", "domain__position"]
+        constraints = [models.UniqueConstraint(fields=["assessment", "domain"], name="one_response_per_domain")]
+
+    def __str__(self) -> str:
+        return f"{self.domain.name} ({self.assessment})"
+
+    @property
+    def is_complete(self) -> bool:
+        return self.status == self.Status.COMPLETED
+
+
+def evidence_path(instance: "Evidence", filename: str) -> str:
+    # A random name: the uploaded file name is kept in `title` and never used as a path.
+    return f"evidence/{instance.response.assessment_id}/{uuid.uuid4().hex}"
+
+
+class Evidence(models.Model):
+    class Kind(models.TextChoices):
+        FILE = "file", "File"
+        LINK = "link", "Link"
+
+    response = models.ForeignKey(DomainResponse, on_delete=models.CASCADE, related_name="evidence")
+    kind = models.CharField(max_length=4, choices=Kind.choices)
+    title = models.CharField(max_length=200)
+    file = models.FileField(upload_to=evidence_path, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    url = models.URLField(max_length=500, blank=True)
+    carried_forward = models.BooleanField(default=False)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["added_at"]
+        verbose_name_plural = "evidence"
+        constraints = [
+            models.CheckConstraint(
+                name="evidence_is_a_file_or_a_link",
+                condition=(Q(kind="file") & ~Q(file="") & Q(url="")) | (Q(kind="link") & Q(file="") & ~Q(url="")),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class AuditEvent(models.Model):
+    """One recorded change: who, when, what, before and after. Written in the same transaction as
+    the change it records, and never updated or deleted by the portal."""
+
+    class Kind(models.TextChoices):
+        CYCLE_OPENED = "cycle_opened", "Assessment opened"
+        ANSWER_SAVED = "answer_saved", "Answer saved"
+        ANSWER_CONFIRMED = "answer_confirmed", "Carried-forward answer confirmed"
+        EVIDENCE_ADDED = "evidence_added", "Evidence added"
+        EVIDENCE_REMOVED = "evidence_removed", "Evidence removed"
+        ASSIGNED = "assigned", "Work assigned"
+        TRANSITION = "transition", "Status changed"
+        EXTENSION = "extension", "Extension granted"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="events")
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    summary = models.CharField(max_length=300)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    response_version = models.PositiveIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.summary}"
+
+    def save(self, *args, **kwargs):
+        # The trail is append-only: refusing updates here protects it from every code path.
+        if self.pk is not None:
+            raise ValueError("Audit events cannot be changed.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Audit events cannot be deleted.")

@@ -1,0 +1,164 @@
+"""A small two-year framework and an open assessment for trust A, for the assessment tests.
+
+2024/25 has `infra` (split in 2025/26 into `cloud` and `network`) and `strategy` (kept); 2025/26
+adds `monitoring` (new, acute only) and the ICB-only `system`. Each domain has levels 1-5 with
+two criteria per level, keyed `<level><a|b>` (e.g. `1a`, `1b`, `2a` ...), except that the split
+halves keep only some of the old keys, as a real split would.
+"""
+
+import datetime
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assessments.cycles import cycle_open
+from assessments.models import Assessment, Cycle
+from wgll.framework.measures import SUCCESS_MEASURES
+from wgll.framework.services import framework_load
+
+
+def _levels(keys_per_level: dict[int, list[str]]) -> dict:
+    return {
+        n: {"name": f"Level {n}", "criteria": [{"key": f"c{k}", "text": f"Criterion {k} is met."} for k in keys]}
+        for n, keys in keys_per_level.items()
+    }
+
+
+def _domain(key, name, settings=("acute", "community", "mental_health"), system=False, replaces=(), levels=None):
+    return {
+        "key": key,
+        "name": name,
+        "care_settings": list(settings),
+        "system_assessment": system,
+        "replaces": list(replaces),
+        "guidance": {
+            "what_good_looks_like": f"What good looks like for {name}.",
+            "evidence_expected": ["A board paper"],
+        },
+        "levels": levels or _levels({n: [f"{n}a", f"{n}b"] for n in range(1, 6)}),
+    }
+
+
+def small_framework(version: str, supersedes: str | None, domains_by_measure: dict[str, list[dict]]) -> dict:
+    header = {"version": version, "title": f"Small framework {version}", "published_on": "2024-04-01"}
+    if supersedes:
+        header["supersedes"] = supersedes
+    measures = []
+    for key in SUCCESS_MEASURES:
+        domains = domains_by_measure.get(key) or [_domain(f"{key}_basics", f"{key} basics")]
+        measures.append({"key": key, "summary": f"{key} summary", "domains": domains})
+    return {"framework": header, "measures": measures}
+
+
+FIRST = small_framework(
+    "2024/25",
+    None,
+    {
+        "well_led": [_domain("strategy", "Digital strategy")],
+        "smart_foundations": [_domain("infra", "Infrastructure and hosting")],
+    },
+)
+SECOND = small_framework(
+    "2025/26",
+    "2024/25",
+    {
+        "well_led": [
+            _domain("strategy", "Digital strategy"),
+            _domain("system", "ICS strategy", settings=(), system=True),
+        ],
+        "smart_foundations": [
+            _domain(
+                "cloud",
+                "Cloud hosting",
+                replaces=["infra"],
+                levels=_levels({n: [f"{n}a", f"{n}c"] for n in range(1, 6)}),
+            ),
+            _domain(
+                "network", "Networks", replaces=["infra"], levels=_levels({n: [f"{n}b", f"{n}d"] for n in range(1, 6)})
+            ),
+        ],
+        "improve_care": [_domain("monitoring", "Remote monitoring", settings=("acute",))],
+    },
+)
+
+
+@pytest.fixture
+def frameworks(db, tmp_path: Path):
+    for name, document in (("2024-25.yaml", FIRST), ("2025-26.yaml", SECOND)):
+        (tmp_path / name).write_text(yaml.safe_dump(document, sort_keys=False))
+    framework_load(path=tmp_path)
+
+
+@pytest.fixture
+def cycle(frameworks, world):
+    """The current cycle, open until well after today."""
+    today = datetime.date.today()
+    cycle = Cycle.objects.create(
+        name="2025/26", framework_id=_framework_id("2025/26"), opens_on=today - datetime.timedelta(days=30),
+        closes_on=today + datetime.timedelta(days=60),
+    )  # fmt: skip
+    cycle_open(cycle=cycle)
+    return cycle
+
+
+@pytest.fixture
+def last_year_cycle(frameworks, world):
+    """Last year's cycle, still open so answers can be given before the next cycle opens."""
+    today = datetime.date.today()
+    cycle = Cycle.objects.create(
+        name="2024/25", framework_id=_framework_id("2024/25"), opens_on=today - datetime.timedelta(days=400),
+        closes_on=today + datetime.timedelta(days=1),
+    )  # fmt: skip
+    cycle_open(cycle=cycle)
+    return cycle
+
+
+@pytest.fixture
+def assessment(cycle, world) -> Assessment:
+    """Trust A's 2025/26 assessment (acute and community: strategy, cloud, network, monitoring and
+    the six other measures' basics)."""
+    return Assessment.objects.get(cycle=cycle, organisation=world.trust_a)
+
+
+@pytest.fixture
+def team(world, person):
+    """Trust A's people, plus outsiders, keyed by a short name."""
+    return {
+        "lead": person("assessment_lead", world.trust_a),
+        "contributor": person("contributor", world.trust_a),
+        "approver": person("approver", world.trust_a),
+        "viewer": person("viewer", world.trust_a),
+        "reviewer": person("ics_reviewer", world.ics_1),
+        "board": person("ics_board_viewer", world.ics_1),
+        "other_reviewer": person("ics_reviewer", world.ics_2),
+        "other_lead": person("assessment_lead", world.trust_b),
+        "same_ics_lead": person("assessment_lead", world.trust_c),
+        "analyst": person("national_analyst"),
+        "framework_admin": person("framework_admin"),
+        "nobody": person(),
+    }
+
+
+def _framework_id(version: str) -> int:
+    from wgll.framework.models import FrameworkVersion
+
+    return FrameworkVersion.objects.get(version=version).pk
+
+
+def all_criteria(response) -> list[str]:
+    return [c.key for c in response.domain.criteria.order_by("level__number", "position")]
+
+
+def complete_everything(assessment, actor, level: int = 2) -> None:
+    """Answer every domain at `level` and mark it complete, through the real service."""
+    from assessments.answers import Answer, response_save
+
+    for response in assessment.responses.select_related("domain"):
+        keys = [c.key for c in response.domain.criteria.filter(level__number__lte=level)]
+        response_save(
+            response_id=response.pk,
+            expected_version=response.version,
+            answer=Answer(keys, f"Notes for {response.domain.name}", True),
+            actor=actor,
+        )
