@@ -163,6 +163,9 @@ def evidence_add_link(*, response_id: int, url: str, title: str, actor: Any) -> 
     response = _lock(response_id)
     if not may(actor, AssessmentAction.EDIT_RESPONSE, response):
         raise PermissionDenied("You cannot add evidence to this domain.")
+    if not url.lower().startswith(("https://", "http://")):
+        # Only web addresses: a javascript: or file: link in a board's evidence is never legitimate.
+        raise ValidationError({"url": "Enter a web address starting with https:// or http://"})
     evidence = Evidence(
         response=response, kind=Evidence.Kind.LINK, url=url, title=(title.strip() or url)[:200], added_by=actor
     )

@@ -1,4 +1,5 @@
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -36,10 +37,38 @@ def pytest_sessionfinish(session, exitstatus):
 def _service_markers(request):
     if request.node.get_closest_marker("needs_postgres") and connection.vendor != "postgresql":
         unavailable(f"needs PostgreSQL; the suite is running on {connection.vendor} (set DATABASE_URL)")
+    if request.node.get_closest_marker("needs_chromium") and not Path(CHROMIUM).exists():
+        unavailable(f"Chromium not found at {CHROMIUM}")
     if request.node.get_closest_marker("needs_redis") or request.node.get_closest_marker("needs_worker"):
         reason = redis_reachable()
         if reason:
             unavailable(reason)
+
+
+CHROMIUM = os.environ.get("WGLL_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+
+
+@pytest.fixture
+def browser(live_server):
+    """Debian's Chromium driven by Playwright, headless, against the live test server."""
+    if not Path(CHROMIUM).exists():
+        unavailable(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set WGLL_CHROMIUM)")
+    # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make
+    # alongside it are ordinary synchronous calls.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"],
+        )  # fmt: skip
+        try:
+            yield instance
+        finally:
+            instance.close()
 
 
 @pytest.fixture

@@ -18,6 +18,8 @@ def navigation(request) -> dict:
 
         only = Organisation.objects.only("ods_code").get(pk=next(iter(grants.at_organisation)))
         items.append(("Your organisation", reverse("organisations:detail", args=[only.ods_code])))
+    if grants.sees_everything or grants.at_ics:
+        items.append(("Assessments", reverse("assessments:list")))
     items.append(("Framework", reverse("framework:versions")))
     if user.is_staff and (grants.superuser or may(user, Action.MANAGE_ROLES)):
         items.append(("Admin", reverse("admin:index")))

@@ -5,9 +5,11 @@ Never run in production (the command refuses): the password is printed for anyon
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from organisations.models import IntegratedCareSystem, Organisation, Role, RoleAssignment, User
 
@@ -75,3 +77,24 @@ def demo_users_create() -> list[tuple[DemoPerson, str]]:
             RoleAssignment.objects.get_or_create(user=user, role=person.role, organisation=None, ics=None)
         created.append((person, where))
     return created
+
+
+@transaction.atomic
+def demo_cycle_open() -> str:
+    """An open 2025/26 cycle for the demo: opened a month ago, closing in three months."""
+    from assessments.cycles import cycle_open
+    from assessments.models import Cycle
+    from wgll.framework.models import FrameworkVersion
+
+    today = timezone.localdate()
+    cycle, _ = Cycle.objects.get_or_create(
+        name="2025/26",
+        defaults={
+            "framework": FrameworkVersion.objects.get(version="2025/26"),
+            "opens_on": today - datetime.timedelta(days=30),
+            "closes_on": today + datetime.timedelta(days=90),
+        },
+    )
+    summary = cycle_open(cycle=cycle)
+    total = summary.created + summary.already_open
+    return f"Cycle {cycle.name} open until {cycle.closes_on:%d %B %Y}: {total} assessments"

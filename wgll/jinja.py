@@ -3,6 +3,7 @@
 from django.contrib.messages import get_messages
 from django.templatetags.static import static
 from django.urls import reverse
+from django.utils.html import format_html
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 
 from organisations.models import CareSetting
@@ -34,6 +35,11 @@ def choice_items(field) -> list[dict]:
     ]
 
 
+def link(href: str, text: str) -> str:
+    """An escaped link for macro parameters that take HTML (table cells, summary values)."""
+    return format_html('<a href="{}">{}</a>', href, text)
+
+
 def domain_audience(domain) -> str:
     """'Acute, Community, ICB system assessment': who answers a domain, in words."""
     labels = [CareSetting(value).label for value in domain.care_settings]
@@ -59,5 +65,6 @@ def environment(**options) -> Environment:
         field_error=field_error,
         choice_items=choice_items,
         domain_audience=domain_audience,
+        link=link,
     )
     return env

@@ -3,10 +3,13 @@
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
+from assessments.models import DomainResponse
+from assessments.selectors import assessments_visible_to
 from organisations.access import Action, grants_for, may
 from organisations.models import Role
 from organisations.selectors import organisations_visible_to, systems_visible_to
@@ -27,6 +30,17 @@ def home(request: HttpRequest) -> HttpResponse:
         "framework_admin": may(user, Action.ADMINISTER_FRAMEWORKS),
         "national_roles": _labels(grants.national),
     }
+    # Each of the user's own organisations' assessments, newest cycle first.
+    context["my_assessments"] = list(
+        assessments_visible_to(user)
+        .filter(organisation__in=list(grants.at_organisation))
+        .annotate(
+            total=Count("responses"),
+            completed=Count("responses", filter=Q(responses__status=DomainResponse.Status.COMPLETED)),
+        )
+        .order_by("-cycle__name", "organisation__name")
+    )
+    context["sees_many_assessments"] = bool(grants.at_ics) or grants.sees_everything
     if context["national"]:
         visible = organisations_visible_to(user)
         context["national_counts"] = {

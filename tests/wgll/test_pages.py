@@ -87,14 +87,14 @@ def test_home_for_an_ics_role(client, world, person):
     page = client.get(reverse("home")).content.decode()
     assert "Your integrated care system" in page and world.ics_1.short_name in page
     assert "Your role: ICS reviewer" in page
-    assert nav_texts(page) == ["Home", "Organisations", "Framework"]
+    assert nav_texts(page) == ["Home", "Organisations", "Assessments", "Framework"]
 
 
 def test_home_for_national_staff(client, world, person):
     client.force_login(person("national_analyst"))
     page = client.get(reverse("home")).content.decode()
     assert "National picture" in page and "Your role: National analyst" in page
-    assert nav_texts(page) == ["Home", "Organisations", "Framework"]
+    assert nav_texts(page) == ["Home", "Organisations", "Assessments", "Framework"]
 
 
 def test_service_desk_sees_the_admin_link(client, world):
@@ -145,3 +145,12 @@ def test_framework_api_serves_a_version_by_its_slug(client):
     cloud = next(d for d in body["domains"] if d["key"] == "cloud_hosting")
     assert cloud["replaces"] == ["infrastructure_hosting"]
     assert [level["number"] for level in cloud["levels"]] == [1, 2, 3, 4, 5]
+
+
+def test_links_in_tables_are_links_and_names_are_escaped(client, world, person):
+    world.trust_a.name = "Trust <b>A</b> & Partners"
+    world.trust_a.save()
+    client.force_login(person("national_analyst"))
+    page = client.get(reverse("organisations:list")).content.decode()
+    assert f'<a href="/organisations/{world.trust_a.ods_code}/">Trust &lt;b&gt;A&lt;/b&gt; &amp; Partners</a>' in page
+    assert "&lt;a href" not in page

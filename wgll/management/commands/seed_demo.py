@@ -2,7 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from organisations.models import Role
-from wgll.demo import DEMO_PASSWORD, demo_users_create
+from wgll.demo import DEMO_PASSWORD, demo_cycle_open, demo_users_create
 
 
 class Command(BaseCommand):
@@ -12,6 +12,7 @@ class Command(BaseCommand):
         if settings.PRODUCTION:
             raise CommandError("seed_demo prints a shared password and must not run in production mode.")
         people = demo_users_create()
+        self.stdout.write(demo_cycle_open())
         self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
         for person, where in people:
             role = Role(person.role).label if person.role else "Service desk (superuser, admin)"
