@@ -3,6 +3,8 @@ FROM node:20-bookworm-slim AS frontend
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --loglevel=error
+COPY static/scss ./static/scss
+RUN npm run --silent build:css
 
 FROM python:3.11-slim-bookworm
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 WGLL_MODE=production
@@ -15,6 +17,7 @@ COPY pyproject.toml requirements.lock ./
 RUN pip install --no-cache-dir -c requirements.lock .
 COPY . .
 COPY --from=frontend /app/node_modules ./node_modules
+COPY --from=frontend /app/build ./build
 RUN SECRET_KEY=build-only ALLOWED_HOSTS=build python manage.py collectstatic --noinput
 RUN useradd --create-home wgll && mkdir -p /app/var && chown -R wgll /app/var
 USER wgll

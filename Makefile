@@ -7,7 +7,7 @@ PORT ?= 8000
 
 .PHONY: setup run test bench lint format data clean
 
-setup: $(VENV)/.installed node_modules/.installed
+setup: $(VENV)/.installed node_modules/.installed build/static/nhsuk-portal.css
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
+
+# The design system's CSS, compiled without its externally hosted fonts (see static/scss/nhsuk.scss).
+build/static/nhsuk-portal.css: static/scss/nhsuk.scss node_modules/.installed
+	npm run --silent build:css
 
 # Migrate, load real organisations and both framework versions, create demo people, print their
 # sign-ins, then serve the portal on the embedded default (SQLite, tasks in-process).
@@ -46,4 +50,4 @@ format: setup
 	$(VENV)/bin/ruff format .
 
 clean:
-	rm -rf $(VENV) node_modules var
+	rm -rf $(VENV) node_modules var build

@@ -21,6 +21,10 @@ def pytest_report_header(config):
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    from tests.journal import FIGURES
+
+    for name, value in FIGURES.items():
+        terminalreporter.write_line(f"{name}: {value}")
     skipped = terminalreporter.stats.get("skipped", [])
     if REQUIRE_SERVICES and skipped:
         terminalreporter.write_line(f"{len(skipped)} test(s) skipped while WGLL_REQUIRE_SERVICES=1", red=True)

@@ -161,6 +161,8 @@ STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
 STATICFILES_DIRS = [
     BASE_DIR / "static",
+    # Built by `make setup`: the NHS.UK CSS compiled without externally hosted fonts.
+    BASE_DIR / "build" / "static",
     # nhsuk-frontend's compiled CSS, JS and icons, installed from npm by `make setup`.
     ("nhsuk", BASE_DIR / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"),
 ]
@@ -173,7 +175,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
-Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)
+for _static_dir in (Path(STATIC_ROOT), BASE_DIR / "build" / "static"):
+    _static_dir.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "/media/"
 # Evidence files are checked by content and must be smaller than this.

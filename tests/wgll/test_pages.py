@@ -109,7 +109,7 @@ def test_page_shell_is_the_nhs_design_system(client):
     page = client.get(reverse("home")).content.decode()
     assert '<a class="nhsuk-skip-link"' in page or 'class="nhsuk-skip-link"' in page
     assert "Digital maturity assessment" in page
-    assert "/static/nhsuk/nhsuk-frontend.min.css" in page
+    assert "/static/nhsuk-portal.css" in page
     assert 'class="nhsuk-footer"' in page
     assert '<html lang="en"' in page
 
@@ -154,3 +154,17 @@ def test_links_in_tables_are_links_and_names_are_escaped(client, world, person):
     page = client.get(reverse("organisations:list")).content.decode()
     assert f'<a href="/organisations/{world.trust_a.ods_code}/">Trust &lt;b&gt;A&lt;/b&gt; &amp; Partners</a>' in page
     assert "&lt;a href" not in page
+
+
+def test_the_pages_call_no_third_party_host(client):
+    """The design system's published CSS loads fonts from an external host; ours must not."""
+    from django.contrib.staticfiles import finders
+
+    from pathlib import Path
+
+    css = Path(finders.find("nhsuk-portal.css")).read_text()
+    assert "nhsuk-header" in css
+    assert "assets.nhs.uk" not in css and "https://" not in css
+    client.force_login(UserFactory())
+    page = client.get(reverse("home")).content.decode()
+    assert "https://" not in page.split("<body", 1)[0]
