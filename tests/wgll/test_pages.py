@@ -158,9 +158,9 @@ def test_links_in_tables_are_links_and_names_are_escaped(client, world, person):
 
 def test_the_pages_call_no_third_party_host(client):
     """The design system's published CSS loads fonts from an external host; ours must not."""
-    from django.contrib.staticfiles import finders
-
     from pathlib import Path
+
+    from django.contrib.staticfiles import finders
 
     css = Path(finders.find("nhsuk-portal.css")).read_text()
     assert "nhsuk-header" in css
