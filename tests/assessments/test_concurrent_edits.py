@@ -73,3 +73,37 @@ def test_saves_of_different_domains_do_not_block_each_other(assessment, team):
 
     results = run_together(save(strategy), save(cloud))
     assert all(isinstance(r, DomainResponse) for r in results), results
+
+
+def test_two_people_posting_the_same_domain_page_at_once(assessment, team):
+    """The same race through the whole stack: two signed-in browsers' requests, one refused with a
+    409 that shows the other person's change and keeps the refused person's typing."""
+    from django.test import Client
+    from django.urls import reverse
+
+    from assessments.answers import responses_assign
+
+    strategy = assessment.responses.get(domain__key="strategy")
+    responses_assign(assessment=assessment, domain_ids=[strategy.pk], assignee=team["contributor"], actor=team["lead"])
+    path = reverse("assessments:domain", args=[assessment.cycle.slug, assessment.organisation.ods_code, "strategy"])
+    lead, contributor = Client(), Client()
+    lead.force_login(team["lead"])
+    contributor.force_login(team["contributor"])
+    assert lead.get(path).status_code == contributor.get(path).status_code == 200  # both open version 0
+
+    def post(client, notes):
+        return lambda: client.post(
+            path, {"met_criteria": ["c1a", "c1b"], "notes": notes, "complete": "yes", "version": "0"}
+        )
+
+    results = run_together(post(lead, "Lead wording"), post(contributor, "Contributor wording"))
+
+    codes = sorted(r.status_code for r in results)
+    assert codes == [302, 409], results
+    refused = next(r for r in results if r.status_code == 409).content.decode()
+    stored = DomainResponse.objects.get(pk=strategy.pk)
+    loser_notes = "Contributor wording" if stored.notes == "Lead wording" else "Lead wording"
+    assert loser_notes in refused  # their input is still on screen
+    assert "changed this domain while you were editing it" in refused
+    assert 'value="1"' in refused  # the hidden version now lets them save over it deliberately
+    assert stored.version == 1

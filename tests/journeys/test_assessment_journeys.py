@@ -8,6 +8,8 @@ counted; the re-assessment should need far fewer.
 """
 
 import datetime
+import re
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -21,6 +23,7 @@ from wgll.framework.models import FrameworkVersion
 pytestmark = [pytest.mark.needs_chromium, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct-horse-battery"
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
@@ -33,6 +36,7 @@ class Journey:
         self.submissions = 0
         self.sign_ins = 0
         self.page = None
+        self.audited: dict[str, list[str]] = {}
 
     def sign_in(self, user):
         if self.page is not None:
@@ -51,11 +55,33 @@ class Journey:
     def go(self, path: str):
         response = self.page.goto(self.base + path)
         assert response.status < 400, f"{path}: {response.status}"
+        self.audit()
+
+    def audit(self):
+        """axe-core's WCAG 2.2 A/AA rules on each kind of page, once per page kind."""
+        kind = re.sub(r"/domains/[^/]+/", "/domains/*/", self.page.url.split("?")[0].replace(self.base, ""))
+        kind = re.sub(r"^/assessments/[^/]+/[^/]+/", "/assessments/*/", kind)
+        if kind in self.audited:
+            return
+        self.page.add_script_tag(path=str(AXE))
+        result = self.page.evaluate(
+            "() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa',"
+            " 'wcag22aa']}})"
+        )
+        self.audited[kind] = [
+            f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in result["violations"]
+        ]
 
     def submit(self, button: str):
         self.page.get_by_role("button", name=button, exact=True).click()
         self.page.wait_for_load_state()
         self.submissions += 1
+        self.audit()
+
+    def assert_accessible(self):
+        problems = {kind: found for kind, found in self.audited.items() if found}
+        assert not problems, problems
 
     def answer_domain(self, base_path: str, key: str, up_to_level: int, notes: str, evidence: bool = False):
         self.go(f"{base_path}domains/{key}/")
@@ -179,6 +205,8 @@ def test_first_year_assessment_from_assignment_to_validation(browser, live_serve
     assert Evidence.objects.filter(response__assessment=assessment).count() == 2
     kinds = list(assessment.events.values_list("kind", flat=True))
     assert kinds.count("transition") == 6  # ready, submitted, returned, ready, submitted, validated
+    journey.assert_accessible()
+    FIGURES["Journey 1 pages checked with axe-core (WCAG 2.2 AA)"] = f"{len(journey.audited)} kinds, no violations"
     FIGURES["Journey 1 (first year) page submissions"] = (
         f"{journey.submissions} forms ({assessment.responses.count()} domains) + {journey.sign_ins} sign-ins"
     )
@@ -224,6 +252,7 @@ def test_next_year_starts_from_last_years_answers(browser, live_server, world, s
     cloud = assessment.responses.get(domain__key="cloud_hosting")
     assert cloud.level >= 1 and cloud.notes == "Moved to cloud this year"
     assert assessment.events.filter(kind="answer_confirmed").count() == carried - 1
+    journey.assert_accessible()
     FIGURES["Journey 2 (next year, pre-filled) page submissions"] = (
         f"{journey.submissions} forms ({assessment.responses.count()} domains, {carried} carried forward) "
         f"+ {journey.sign_ins} sign-ins"
