@@ -175,6 +175,8 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not PRODUCTION
+# Outside production, re-read assets on each request so a rebuilt CSS file is served whole.
+WHITENOISE_AUTOREFRESH = not PRODUCTION
 for _static_dir in (Path(STATIC_ROOT), BASE_DIR / "build" / "static"):
     _static_dir.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")

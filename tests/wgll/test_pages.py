@@ -164,6 +164,7 @@ def test_the_pages_call_no_third_party_host(client):
 
     css = Path(finders.find("nhsuk-portal.css")).read_text()
     assert "nhsuk-header" in css
+    assert 'font-family:"Frutiger W01",arial,sans-serif' in css  # falls back to Arial, never to serif
     assert "assets.nhs.uk" not in css and "https://" not in css
     client.force_login(UserFactory())
     page = client.get(reverse("home")).content.decode()
