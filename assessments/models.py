@@ -195,3 +195,54 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValueError("Audit events cannot be deleted.")
+
+
+class AssessmentScore(models.Model):
+    """The scores of one submitted assessment, written by a worker in one transaction.
+
+    `method_version` records which scoring rules produced them, so results can be re-scored and
+    compared honestly; `answers_submitted_at` ties them to the submission they describe, so a
+    return and resubmission makes them stale and the sweep re-scores.
+    """
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="score")
+    overall = models.DecimalField(max_digits=3, decimal_places=1, null=True)
+    method_version = models.CharField(max_length=20)
+    answers_submitted_at = models.DateTimeField()
+    scored_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.assessment}: {self.overall}"
+
+
+class MeasureScore(models.Model):
+    score = models.ForeignKey(AssessmentScore, on_delete=models.CASCADE, related_name="measures")
+    measure_key = models.CharField(max_length=40)
+    measure_name = models.CharField(max_length=100)
+    position = models.PositiveSmallIntegerField()
+    value = models.DecimalField(max_digits=3, decimal_places=1)
+    domain_count = models.PositiveSmallIntegerField()
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["score", "measure_key"], name="one_score_per_measure")]
+
+    def __str__(self) -> str:
+        return f"{self.measure_name}: {self.value}"
+
+
+class DomainScore(models.Model):
+    score = models.ForeignKey(AssessmentScore, on_delete=models.CASCADE, related_name="domains")
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
+    domain_key = models.CharField(max_length=60)
+    measure_key = models.CharField(max_length=40)
+    level = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["score", "domain"], name="one_score_per_domain"),
+            models.CheckConstraint(condition=Q(level__lte=5), name="domain_level_at_most_5"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain_key}: {self.level}"

@@ -166,3 +166,13 @@ def assignable_people(assessment: Assessment) -> list[User]:
     """Contributors and leads of the organisation: the people work can be delegated to."""
     people = {p.pk: p for p in people_with_role(assessment.organisation, Role.CONTRIBUTOR, Role.ASSESSMENT_LEAD)}
     return sorted(people.values(), key=lambda p: (p.get_full_name() or p.email).lower())
+
+
+def assessment_current_score(assessment: Assessment):
+    """The stored scores if they describe the latest submission, else None (scoring pending)."""
+    from assessments.models import AssessmentScore
+
+    score = AssessmentScore.objects.filter(assessment=assessment).prefetch_related("measures").first()
+    if score is None or assessment.submitted_at is None or score.answers_submitted_at < assessment.submitted_at:
+        return None
+    return score

@@ -21,6 +21,7 @@ from assessments.audit import record
 from assessments.models import Assessment, AuditEvent, Cycle, DomainResponse
 from assessments.notifications import notify
 from assessments.selectors import ics_reviewers, incomplete_responses, people_with_role
+from assessments.tasks import queue_scoring
 from organisations.access import may
 from organisations.models import Role
 
@@ -125,6 +126,8 @@ def assessment_sign_off_and_submit(
         f"Board sign-off recorded ({locked.board_sign_off_name}, {locked.board_sign_off_role}, "
         f"meeting {meeting_date:%d %B %Y}, minute {locked.board_minute_reference}) and submitted",
     )
+    assessment_id = locked.pk
+    transaction.on_commit(lambda: queue_scoring(assessment_id))
     notify(
         recipients=[*ics_reviewers(locked.organisation), *people_with_role(locked.organisation, Role.ASSESSMENT_LEAD)],
         subject=f"{locked.organisation.name} has submitted its {locked.cycle.name} digital maturity assessment",

@@ -89,13 +89,56 @@ def browser(live_server):
             instance.close()
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db, settings):
-    """A real `celery worker` process on Redis, reading the test database.
+class WorkerPool:
+    """Real `celery worker` processes on Redis, reading the test database.
 
     The test process publishes to the same Redis database, so tasks travel the production path:
-    broker, worker, database. Tests using it must commit their data (transactional_db).
+    broker, worker, database. Tests using workers must commit their data (transactional_db).
     """
+
+    def __init__(self, tmp_path: Path):
+        self.tmp_path = tmp_path
+        self.processes: list[tuple[subprocess.Popen, Path]] = []
+
+    def start(self, **extra_env: str) -> subprocess.Popen:
+        from wgll.celery import app
+
+        log = self.tmp_path / f"worker-{len(self.processes)}.log"
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "wgll.settings",
+            "CELERY_BROKER_URL": TEST_REDIS_URL,
+            "CELERY_RESULT_BACKEND": TEST_REDIS_URL,
+            "DATABASE_URL": _database_url(connection.settings_dict),
+            "EMAIL_URL": "consolemail://",
+            **extra_env,
+        }
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "wgll", "worker", "--pool=solo", "--concurrency=1",
+                 "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat",
+                 "-n", f"test{len(self.processes)}@%h"],
+                cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        self.processes.append((process, log))
+        _wait_until_ready(app, process, log)
+        return process
+
+    def log(self, process: subprocess.Popen) -> str:
+        return next(log for p, log in self.processes if p is process).read_text()
+
+    def stop_all(self) -> None:
+        for process, _ in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGTERM)
+                try:
+                    process.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+
+
+@pytest.fixture
+def celery_workers(transactional_db, tmp_path):
     from wgll.celery import app
 
     reason = redis_reachable()
@@ -104,33 +147,20 @@ def celery_worker_process(transactional_db, settings):
     import redis
 
     redis.Redis.from_url(TEST_REDIS_URL).flushdb()
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "wgll.settings",
-        "CELERY_BROKER_URL": TEST_REDIS_URL,
-        "CELERY_RESULT_BACKEND": TEST_REDIS_URL,
-        "DATABASE_URL": _database_url(db),
-        "EMAIL_URL": "consolemail://",
-    }
-    process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "wgll", "worker", "--pool=solo", "--concurrency=1",
-         "--loglevel=INFO", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )  # fmt: skip
     previous = reconfigure_celery(
         app, broker_url=TEST_REDIS_URL, result_backend=TEST_REDIS_URL, task_always_eager=False
     )
+    pool = WorkerPool(tmp_path)
     try:
-        _wait_until_ready(app, process)
-        yield process
+        yield pool
     finally:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        pool.stop_all()
         reconfigure_celery(app, **previous)
+
+
+@pytest.fixture
+def celery_worker_process(celery_workers):
+    return celery_workers.start()
 
 
 def _database_url(db: dict) -> str:
@@ -145,17 +175,16 @@ def _database_url(db: dict) -> str:
     return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
 
 
-def _wait_until_ready(app, process, timeout: float = 30) -> None:
+def _wait_until_ready(app, process, log: Path, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            output = process.stdout.read() if process.stdout else ""
-            pytest.fail(f"celery worker exited at start:\n{output}")
-        replies = app.control.ping(timeout=0.5)
-        if replies:
+            pytest.fail(f"celery worker exited at start:\n{log.read_text()}")
+        if "ready." in log.read_text():
             return
+        time.sleep(0.2)
     process.kill()
-    pytest.fail("celery worker did not answer within 30 s")
+    pytest.fail(f"celery worker did not start within {timeout} s:\n{log.read_text()}")
 
 
 # People and places used across the tests.

@@ -38,11 +38,15 @@ def reconfigure_celery(app, **conf) -> dict:
     """
     import threading
 
+    from kombu import pools
+
     previous = {key: app.conf[key] for key in conf}
     app.conf.update(conf)
     if app._pool is not None:
         app._pool.force_close_all()
     app._pool = None
+    # kombu keeps process-wide producer pools keyed by connection URL; closed ones must go too.
+    pools.reset()
     if "amqp" in app.__dict__:
         app.__dict__["amqp"]._producer_pool = None
     app._backend_cache = None

@@ -202,7 +202,24 @@ CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # A submission must never wait on a dead broker: publishing gives up quickly and the periodic
 # sweep queues whatever was missed.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 1, "interval_start": 0, "interval_step": 0.2}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 10,
+    # An unacknowledged task (its worker died) is delivered again after this many seconds.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
+}
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BEAT_SCHEDULE = {
+    "sweep-unscored-assessments": {
+        "task": "assessments.sweep_unscored",
+        "schedule": env.int("SCORING_SWEEP_SECONDS", default=300),
+    },
+}
+# Fault injection for the worker-crash test only: pause inside the scoring transaction.
+SCORING_PAUSE_SECONDS = env.float("WGLL_SCORING_PAUSE_SECONDS", default=0)
 CELERY_TIMEZONE = TIME_ZONE
 
 REST_FRAMEWORK = {

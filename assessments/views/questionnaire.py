@@ -133,6 +133,8 @@ def overview(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespon
             "args": assessment_url_args(assessment),
             "status_colour": ASSESSMENT_STATUS_COLOURS.get(assessment.status),
             "progress": selectors.assessment_progress(assessment),
+            "score": selectors.assessment_current_score(assessment),
+            "scoring_pending": assessment.status in Assessment.SUBMITTED_OR_LATER,
             "sections": [(section, _task_items(section, assessment, user)) for section in sections],
             "confirmable": confirmable,
             "confirmable_total": sum(confirmable.values()),
