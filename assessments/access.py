@@ -36,6 +36,7 @@ class AssessmentAction(StrEnum):
     GRANT_EXTENSION = "assessment_grant_extension"
     PUBLISH_CYCLE = "cycle_publish"
     OPEN_CYCLE = "cycle_open"
+    RESOLVE_FLAG = "assessment_resolve_flag"
 
 
 def is_open_for_editing(assessment: Assessment, today: datetime.date | None = None) -> bool:
@@ -122,3 +123,14 @@ def _publish(user: Any, cycle: Cycle) -> bool:
 @rule(AssessmentAction.OPEN_CYCLE)
 def _open_cycle(user: Any, cycle: Cycle) -> bool:
     return holds_nationally(user, Role.FRAMEWORK_ADMIN) or grants_for(user).superuser
+
+
+@rule(AssessmentAction.RESOLVE_FLAG)
+def _resolve_flag(user: Any, assessment: Assessment) -> bool:
+    """Validation flags are raised on submitted assessments and answered by those who validate
+    them: the ICS reviewer of the organisation's ICS, or national staff (national analysts). The
+    organisation itself cannot clear the warnings about its own answers."""
+    return assessment.status in Assessment.SUBMITTED_OR_LATER and (
+        holds_at_ics(user, assessment.organisation.ics_id, Role.ICS_REVIEWER)
+        or holds_nationally(user, Role.NATIONAL_ANALYST)
+    )

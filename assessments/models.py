@@ -167,6 +167,7 @@ class AuditEvent(models.Model):
         ASSIGNED = "assigned", "Work assigned"
         TRANSITION = "transition", "Status changed"
         EXTENSION = "extension", "Extension granted"
+        FLAG_RESOLVED = "flag_resolved", "Validation flag resolved"
 
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="events")
     domain = models.ForeignKey(Domain, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -246,3 +247,55 @@ class DomainScore(models.Model):
 
     def __str__(self) -> str:
         return f"{self.domain_key}: {self.level}"
+
+
+class ValidationFlag(models.Model):
+    """A warning that a submitted assessment may be overstated or understated (rules and
+    thresholds in assessments/flags.py), stored so a reviewer can resolve it with a comment.
+
+    A flag is about one domain (`domain` set) or one measure (`measure_key` set). Recomputing
+    keeps a resolved flag, with its resolution, for as long as the same flag is still raised.
+    """
+
+    class Kind(models.TextChoices):
+        # The values are the kinds named in assessments/flags.py.
+        LEVEL_JUMP_WITHOUT_NOTE = "level_jump_without_note", "Big change since last year, not explained"
+        HIGH_LEVEL_WITHOUT_EVIDENCE = "high_level_without_evidence", "High level without evidence"
+        PEER_OUTLIER = "peer_outlier", "Unusual compared with similar organisations"
+        ICB_INCONSISTENT_WITH_MEMBERS = "icb_inconsistent_with_members", "Differs from its member trusts"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="flags")
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
+    measure_key = models.CharField(max_length=40, blank=True)
+    explanation = models.TextField()
+    computed_at = models.DateTimeField()
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolution_comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["assessment", "kind", "measure_key", "domain__position", "pk"]
+        # Unique on (assessment, kind, domain, measure_key). NULLs are distinct in SQL, so measure
+        # flags (no domain) need their own constraint to be unique on every database.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "kind", "domain", "measure_key"],
+                condition=Q(domain__isnull=False),
+                name="one_flag_per_domain",
+            ),
+            models.UniqueConstraint(
+                fields=["assessment", "kind", "measure_key"],
+                condition=Q(domain__isnull=True),
+                name="one_flag_per_measure",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ({self.assessment})"
+
+    @property
+    def is_resolved(self) -> bool:
+        return self.resolved_at is not None

@@ -11,6 +11,7 @@ import logging
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from assessments.flag_service import NotFlaggable, assessment_flags_refresh
 from assessments.models import Assessment
 from assessments.scoring_service import NotScorable, assessment_score, assessments_needing_scores
 
@@ -35,6 +36,12 @@ def score_assessment_task(assessment_id: int) -> str | None:
     except (NotScorable, Assessment.DoesNotExist) as reason:
         logger.info("Not scoring assessment %s: %s", assessment_id, reason)
         return None
+    # A new score can raise or clear validation flags (some rules compare scores); only this
+    # assessment is refreshed, its peers catch up lazily (see flag_service).
+    try:
+        assessment_flags_refresh(assessment_id=assessment_id)
+    except NotFlaggable as reason:
+        logger.info("Not flagging assessment %s: %s", assessment_id, reason)
     return None if record.overall is None else str(record.overall)
 
 

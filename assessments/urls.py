@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import questionnaire, team, workflow
+from assessments.views import flags, questionnaire, team, workflow
 
 app_name = "assessments"
 
@@ -27,4 +27,5 @@ urlpatterns = [
     path(one + "review/", workflow.review, name="review"),
     path(one + "history/", workflow.history, name="history"),
     path(one + "extension/", workflow.extension, name="extension"),
+    path(one + "flags/<int:flag_id>/resolve/", flags.flag_resolve, name="flag-resolve"),
 ]

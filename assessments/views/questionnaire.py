@@ -24,11 +24,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from assessments import answers, scoring, selectors
+from assessments import answers, flag_service, scoring, selectors
 from assessments.access import AssessmentAction, is_open_for_editing
 from assessments.evidence_files import ALLOWED, ALLOWED_DESCRIPTION
+from assessments.flags import EVIDENCE_EXPECTED_FROM_LEVEL
 from assessments.forms import AnswerForm, EvidenceForm
-from assessments.models import Assessment, AuditEvent, DomainResponse, Evidence
+from assessments.models import Assessment, AuditEvent, DomainResponse, Evidence, ValidationFlag
 from assessments.views import assessment_or_404, assessment_url_args, require
 from organisations.access import may
 
@@ -50,8 +51,6 @@ ASSESSMENT_STATUS_COLOURS = {
     Assessment.Status.PROVISIONAL: "aqua-green",
     Assessment.Status.PUBLISHED: "green",
 }
-# Reviewers expect evidence for the higher levels; an unsupported claim is flagged before sign-off.
-EVIDENCE_EXPECTED_FROM_LEVEL = 3
 
 
 def _overview_url(assessment: Assessment) -> str:
@@ -134,6 +133,8 @@ def overview(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespon
             "status_colour": ASSESSMENT_STATUS_COLOURS.get(assessment.status),
             "progress": selectors.assessment_progress(assessment),
             "score": selectors.assessment_current_score(assessment),
+            "flags": stored_flags(assessment) if assessment.status in Assessment.SUBMITTED_OR_LATER else None,
+            "can_resolve_flags": may(user, AssessmentAction.RESOLVE_FLAG, assessment),
             "scoring_pending": assessment.status in Assessment.SUBMITTED_OR_LATER,
             "sections": [(section, _task_items(section, assessment, user)) for section in sections],
             "confirmable": confirmable,
@@ -151,6 +152,18 @@ def overview(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespon
             },
         },
     )
+
+
+def stored_flags(assessment: Assessment) -> list[dict[str, Any]]:
+    """The stored validation flags of a submitted assessment, ready for the overview and review pages."""
+    return [
+        {
+            "flag": flag,
+            "href": _domain_url(assessment, flag.domain.key) if flag.domain_id else None,
+            "resolved_on": _day(flag.resolved_at) if flag.resolved_at else None,
+        }
+        for flag in flag_service.assessment_flags(assessment)
+    ]
 
 
 def _task_items(section: selectors.MeasureSection, assessment: Assessment, user: Any) -> list[dict[str, Any]]:
@@ -466,10 +479,25 @@ def check_answers_context(request: HttpRequest, assessment: Assessment) -> dict[
                 }
             )
         measures.append({"measure": section.measure, "rows": rows})
+    # Before submission, the answer-based validation flags are shown so they can be put right
+    # (or explained) first; after it, the stored flags are on the overview and review pages.
+    draft_flags = []
+    if assessment.status not in Assessment.SUBMITTED_OR_LATER:
+        names = {r.domain.key: r.domain.name for r in responses}
+        draft_flags = [
+            {
+                "flag": flag,
+                "label": ValidationFlag.Kind(flag.kind).label,
+                "domain_name": names.get(flag.domain_key, flag.domain_key),
+                "href": _domain_url(assessment, flag.domain_key),
+            }
+            for flag in flag_service.draft_flags(assessment)
+        ]
     return {
         "assessment": assessment,
         "args": assessment_url_args(assessment),
         "measures": measures,
+        "draft_flags": draft_flags,
         "missing": [r for r in responses if not r.is_complete],
         "total": len(responses),
         "has_previous": assessment.previous_id is not None,

@@ -22,6 +22,7 @@ from assessments import workflow
 from assessments.access import AssessmentAction
 from assessments.models import Assessment, AuditEvent, Cycle, DomainResponse
 from assessments.selectors import (
+    assessment_current_score,
     assessment_history,
     assessment_progress,
     assessment_task_list,
@@ -208,6 +209,9 @@ def review(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpResponse
                 return _to_overview(assessment)
     else:
         form = ReviewForm()
+    # The stored validation flags, shown as on the overview (owned by the questionnaire pages).
+    from assessments.views.questionnaire import stored_flags
+
     sections = assessment_task_list(assessment)
     evidence_counts = Counter(
         evidence_visible_to(request.user).filter(response__assessment=assessment).values_list("response_id", flat=True)
@@ -222,6 +226,9 @@ def review(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpResponse
             "progress": assessment_progress(assessment),
             "evidence_counts": evidence_counts,
             "london_date": london_date,
+            "flags": stored_flags(assessment),
+            "flags_checked": assessment_current_score(assessment) is not None,
+            "can_resolve_flags": may(request.user, AssessmentAction.RESOLVE_FLAG, assessment),
         },
         status=_form_status(form),
     )

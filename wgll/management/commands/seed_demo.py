@@ -1,18 +1,35 @@
+import time
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from organisations.models import Role
-from wgll.demo import DEMO_PASSWORD, demo_cycle_open, demo_users_create
+from wgll.demo import DEMO_PASSWORD, demo_history_seed, demo_users_create
 
 
 class Command(BaseCommand):
-    help = "Create demo people for every role and print how to sign in (never in production)."
+    help = (
+        "Create demo people for every role and three cycles of demo assessments for every organisation, "
+        "then print how to sign in (never in production). Safe to run again."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--organisation",
+            action="append",
+            dest="organisations",
+            metavar="ODS",
+            help="Seed only this organisation (repeatable); default: every organisation.",
+        )
 
     def handle(self, *args, **options):
         if settings.PRODUCTION:
             raise CommandError("seed_demo prints a shared password and must not run in production mode.")
+        started = time.perf_counter()
         people = demo_users_create()
-        self.stdout.write(demo_cycle_open())
+        for line in demo_history_seed(organisations=options["organisations"], progress=self.stdout.write):
+            self.stdout.write(line)
+        self.stdout.write(f"Demo data ready in {time.perf_counter() - started:.0f} s")
         self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")
         for person, where in people:
             role = Role(person.role).label if person.role else "Service desk (superuser, admin)"
