@@ -9,6 +9,7 @@ counted; the re-assessment should need far fewer.
 
 import datetime
 import re
+import time
 from pathlib import Path
 
 import pytest
@@ -257,3 +258,32 @@ def test_next_year_starts_from_last_years_answers(browser, live_server, world, s
         f"{journey.submissions} forms ({assessment.responses.count()} domains, {carried} carried forward) "
         f"+ {journey.sign_ins} sign-ins"
     )
+
+
+@pytest.mark.needs_worker
+def test_a_browser_submission_is_scored_by_a_real_worker(browser, live_server, world, setup, celery_workers):
+    """Sign-off in the browser queues scoring on Redis; a worker process scores it; the
+    assessment page then shows the scores."""
+    from assessments.workflow import assessment_mark_ready
+    from tests.assessments.conftest import complete_everything
+
+    people = setup
+    celery_workers.start()
+    assessment = Assessment.objects.get(cycle=open_cycle("2025/26"), organisation=world.trust_a)
+    complete_everything(assessment, people["assessment_lead"], level=2)
+    assessment_mark_ready(assessment=assessment, actor=people["assessment_lead"])
+    base = f"/assessments/{assessment.cycle.slug}/{world.trust_a.ods_code}/"
+    journey = Journey(browser, live_server.url)
+
+    journey.sign_in(people["approver"])
+    journey.sign_off(base, people["approver"].get_full_name())
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        journey.go(base)
+        if "Overall score" in journey.page.content():
+            break
+        time.sleep(0.5)
+    page = journey.page.content()
+    assert "Overall score" in page and "2.0" in page
+    assert "Ensure smart foundations" in page
