@@ -26,6 +26,7 @@ urlpatterns = [
     path("organisations/", include("organisations.urls")),
     path("framework/", include("wgll.framework.urls")),
     path("assessments/", include("assessments.urls")),
+    path("reports/", include("reports.urls")),
     path("api/v1/", include("wgll.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,46 @@
+"""Pure figures for board reports: medians and quarters (no database, no request).
+
+Why these rules:
+
+* Comparison groups of fewer than 5 organisations are never shown: with 2-4 peers a median or a
+  quarter all but names the other organisations' scores, and it says little about anyone.
+* A position in a group is given as a quarter ("in the top quarter"), never as a rank: a rank
+  invites league tables that the small differences between self-assessed scores cannot bear.
+  The position is the mid-rank percentile among the *other* organisations (ties count half),
+  so an organisation tied with everyone sits in the middle, not at the top or bottom.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import ROUND_HALF_UP, Decimal
+
+MIN_GROUP_SIZE = 5
+
+QUARTERS = ("in the bottom quarter", "in the third quarter", "in the second quarter", "in the top quarter")
+
+
+def median(values: Sequence[Decimal]) -> Decimal | None:
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    middle = len(ordered) // 2
+    value = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def quarter(value: Decimal, others: Sequence[Decimal]) -> str | None:
+    """Which quarter of the group `value` falls in, `others` being the rest of the group; None
+    when the whole group (the organisation and the others) has fewer than MIN_GROUP_SIZE."""
+    if len(others) + 1 < MIN_GROUP_SIZE:
+        return None
+    below = sum(other < value for other in others)
+    tied = sum(other == value for other in others)
+    position = (below + tied / 2) / len(others)  # 0 = lowest, 1 = highest
+    if position >= 0.75:
+        return QUARTERS[3]
+    if position >= 0.5:
+        return QUARTERS[2]
+    if position >= 0.25:
+        return QUARTERS[1]
+    return QUARTERS[0]

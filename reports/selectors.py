@@ -1,0 +1,249 @@
+"""Reads for board reports: the report versions of an assessment, and every figure a board
+report shows, gathered in a fixed number of queries."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import F, Prefetch, QuerySet
+
+from assessments.flag_service import assessment_flags
+from assessments.models import Assessment, AssessmentScore, DomainScore, Evidence, ValidationFlag
+from assessments.scoring import unmet_for_next_level
+from assessments.selectors import assessments_visible_to
+from organisations.models import CareSetting, Organisation
+from reports import figures
+from reports.models import BoardReport
+from wgll.framework.models import Criterion, Level
+
+
+def reports_visible_to(user: Any) -> QuerySet[BoardReport]:
+    return BoardReport.objects.filter(assessment__in=assessments_visible_to(user))
+
+
+def reports_of(assessment: Assessment) -> QuerySet[BoardReport]:
+    return BoardReport.objects.filter(assessment=assessment).select_related("requested_by")
+
+
+def _current_scores(cycle_id: int) -> QuerySet[AssessmentScore]:
+    """Scores of submitted (or later) assessments in the cycle that describe their latest
+    submission: a returned and resubmitted assessment's stale score is not compared."""
+    return AssessmentScore.objects.filter(
+        assessment__cycle_id=cycle_id,
+        assessment__status__in=Assessment.SUBMITTED_OR_LATER,
+        answers_submitted_at__gte=F("assessment__submitted_at"),
+    )
+
+
+@dataclass
+class Comparison:
+    """One comparison group: its name, how many organisations it has, and its medians (only
+    when it is big enough to show)."""
+
+    name: str
+    size: int
+    overall_median: Decimal | None = None
+    measure_medians: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def shown(self) -> bool:
+        return self.size >= figures.MIN_GROUP_SIZE
+
+
+@dataclass
+class DomainRow:
+    name: str
+    key: str
+    level: int
+    previous_level: int | None
+    next_level: int | None
+    unmet: list[str]
+    notes: str
+
+
+@dataclass
+class MeasureRow:
+    key: str
+    name: str
+    score: Decimal
+    previous_score: Decimal | None
+    domains: list[DomainRow] = field(default_factory=list)
+
+
+@dataclass
+class EvidenceRow:
+    domain: str
+    title: str
+    kind: str
+    url: str
+
+
+@dataclass
+class ReportData:
+    assessment: Assessment
+    score: AssessmentScore
+    previous_score: AssessmentScore | None
+    measures: list[MeasureRow]
+    peer_group: Comparison | None
+    peer_quarter: str | None
+    ics: Comparison
+    national: Comparison
+    trend: list[tuple[str, Decimal]]
+    flags: list[ValidationFlag]
+    evidence: list[EvidenceRow]
+
+
+def _previous_score(assessment: Assessment) -> AssessmentScore | None:
+    if not assessment.previous_id:
+        return None
+    return (
+        AssessmentScore.objects.filter(assessment_id=assessment.previous_id)
+        .select_related("assessment__cycle")
+        .prefetch_related("measures")
+        .first()
+    )
+
+
+def _comparisons(assessment: Assessment) -> tuple[Comparison | None, str | None, Comparison, Comparison]:
+    """The peer group (trusts with the same main care setting), the ICS's trusts and all trusts
+    nationally, from one query of the cycle's current measure scores."""
+    organisation = assessment.organisation
+    rows = (
+        _current_scores(assessment.cycle_id)
+        .filter(assessment__organisation__kind=Organisation.Kind.TRUST)
+        .values_list("pk", "overall", "assessment__organisation_id", "assessment__organisation__ics_id",
+                     "assessment__organisation__care_settings", "measures__measure_key", "measures__value")
+    )  # fmt: skip
+    overall: dict[int, Decimal] = {}
+    measures: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    ics_of: dict[int, int] = {}
+    setting_of: dict[int, str | None] = {}
+    for _pk, value, organisation_id, ics_id, settings, measure_key, measure_value in rows:
+        if value is not None:
+            overall[organisation_id] = value
+        if measure_key:
+            measures[organisation_id][measure_key] = measure_value
+        ics_of[organisation_id] = ics_id
+        setting_of[organisation_id] = settings[0] if settings else None
+
+    def group(name: str, members: list[int]) -> Comparison:
+        comparison = Comparison(name=name, size=len(members))
+        if comparison.shown:
+            comparison.overall_median = figures.median([overall[m] for m in members if m in overall])
+            by_measure: dict[str, list[Decimal]] = defaultdict(list)
+            for member in members:
+                for key, value in measures[member].items():
+                    by_measure[key].append(value)
+            comparison.measure_medians = {key: figures.median(values) for key, values in by_measure.items()}
+        return comparison
+
+    everyone = list(ics_of)
+    ics = group(f"Trusts in {organisation.ics.name}", [m for m in everyone if ics_of[m] == organisation.ics_id])
+    national = group("All trusts in England", everyone)
+    setting = organisation.main_care_setting if organisation.kind == Organisation.Kind.TRUST else None
+    if not setting:
+        return None, None, ics, national
+    label = CareSetting(setting).label.lower() if setting in CareSetting.values else setting
+    peers = [m for m in everyone if setting_of[m] == setting]
+    peer_group = group(f"Trusts whose main care setting is {label}", peers)
+    own = overall.get(organisation.pk)
+    others = [overall[m] for m in peers if m != organisation.pk and m in overall]
+    peer_quarter = figures.quarter(own, others) if own is not None and peer_group.shown else None
+    return peer_group, peer_quarter, ics, national
+
+
+def _trend(assessment: Assessment) -> list[tuple[str, Decimal]]:
+    """The organisation's overall score in each cycle up to this one (current scores only)."""
+    scores = (
+        AssessmentScore.objects.filter(
+            assessment__organisation_id=assessment.organisation_id,
+            assessment__status__in=Assessment.SUBMITTED_OR_LATER,
+            assessment__cycle__name__lte=assessment.cycle.name,
+            answers_submitted_at__gte=F("assessment__submitted_at"),
+            overall__isnull=False,
+        )
+        .order_by("assessment__cycle__name")
+        .values_list("assessment__cycle__name", "overall")
+    )
+    return list(scores)
+
+
+def _measures(assessment: Assessment, score: AssessmentScore, previous: AssessmentScore | None) -> list[MeasureRow]:
+    responses = list(
+        assessment.responses.select_related("domain__measure")
+        .prefetch_related(
+            Prefetch(
+                "domain__levels",
+                queryset=Level.objects.order_by("number").prefetch_related(
+                    Prefetch("criteria", queryset=Criterion.objects.order_by("position"))
+                ),
+            )
+        )
+        .order_by("domain__measure__position", "domain__position")
+    )
+    levels = dict(DomainScore.objects.filter(score=score).values_list("domain_key", "level"))
+    previous_levels = (
+        dict(DomainScore.objects.filter(score=previous).values_list("domain_key", "level")) if previous else {}
+    )
+    previous_measures = {m.measure_key: m.value for m in previous.measures.all()} if previous else {}
+    rows = {
+        m.measure_key: MeasureRow(m.measure_key, m.measure_name, m.value, previous_measures.get(m.measure_key))
+        for m in score.measures.all()
+    }
+    for response in responses:
+        domain = response.domain
+        criteria_by_level = {level.number: [c.key for c in level.criteria.all()] for level in domain.levels.all()}
+        texts = {c.key: c.text for level in domain.levels.all() for c in level.criteria.all()}
+        target, missing = unmet_for_next_level(criteria_by_level, response.met_criteria)
+        earlier = [previous_levels[key] for key in domain.predecessor_keys if key in previous_levels]
+        row = rows.get(domain.measure.key)
+        if row is None:  # a measure with no scored domains; nothing to report against
+            continue
+        row.domains.append(
+            DomainRow(
+                name=domain.name,
+                key=domain.key,
+                level=levels.get(domain.key, response.level),
+                previous_level=max(earlier) if earlier else None,
+                next_level=target if missing else None,
+                unmet=[texts.get(key, key) for key in missing],
+                notes=response.notes,
+            )
+        )
+    return list(rows.values())
+
+
+def _evidence(assessment: Assessment) -> list[EvidenceRow]:
+    items = Evidence.objects.filter(response__assessment=assessment).select_related("response__domain__measure")
+    items = items.order_by("response__domain__measure__position", "response__domain__position", "added_at", "pk")
+    return [
+        EvidenceRow(domain=e.response.domain.name, title=e.title, kind=e.get_kind_display(), url=e.url) for e in items
+    ]
+
+
+def board_report_data(assessment_id: int) -> ReportData | None:
+    """Everything a board report shows, or None when the assessment has no current score."""
+    assessment = Assessment.objects.select_related("cycle__framework", "organisation__ics__region").get(
+        pk=assessment_id
+    )
+    score = _current_scores(assessment.cycle_id).filter(assessment=assessment).prefetch_related("measures").first()
+    if score is None:
+        return None
+    previous = _previous_score(assessment)
+    peer_group, peer_quarter, ics, national = _comparisons(assessment)
+    return ReportData(
+        assessment=assessment,
+        score=score,
+        previous_score=previous,
+        measures=_measures(assessment, score, previous),
+        peer_group=peer_group,
+        peer_quarter=peer_quarter,
+        ics=ics,
+        national=national,
+        trend=_trend(assessment),
+        flags=assessment_flags(assessment),
+        evidence=_evidence(assessment),
+    )

@@ -1,0 +1,126 @@
+"""Changes to board reports: request one, retry a failed one, render one (called by the task).
+
+A report is rendered by a worker, never in the request: rendering takes seconds and a board
+report is not needed within the page load. The row's status is what the page shows.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from celery.exceptions import SoftTimeLimitExceeded
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.models import Assessment
+from assessments.selectors import assessment_current_score
+from organisations.access import may
+from reports.access import ReportAction
+from reports.models import BoardReport
+
+logger = logging.getLogger(__name__)
+
+NOT_SCORED = "This assessment has not been scored yet. Scores appear shortly after submission; try again then."
+RENDER_FAILED = (
+    "The report could not be produced because of a problem in the portal. Try again; if it fails again, "
+    "contact the national service desk and quote report number {pk}."
+)
+TOO_SLOW = "The report took too long to produce. Try again; if it fails again, contact the national service desk."
+SCORES_GONE = (
+    "The scores changed while the report was being produced (the assessment is being re-scored). Try again shortly."
+)
+
+
+def _queue_render_after_commit(report_id: int) -> None:
+    from reports.tasks import queue_render
+
+    transaction.on_commit(lambda: queue_render(report_id))
+
+
+@transaction.atomic
+def report_request(*, assessment: Assessment, actor: Any) -> BoardReport:
+    """Queue a new version of the assessment's board report. Earlier versions are kept."""
+    if not may(actor, ReportAction.REQUEST_REPORT, assessment):
+        raise PermissionDenied("You cannot request a board report for this assessment.")
+    score = assessment_current_score(assessment)
+    if score is None:
+        raise ValidationError(NOT_SCORED)
+    report = BoardReport.objects.create(
+        assessment=assessment,
+        requested_by=actor,
+        status=BoardReport.Status.QUEUED,
+        scores_fingerprint=score.scored_at.isoformat(),
+    )
+    _queue_render_after_commit(report.pk)
+    return report
+
+
+@transaction.atomic
+def report_retry(*, report: BoardReport, actor: Any) -> BoardReport:
+    """Queue a failed report again (the same row, so its number stays what the user quoted)."""
+    locked = BoardReport.objects.select_for_update().select_related("assessment__organisation").get(pk=report.pk)
+    if not may(actor, ReportAction.REQUEST_REPORT, locked.assessment):
+        raise PermissionDenied("You cannot request a board report for this assessment.")
+    if locked.status != BoardReport.Status.FAILED:
+        raise ValidationError("Only a report that failed can be tried again.")
+    locked.status = BoardReport.Status.QUEUED
+    locked.error = ""
+    locked.started_at = None
+    locked.finished_at = None
+    locked.requested_by = actor
+    locked.requested_at = timezone.now()
+    locked.save(update_fields=["status", "error", "started_at", "finished_at", "requested_by", "requested_at"])
+    _queue_render_after_commit(locked.pk)
+    return locked
+
+
+def _fail(report_id: int, message: str) -> None:
+    BoardReport.objects.filter(pk=report_id).update(
+        status=BoardReport.Status.FAILED, error=message, finished_at=timezone.now()
+    )
+
+
+def report_render(*, report_id: int) -> BoardReport | None:
+    """Render a queued report and store the PDF; a failure is stored on the row with a message
+    the user can act on, never raised. Idempotent: a report already ready or failed is left as
+    it is; one left `rendering` by a worker that died is rendered again on redelivery.
+
+    The PDF is built outside any transaction, so the row lock is held only to claim the job and
+    to record the outcome, never for the seconds rendering takes.
+    """
+    from reports.render import report_pdf
+    from reports.selectors import board_report_data
+
+    with transaction.atomic():
+        report = BoardReport.objects.select_for_update().filter(pk=report_id).first()
+        if report is None or report.status not in BoardReport.PENDING:
+            return report
+        report.status = BoardReport.Status.RENDERING
+        report.started_at = timezone.now()
+        report.save(update_fields=["status", "started_at"])
+    try:
+        data = board_report_data(report.assessment_id)
+        if data is None:
+            _fail(report_id, SCORES_GONE)
+            return BoardReport.objects.get(pk=report_id)
+        pdf = report_pdf(data)
+    except SoftTimeLimitExceeded:
+        logger.warning("Board report %s took too long to render", report_id)
+        _fail(report_id, TOO_SLOW)
+        return BoardReport.objects.get(pk=report_id)
+    except Exception:
+        logger.exception("Board report %s failed to render", report_id)
+        _fail(report_id, RENDER_FAILED.format(pk=report_id))
+        return BoardReport.objects.get(pk=report_id)
+    with transaction.atomic():
+        report = BoardReport.objects.select_for_update().get(pk=report_id)
+        report.file.save("report.pdf", ContentFile(pdf), save=False)
+        report.status = BoardReport.Status.READY
+        report.finished_at = timezone.now()
+        report.error = ""
+        report.scores_fingerprint = data.score.scored_at.isoformat()
+        report.save(update_fields=["file", "status", "finished_at", "error", "scores_fingerprint"])
+    return report

@@ -1,0 +1,50 @@
+"""Board report tests reuse the assessment tests' small two-year framework and trust A's team."""
+
+import datetime
+import io
+
+import pytest
+from pypdf import PdfReader
+
+from assessments.workflow import assessment_mark_ready, assessment_sign_off_and_submit
+from tests.assessments import conftest as assessment_fixtures
+
+# The assessment tests' fixtures, shared here.
+frameworks = assessment_fixtures.frameworks
+cycle = assessment_fixtures.cycle
+assessment = assessment_fixtures.assessment
+team = assessment_fixtures.team
+complete_everything = assessment_fixtures.complete_everything
+
+
+def submit(assessment, team, **sign_off):
+    assessment_mark_ready(assessment=assessment, actor=team["lead"])
+    details = {"name": "Grace Okafor", "role": "Chair", "minute_reference": "TB/1"} | sign_off
+    return assessment_sign_off_and_submit(
+        assessment=assessment, actor=team["approver"], meeting_date=datetime.date.today(), **details
+    )
+
+
+@pytest.fixture
+def scored(assessment, team, django_capture_on_commit_callbacks):
+    """Trust A's assessment answered at level 3 everywhere (no evidence, so flags are raised),
+    submitted and scored through the real on-commit path."""
+    complete_everything(assessment, team["lead"], level=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(assessment, team)
+    assessment.refresh_from_db()
+    return assessment
+
+
+def pdf_reader(report) -> PdfReader:
+    with report.file.open("rb") as handle:
+        return PdfReader(io.BytesIO(handle.read()))
+
+
+def pdf_text(report) -> str:
+    return "\n".join(page.extract_text() for page in pdf_reader(report).pages)
+
+
+def squashed(text: str) -> str:
+    """Text without whitespace: PDF extraction breaks lines where the layout wrapped them."""
+    return "".join(text.split())
