@@ -6,6 +6,7 @@ report is not needed within the page load. The row's status is what the page sho
 
 from __future__ import annotations
 
+import datetime
 import logging
 from typing import Any
 
@@ -124,3 +125,57 @@ def report_render(*, report_id: int) -> BoardReport | None:
         report.scores_fingerprint = data.score.scored_at.isoformat()
         report.save(update_fields=["file", "status", "finished_at", "error", "scores_fingerprint"])
     return report
+
+
+# Keeping reports in step with scores, and re-driving what a broker or worker lost.
+
+STUCK_AFTER = datetime.timedelta(minutes=15)
+
+
+@transaction.atomic
+def report_refresh_if_stale(*, assessment_id: int) -> BoardReport | None:
+    """A new version when the newest ready report shows scores older than the current ones.
+
+    Called when an assessment is re-scored (and by the sweep): a board must never be handed a
+    report whose figures no longer match the portal. Only assessments that already have a report
+    get a new one; earlier versions stay downloadable.
+    """
+    newest = BoardReport.objects.select_for_update().filter(assessment_id=assessment_id).first()
+    if newest is None or newest.status != BoardReport.Status.READY:
+        return None
+    assessment = Assessment.objects.select_related("cycle").get(pk=assessment_id)
+    score = assessment_current_score(assessment)
+    if score is None or score.scored_at.isoformat() == newest.scores_fingerprint:
+        return None
+    report = BoardReport.objects.create(
+        assessment=assessment,
+        requested_by=None,
+        status=BoardReport.Status.QUEUED,
+        scores_fingerprint=score.scored_at.isoformat(),
+    )
+    _queue_render_after_commit(report.pk)
+    return report
+
+
+def reports_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
+    """Queue again reports left queued or rendering for too long (lost message, killed worker),
+    and regenerate reports whose scores have changed. Run periodically by Celery beat."""
+    now = now or timezone.now()
+    stuck = 0
+    for report_id in BoardReport.objects.filter(
+        status__in=BoardReport.PENDING, requested_at__lt=now - STUCK_AFTER
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            report = BoardReport.objects.select_for_update().get(pk=report_id)
+            if report.status in BoardReport.PENDING:
+                report.status = BoardReport.Status.QUEUED
+                report.started_at = None
+                report.requested_at = now
+                report.save(update_fields=["status", "started_at", "requested_at"])
+                _queue_render_after_commit(report.pk)
+                stuck += 1
+    refreshed = sum(
+        report_refresh_if_stale(assessment_id=assessment_id) is not None
+        for assessment_id in BoardReport.objects.values_list("assessment_id", flat=True).distinct()
+    )
+    return {"requeued": stuck, "regenerated": refreshed}

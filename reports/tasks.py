@@ -40,3 +40,25 @@ def queue_render(report_id: int) -> bool:
         logger.warning("Could not queue board report %s; it stays queued", report_id, exc_info=True)
         return False
     return True
+
+
+@shared_task(name="reports.sweep", acks_late=True, soft_time_limit=100, time_limit=120)
+def sweep_reports_task() -> dict[str, int]:
+    from reports.services import reports_sweep
+
+    return reports_sweep()
+
+
+def regenerate_after_scoring(sender=None, result=None, args=None, **kwargs) -> None:
+    """Celery task_success handler for assessments.score_assessment: regenerate a stale report."""
+    from reports.services import report_refresh_if_stale
+
+    if getattr(sender, "name", None) != "assessments.score_assessment" or result is None:
+        return  # another task, or nothing was scored
+    assessment_id = (getattr(sender.request, "args", None) or [None])[0]
+    if assessment_id is None:
+        return
+    try:
+        report_refresh_if_stale(assessment_id=assessment_id)
+    except Exception:  # the periodic sweep catches up; scoring itself has already succeeded
+        logger.exception("Could not regenerate the board report of assessment %s", assessment_id)

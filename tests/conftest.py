@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import connection
 
 from organisations.models import Role
@@ -111,6 +112,8 @@ class WorkerPool:
             "CELERY_RESULT_BACKEND": TEST_REDIS_URL,
             "DATABASE_URL": _database_url(connection.settings_dict),
             "EMAIL_URL": "consolemail://",
+            # Files a worker writes (board reports) must land where the test reads them.
+            "MEDIA_ROOT": str(django_settings.MEDIA_ROOT),
             **extra_env,
         }
         with log.open("w") as output:

@@ -220,6 +220,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.sweep_unscored",
         "schedule": env.int("SCORING_SWEEP_SECONDS", default=300),
     },
+    "sweep-board-reports": {
+        "task": "reports.sweep",
+        "schedule": env.int("REPORTS_SWEEP_SECONDS", default=300),
+    },
 }
 # Fault injection for the worker-crash test only: pause inside the scoring transaction.
 SCORING_PAUSE_SECONDS = env.float("WGLL_SCORING_PAUSE_SECONDS", default=0)

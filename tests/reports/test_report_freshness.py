@@ -1,0 +1,53 @@
+"""Reports follow the scores: a re-score produces a new version, and lost renders are re-driven."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from assessments.scoring_service import assessment_score
+from assessments.tasks import score_assessment_task
+from reports.models import BoardReport
+from reports.services import report_request, reports_sweep
+
+pytestmark = pytest.mark.django_db
+
+
+def test_rescoring_regenerates_a_ready_report_and_keeps_the_old_one(scored, team, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = report_request(assessment=scored, actor=team["lead"])
+    first.refresh_from_db()
+    assert first.status == BoardReport.Status.READY
+
+    with django_capture_on_commit_callbacks(execute=True):
+        score_assessment_task.delay(scored.pk)  # the scores change (a new scored_at)
+
+    versions = list(BoardReport.objects.filter(assessment=scored))
+    assert len(versions) == 2
+    newest = versions[0]
+    assert newest.status == BoardReport.Status.READY and newest.requested_by is None
+    assert newest.scores_fingerprint != first.scores_fingerprint
+    assert BoardReport.objects.get(pk=first.pk).file  # the earlier version stays downloadable
+
+
+def test_no_report_is_made_for_an_assessment_nobody_asked_a_report_for(scored, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        score_assessment_task.delay(scored.pk)
+    assert not BoardReport.objects.exists()
+
+
+def test_the_sweep_requeues_stuck_reports_and_regenerates_stale_ones(scored, team, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):  # the broker "loses" this render
+        stuck = report_request(assessment=scored, actor=team["lead"])
+    BoardReport.objects.filter(pk=stuck.pk).update(requested_at=timezone.now() - datetime.timedelta(hours=1))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        result = reports_sweep()
+
+    assert result == {"requeued": 1, "regenerated": 0}
+    assert BoardReport.objects.get(pk=stuck.pk).status == BoardReport.Status.READY
+
+    assessment_score(assessment_id=scored.pk)  # re-scored without the task (e.g. a lost signal)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reports_sweep() == {"requeued": 0, "regenerated": 1}
+    assert BoardReport.objects.filter(assessment=scored, status=BoardReport.Status.READY).count() == 2
