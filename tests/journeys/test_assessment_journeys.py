@@ -287,3 +287,44 @@ def test_a_browser_submission_is_scored_by_a_real_worker(browser, live_server, w
     page = journey.page.content()
     assert "Overall score" in page and "2.0" in page
     assert "Ensure smart foundations" in page
+
+
+@pytest.mark.needs_worker
+def test_a_board_report_requested_in_the_browser_is_rendered_by_a_worker(
+    browser, live_server, world, setup, celery_workers
+):
+    """The page updates itself (no reload) when the worker has rendered the PDF; the downloaded
+    file is a PDF with the assessment's content."""
+    import io
+
+    from pypdf import PdfReader
+
+    from assessments.scoring_service import assessment_score
+    from assessments.workflow import assessment_mark_ready, assessment_sign_off_and_submit
+    from tests.assessments.conftest import complete_everything
+
+    people = setup
+    assessment = Assessment.objects.get(cycle=open_cycle("2025/26"), organisation=world.trust_a)
+    complete_everything(assessment, people["assessment_lead"], level=2)
+    assessment_mark_ready(assessment=assessment, actor=people["assessment_lead"])
+    assessment_sign_off_and_submit(
+        assessment=assessment, actor=people["approver"], name="Grace Okafor", role="Chair",
+        meeting_date=datetime.date.today(), minute_reference="TB/25/117",
+    )  # fmt: skip
+    assessment_score(assessment_id=assessment.pk)
+    celery_workers.start()
+    journey = Journey(browser, live_server.url)
+    journey.sign_in(people["assessment_lead"])
+    journey.go(f"/reports/{assessment.cycle.slug}/{world.trust_a.ods_code}/")
+
+    journey.submit("Create the board report")
+    journey.page.evaluate("window.__stillTheSamePage = true")
+    download_link = journey.page.locator("a", has_text="Download").first
+    download_link.wait_for(timeout=60_000)
+    assert journey.page.evaluate("window.__stillTheSamePage === true")  # updated in place, not reloaded
+    with journey.page.expect_download() as download:
+        download_link.click()
+    pdf = PdfReader(io.BytesIO(Path(download.value.path()).read_bytes()))
+    text = " ".join(page.extract_text() for page in pdf.pages)
+    assert world.trust_a.name in text and "2025/26" in text and "TB/25/117" in text
+    journey.assert_accessible()
