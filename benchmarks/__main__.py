@@ -45,11 +45,12 @@ def main() -> None:
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        from benchmarks import foundation, scoring
+        from benchmarks import foundation, reports, scoring
 
         print(f"Database: {connection.vendor}\n")
         foundation.run(measure, report)
         scoring.run(measure, report)
+        reports.run(measure, report)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 
