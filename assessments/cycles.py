@@ -93,6 +93,14 @@ def cycle_open(*, cycle: Cycle, actor: Any = None) -> OpenSummary:
     return OpenSummary(created=created, already_open=len(existing), prefilled=prefilled)
 
 
+def carried_forward_notes(domain, sources: list[DomainResponse]) -> str:
+    """Last year's notes as they are carried into `domain`: unchanged when the domain kept its key,
+    otherwise each predecessor's notes under its name (renamed, split or merged domains)."""
+    if len(sources) == 1 and sources[0].domain.key == domain.key:
+        return sources[0].notes
+    return "\n\n".join(f"From {s.domain.name}: {s.notes}" for s in sources if s.notes)
+
+
 def _carry_forward(response: DomainResponse, sources: list[DomainResponse], criteria: dict[int, list[str]]) -> None:
     """Criteria carry over by key, so a split domain inherits what each half still asks for and
     a merged one the union of what its parts had met."""
@@ -100,9 +108,6 @@ def _carry_forward(response: DomainResponse, sources: list[DomainResponse], crit
     met = {key for source in sources for key in source.met_criteria}
     response.met_criteria = [key for key in known if key in met]
     response.level = scoring.domain_level(criteria, response.met_criteria)
-    if len(sources) == 1 and sources[0].domain.key == response.domain.key:
-        response.notes = sources[0].notes
-    else:
-        response.notes = "\n\n".join(f"From {s.domain.name}: {s.notes}" for s in sources if s.notes)
+    response.notes = carried_forward_notes(response.domain, sources)
     response.status = DomainResponse.Status.CARRIED_FORWARD
     response.carried_forward_from = sources[0]

@@ -28,7 +28,7 @@ from django.utils import timezone
 from assessments import flags
 from assessments.access import AssessmentAction
 from assessments.audit import record
-from assessments.cycles import _carry_forward
+from assessments.cycles import carried_forward_notes
 from assessments.models import Assessment, AuditEvent, DomainResponse, MeasureScore, ValidationFlag
 from organisations.access import may
 from organisations.models import CareSetting, Organisation
@@ -41,12 +41,8 @@ class NotFlaggable(Exception):
 
 def _carried_notes(response: DomainResponse, sources: list[DomainResponse]) -> str:
     """The notes the cycle's opening carried into this answer, built by the very rule that did it
-    (cycles._carry_forward), so "unchanged from last year" means exactly that."""
-    if not sources:
-        return ""
-    probe = DomainResponse(domain=response.domain)
-    _carry_forward(probe, sources, {})
-    return probe.notes
+    (cycles.carried_forward_notes), so "unchanged from last year" means exactly that."""
+    return carried_forward_notes(response.domain, sources) if sources else ""
 
 
 def _domain_answers(assessment: Assessment) -> tuple[list[flags.DomainAnswer], dict[str, Domain]]:

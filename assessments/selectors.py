@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from assessments.models import Assessment, AuditEvent, DomainResponse, Evidence
+from assessments.models import Assessment, AssessmentScore, AuditEvent, DomainResponse, Evidence
 from organisations.access import visible_organisations_q
 from organisations.models import Organisation, Role, RoleAssignment, User
 from wgll.framework.models import Criterion, Level, Measure
@@ -170,8 +170,6 @@ def assignable_people(assessment: Assessment) -> list[User]:
 
 def assessment_current_score(assessment: Assessment):
     """The stored scores if they describe the latest submission, else None (scoring pending)."""
-    from assessments.models import AssessmentScore
-
     score = AssessmentScore.objects.filter(assessment=assessment).prefetch_related("measures").first()
     if score is None or assessment.submitted_at is None or score.answers_submitted_at < assessment.submitted_at:
         return None

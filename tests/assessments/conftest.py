@@ -90,28 +90,28 @@ def frameworks(db, tmp_path: Path):
     framework_load(path=tmp_path)
 
 
+def _open_cycle(name: str, *, opened_days_ago: int, closes_in_days: int) -> Cycle:
+    today = datetime.date.today()
+    cycle = Cycle.objects.create(
+        name=name,
+        framework_id=_framework_id(name),
+        opens_on=today - datetime.timedelta(days=opened_days_ago),
+        closes_on=today + datetime.timedelta(days=closes_in_days),
+    )
+    cycle_open(cycle=cycle)
+    return cycle
+
+
 @pytest.fixture
 def cycle(frameworks, world):
     """The current cycle, open until well after today."""
-    today = datetime.date.today()
-    cycle = Cycle.objects.create(
-        name="2025/26", framework_id=_framework_id("2025/26"), opens_on=today - datetime.timedelta(days=30),
-        closes_on=today + datetime.timedelta(days=60),
-    )  # fmt: skip
-    cycle_open(cycle=cycle)
-    return cycle
+    return _open_cycle("2025/26", opened_days_ago=30, closes_in_days=60)
 
 
 @pytest.fixture
 def last_year_cycle(frameworks, world):
     """Last year's cycle, still open so answers can be given before the next cycle opens."""
-    today = datetime.date.today()
-    cycle = Cycle.objects.create(
-        name="2024/25", framework_id=_framework_id("2024/25"), opens_on=today - datetime.timedelta(days=400),
-        closes_on=today + datetime.timedelta(days=1),
-    )  # fmt: skip
-    cycle_open(cycle=cycle)
-    return cycle
+    return _open_cycle("2024/25", opened_days_ago=400, closes_in_days=1)
 
 
 @pytest.fixture
