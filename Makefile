@@ -41,9 +41,11 @@ test: setup
 bench: setup
 	$(PY) -m benchmarks
 
+# ruff, ruff's formatting, and the layering of the apps (import-linter contracts in pyproject.toml).
 lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
 
 format: setup
 	$(VENV)/bin/ruff check --fix .

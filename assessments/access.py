@@ -43,9 +43,7 @@ def is_open_for_editing(assessment: Assessment, today: datetime.date | None = No
     """Draft or returned, and before the closing date (or within an extension national staff granted)."""
     if assessment.status not in Assessment.EDITABLE:
         return False
-    today = today or timezone.localdate()
-    deadline = max(filter(None, [assessment.cycle.closes_on, assessment.extension_until]))
-    return today <= deadline
+    return (today or timezone.localdate()) <= assessment.editing_deadline
 
 
 @rule(AssessmentAction.VIEW)

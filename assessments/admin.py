@@ -2,10 +2,10 @@
 
 from django.contrib import admin, messages
 
-from assessments.cycles import cycle_open
 from assessments.models import Assessment, AuditEvent, Cycle
 from assessments.selectors import assessments_visible_to
-from organisations.admin import ScopedAdminMixin
+from assessments.services.cycles import cycle_open
+from organisations.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 
 
 @admin.register(Cycle)
@@ -40,19 +40,10 @@ class AuditEventInline(admin.TabularInline):
 
 
 @admin.register(Assessment)
-class AssessmentAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class AssessmentAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    # Answers change only through the portal's services, which audit them.
     scoped_selector = staticmethod(assessments_visible_to)
     list_display = ["organisation", "cycle", "status", "submitted_at"]
     list_filter = ["cycle", "status"]
     search_fields = ["organisation__name", "organisation__ods_code"]
     inlines = [AuditEventInline]
-
-    # Answers change only through the portal's services, which audit them.
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

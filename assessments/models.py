@@ -5,14 +5,15 @@ DomainResponse, which carries a version number: two people editing the same doma
 overwrite each other silently (the second save is refused and shown what changed).
 """
 
+import datetime
 import uuid
 
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from framework.models import Domain, FrameworkVersion
 from organisations.models import Organisation
-from wgll.framework.models import Domain, FrameworkVersion
 
 
 class Cycle(models.Model):
@@ -82,6 +83,12 @@ class Assessment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation.name}, {self.cycle.name}"
+
+    @property
+    def editing_deadline(self) -> datetime.date:
+        """The last day answers can be changed: the cycle's closing date, or the end of an
+        extension national staff granted, whichever is later."""
+        return max(filter(None, [self.cycle.closes_on, self.extension_until]))
 
 
 class DomainResponse(models.Model):

@@ -1,17 +1,38 @@
-"""Reads of assessments, always starting from what the user may see."""
+"""Every read of assessments, answers, scores and flags.
+
+Reads of an organisation's data start from what the user may see (`..._visible_to`); the others
+take an object the caller has already looked up through one of those. Selectors own their
+`select_related`/`prefetch_related`, so a page's query count does not grow with its rows.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 
-from assessments.models import Assessment, AssessmentScore, AuditEvent, DomainResponse, Evidence
+from assessments.models import (
+    Assessment,
+    AssessmentScore,
+    AuditEvent,
+    Cycle,
+    DomainResponse,
+    Evidence,
+    MeasureScore,
+    ValidationFlag,
+)
+from assessments.rules import flags as flag_rules
+from assessments.rules.carry_forward import carried_notes
+from assessments.rules.scoring import SCORING_METHOD_VERSION
+from framework.models import Criterion, Domain, Level, Measure
 from organisations.access import visible_organisations_q
-from organisations.models import Organisation, Role, RoleAssignment, User
-from wgll.framework.models import Criterion, Level, Measure
+from organisations.models import CareSetting, Organisation, Role, RoleAssignment, User
+
+# Scoped lookups.
 
 
 def assessments_visible_to(user: Any) -> QuerySet[Assessment]:
@@ -28,6 +49,77 @@ def responses_visible_to(user: Any) -> QuerySet[DomainResponse]:
 
 def evidence_visible_to(user: Any) -> QuerySet[Evidence]:
     return Evidence.objects.filter(visible_organisations_q(user, prefix="response__assessment__organisation__"))
+
+
+# Cycles.
+
+
+def cycles() -> QuerySet[Cycle]:
+    """Every cycle, newest first. Cycles are not an organisation's data: everyone signed in may
+    know that a cycle exists."""
+    return Cycle.objects.select_related("framework").order_by("-name")
+
+
+def previous_cycle(cycle: Cycle) -> Cycle | None:
+    return Cycle.objects.filter(name__lt=cycle.name).order_by("-name").first()
+
+
+# The current score: the one rule every page, flag, report and sweep uses.
+
+
+def current_score_q(prefix: str = "") -> Q:
+    """The filter for current scores; `prefix` reaches an AssessmentScore from the queried model
+    (e.g. "score__" from a MeasureScore).
+
+    A score is current when it describes the assessment's latest submission (a return and
+    resubmission makes it stale) and was produced by the scoring method in force. A score from
+    an older method is not shown, compared or reported as if it were current: the sweep
+    re-scores it within minutes, and until then pages say scoring is pending. Figures from a
+    superseded rule beside figures from the new one would make comparisons quietly unfair.
+    """
+    return Q(
+        **{
+            f"{prefix}assessment__status__in": Assessment.SUBMITTED_OR_LATER,
+            f"{prefix}assessment__submitted_at__isnull": False,
+            f"{prefix}answers_submitted_at__gte": F(f"{prefix}assessment__submitted_at"),
+            f"{prefix}method_version": SCORING_METHOD_VERSION,
+        }
+    )
+
+
+def current_scores() -> QuerySet[AssessmentScore]:
+    return AssessmentScore.objects.filter(current_score_q())
+
+
+def assessment_current_score(assessment: Assessment) -> AssessmentScore | None:
+    """The assessment's current score with its measure scores, or None (scoring pending)."""
+    return current_scores().filter(assessment=assessment).prefetch_related("measures").first()
+
+
+def assessments_needing_scores() -> QuerySet[Assessment]:
+    """Submitted (or later) assessments without a current score: never scored, scored before
+    their latest submission, or scored by an older method. What the periodic sweep re-drives."""
+    return Assessment.objects.filter(status__in=Assessment.SUBMITTED_OR_LATER, submitted_at__isnull=False).exclude(
+        pk__in=current_scores().values("assessment_id")
+    )
+
+
+def submitted_assessments(*, cycle_name: str | None = None, ods_code: str | None = None) -> QuerySet[Assessment]:
+    """Submitted (or later) assessments, optionally of one cycle and/or one organisation."""
+    assessments = Assessment.objects.filter(status__in=Assessment.SUBMITTED_OR_LATER)
+    if cycle_name:
+        assessments = assessments.filter(cycle__name=cycle_name)
+    if ods_code:
+        assessments = assessments.filter(organisation__ods_code=ods_code)
+    return assessments
+
+
+def scored_since(assessment_ids: Iterable[int], moment: Any) -> int:
+    """How many of the assessments have been scored at or after `moment`."""
+    return AssessmentScore.objects.filter(assessment_id__in=list(assessment_ids), scored_at__gte=moment).count()
+
+
+# Answers.
 
 
 @dataclass
@@ -73,28 +165,30 @@ def incomplete_responses(assessment: Assessment) -> list[DomainResponse]:
     )
 
 
+def levels_with_criteria() -> Prefetch:
+    """A domain's levels in order, each with its criteria in order (prefetch from a domain)."""
+    return Prefetch(
+        "levels",
+        queryset=Level.objects.order_by("number").prefetch_related(
+            Prefetch("criteria", queryset=Criterion.objects.order_by("position"))
+        ),
+    )
+
+
 def response_for_page(assessment: Assessment, domain_key: str) -> DomainResponse:
     """One domain's answer with its levels, criteria and evidence (a fixed number of queries)."""
     return (
         assessment.responses.select_related("domain__measure", "assignee", "updated_by", "carried_forward_from__domain")
         .prefetch_related(
-            Prefetch(
-                "domain__levels",
-                queryset=Level.objects.order_by("number").prefetch_related(
-                    Prefetch("criteria", queryset=Criterion.objects.order_by("position"))
-                ),
-            ),
+            Prefetch("domain__levels", queryset=levels_with_criteria().queryset),
             Prefetch("evidence", queryset=Evidence.objects.select_related("added_by")),
         )
         .get(domain__key=domain_key)
     )
 
 
-def criteria_by_level(response: DomainResponse) -> dict[int, list[str]]:
-    return {level.number: [c.key for c in level.criteria.all()] for level in response.domain.levels.all()}
-
-
 def criterion_texts(response: DomainResponse) -> dict[str, str]:
+    """The domain's criterion texts by key, in framework order (from the prefetched levels)."""
     return {c.key: c.text for level in response.domain.levels.all() for c in level.criteria.all()}
 
 
@@ -111,12 +205,41 @@ def assessment_history(assessment: Assessment) -> QuerySet[AuditEvent]:
     return assessment.events.select_related("actor", "domain").order_by("-created_at", "-pk")
 
 
+def latest_return(assessment: Assessment) -> AuditEvent | None:
+    """The ICS reviewer's most recent return of the assessment, with its comment."""
+    return (
+        AuditEvent.objects.filter(
+            assessment=assessment, kind=AuditEvent.Kind.TRANSITION, after__status=Assessment.Status.RETURNED
+        )
+        .select_related("actor")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+# Last year: the one way this year's answers meet last year's.
+
+
+def last_year_answers(assessment: Assessment, domains: Iterable[Domain]) -> dict[str, list[DomainResponse]]:
+    """For each of `domains` (this year's), last year's answers to the domains it continues
+    (same key, renamed, split or merged), by this year's domain key; one query. Empty lists when
+    the organisation has no previous assessment."""
+    domains = list(domains)
+    if not assessment.previous_id:
+        return {domain.key: [] for domain in domains}
+    wanted = {key for domain in domains for key in domain.predecessor_keys}
+    by_key = {
+        response.domain.key: response
+        for response in DomainResponse.objects.filter(
+            assessment_id=assessment.previous_id, domain__key__in=wanted
+        ).select_related("domain")
+    }
+    return {domain.key: domain.predecessors_in(by_key) for domain in domains}
+
+
 def previous_responses(response: DomainResponse) -> list[DomainResponse]:
-    """Last year's answers that this domain continues (same key, renamed, split or merged)."""
-    previous = response.assessment.previous
-    if previous is None:
-        return []
-    return list(previous.responses.filter(domain__key__in=response.domain.predecessor_keys).select_related("domain"))
+    """Last year's answers that this domain continues."""
+    return last_year_answers(response.assessment, [response.domain])[response.domain.key]
 
 
 @dataclass(frozen=True)
@@ -134,17 +257,15 @@ class YearOnYearRow:
 
 
 def year_on_year(assessment: Assessment) -> list[YearOnYearRow]:
-    """Every domain beside last year's answer to it, joined on domain keys (two queries)."""
+    """Every domain beside last year's answers to it (two queries)."""
     responses = list(
         assessment.responses.select_related("domain__measure").order_by("domain__measure__position", "domain__position")
     )
-    previous_by_key: dict[str, DomainResponse] = {}
-    if assessment.previous_id:
-        previous_by_key = {r.domain.key: r for r in assessment.previous.responses.select_related("domain")}
-    return [
-        YearOnYearRow(r, [previous_by_key[k] for k in r.domain.predecessor_keys if k in previous_by_key])
-        for r in responses
-    ]
+    last_year = last_year_answers(assessment, [r.domain for r in responses])
+    return [YearOnYearRow(r, last_year[r.domain.key]) for r in responses]
+
+
+# People.
 
 
 def people_with_role(organisation: Organisation, *roles: str) -> list[User]:
@@ -168,9 +289,117 @@ def assignable_people(assessment: Assessment) -> list[User]:
     return sorted(people.values(), key=lambda p: (p.get_full_name() or p.email).lower())
 
 
-def assessment_current_score(assessment: Assessment):
-    """The stored scores if they describe the latest submission, else None (scoring pending)."""
-    score = AssessmentScore.objects.filter(assessment=assessment).prefetch_related("measures").first()
-    if score is None or assessment.submitted_at is None or score.answers_submitted_at < assessment.submitted_at:
-        return None
-    return score
+# Validation flags: what the pure rules are fed, and the stored flags.
+
+
+def flag_domain_answers(assessment: Assessment) -> tuple[list[flag_rules.DomainAnswer], dict[str, Domain]]:
+    """Each domain's answer beside last year's (joined on domain keys), as the flag rules take
+    them, and the domains by key: two queries."""
+    responses = list(
+        DomainResponse.objects.filter(assessment=assessment)
+        .select_related("domain__measure")
+        .annotate(evidence_count=Count("evidence"))
+        .order_by("domain__measure__position", "domain__position")
+    )
+    last_year = last_year_answers(assessment, [r.domain for r in responses])
+    answers = []
+    for response in responses:
+        sources = last_year[response.domain.key]
+        answers.append(
+            flag_rules.DomainAnswer(
+                domain_key=response.domain.key,
+                domain_name=response.domain.name,
+                level=response.level,
+                notes=response.notes,
+                evidence_count=response.evidence_count,
+                previous_levels=tuple(source.level for source in sources),
+                # The text the cycle's opening carried in, by the very rule that carried it, so
+                # "unchanged from last year" means exactly that.
+                carried_notes=carried_notes(response.domain.key, sources),
+            )
+        )
+    return answers, {response.domain.key: response.domain for response in responses}
+
+
+def draft_flags(assessment: Assessment) -> list[flag_rules.Flag]:
+    """The answer-based flags of an assessment as it stands (computed, not stored), so the
+    organisation can put them right, or explain them, before it submits."""
+    answers, _ = flag_domain_answers(assessment)
+    return flag_rules.answer_flags(answers)
+
+
+def _by_measure(rows: Iterable[tuple[str, Decimal]]) -> dict[str, list[Decimal]]:
+    grouped: dict[str, list[Decimal]] = defaultdict(list)
+    for key, value in rows:
+        grouped[key].append(value)
+    return grouped
+
+
+def score_flags(assessment: Assessment) -> list[flag_rules.Flag]:
+    """Peer-outlier flags for a trust, member-consistency flags for an ICB, from the cycle's
+    current scores; none until the assessment itself has a current score."""
+    in_cycle = MeasureScore.objects.filter(current_score_q("score__"), score__assessment__cycle_id=assessment.cycle_id)
+    own = list(in_cycle.filter(score__assessment=assessment).values_list("measure_key", "measure_name", "value"))
+    if not own:
+        return []
+    scores = [flag_rules.MeasureValue(key, name, value) for key, name, value in own]
+    organisation = assessment.organisation
+    others = in_cycle.exclude(score__assessment=assessment)
+    if organisation.kind == Organisation.Kind.ICB:
+        members = others.filter(
+            score__assessment__organisation__ics_id=organisation.ics_id,
+            score__assessment__organisation__kind=Organisation.Kind.TRUST,
+        )
+        return flag_rules.icb_inconsistent_with_members(
+            scores, _by_measure(members.values_list("measure_key", "value"))
+        )
+    setting = organisation.main_care_setting
+    if not setting:
+        return []
+    peers = others.filter(
+        score__assessment__organisation__kind=Organisation.Kind.TRUST,
+        score__assessment__organisation__care_settings__0=setting,
+    )
+    label = CareSetting(setting).label.lower() if setting in CareSetting.values else setting
+    return flag_rules.peer_outliers(
+        scores, _by_measure(peers.values_list("measure_key", "value")), f"other {label} trusts"
+    )
+
+
+def measure_names(framework_id: int) -> dict[str, tuple[int, str]]:
+    """(position, name) of each measure of a framework version, by key."""
+    return {
+        key: (position, name)
+        for key, name, position in Measure.objects.filter(framework_id=framework_id).values_list(
+            "key", "name", "position"
+        )
+    }
+
+
+def flag_subject(flag: ValidationFlag, measures: dict[str, tuple[int, str]]) -> str:
+    """What the flag is about, in words: the domain's or the measure's name."""
+    if flag.domain_id:
+        return flag.domain.name
+    return measures.get(flag.measure_key, (0, flag.measure_key))[1]
+
+
+def with_subject(flag: ValidationFlag) -> ValidationFlag:
+    """The flag with `subject` set (one query for a measure flag)."""
+    flag.subject = flag_subject(flag, {} if flag.domain_id else measure_names(flag.assessment.cycle.framework_id))
+    return flag
+
+
+def assessment_flags(assessment: Assessment) -> list[ValidationFlag]:
+    """The stored flags of an assessment in framework order (two queries), each with `subject`
+    set to the name of the domain or measure it is about."""
+    measures = measure_names(assessment.cycle.framework_id)
+    stored = list(ValidationFlag.objects.filter(assessment=assessment).select_related("domain__measure", "resolved_by"))
+    for flag in stored:
+        flag.subject = flag_subject(flag, measures)
+
+    def order(flag: ValidationFlag) -> tuple:
+        if flag.domain_id:
+            return (flag.domain.measure.position, 0, flag.domain.position, flag.kind)
+        return (measures.get(flag.measure_key, (99, ""))[0], 1, 0, flag.kind)
+
+    return sorted(stored, key=order)

@@ -4,12 +4,12 @@ import csv
 
 import yaml
 
+from framework.definition import parse_definition
+from framework.services import DEFINITIONS_DIR, framework_load
 from organisations.models import Organisation, Role, RoleAssignment, User
 from organisations.reference_data import DEFAULT_DATA_DIR
 from organisations.selectors import organisations_visible_to
 from organisations.services import organisations_load_reference_data
-from wgll.framework.definition import parse_definition
-from wgll.framework.services import DEFINITIONS_DIR, framework_load
 
 
 def run(measure, report) -> None:

@@ -21,9 +21,11 @@ from django.db.models import Count
 from pypdf import PdfReader
 
 from assessments.models import Assessment, Cycle
+from demo.cycles import DEMO_CYCLES
+from demo.history import demo_history_seed
+from demo.people import demo_users_create
 from organisations.models import Organisation
 from reports.selectors import board_report_data
-from wgll.demo import DEMO_CYCLES, demo_history_seed, demo_users_create
 
 # North Central London's trusts (the demo ICS, so its comparison is shown), acute trusts elsewhere
 # that the demo leaves submitted this year (so the acute peer group is shown too) and the ICB.

@@ -19,12 +19,12 @@ from collections import defaultdict
 from django.db import connection, transaction
 from django.utils import timezone
 
-from assessments import scoring
-from assessments.cycles import cycle_open
 from assessments.models import Assessment, AssessmentScore, Cycle, DomainResponse, DomainScore
-from assessments.scoring_service import assessment_score
+from assessments.rules import scoring
+from assessments.services.cycles import cycle_open
+from assessments.services.scoring import assessment_score
+from framework.models import Criterion, Domain, FrameworkVersion, Level
 from organisations.models import IntegratedCareSystem, Organisation, Region
-from wgll.framework.models import Criterion, Domain, FrameworkVersion, Level
 
 NATIONAL_ORGANISATIONS = int(os.environ.get("WGLL_BENCH_ORGANISATIONS", "25000"))
 rng = random.Random(20250401)  # benchmark data, not secrets

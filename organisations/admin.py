@@ -42,6 +42,26 @@ class ScopedAdminMixin:
         return request.user.is_superuser
 
 
+class ReadOnlyAdminMixin:
+    """Staff may read; nobody adds, changes or deletes here, because these rows change only
+    through the portal's services (which audit them) or reviewed files."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_staff
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ScopedHistoryAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     """simple-history's views fall back to the history table when the object is outside the
     queryset, which would show another organisation's history; refuse that unless the user

@@ -2,13 +2,14 @@
 
 from django.contrib import admin
 
-from organisations.admin import ScopedAdminMixin
+from organisations.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 from reports.models import BoardReport
 from reports.selectors import reports_visible_to
 
 
 @admin.register(BoardReport)
-class BoardReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class BoardReportAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    # Reports change only through the portal's services; versions are never deleted.
     scoped_selector = staticmethod(reports_visible_to)
     list_display = ["pk", "assessment", "status", "requested_by", "requested_at", "finished_at"]
     list_filter = ["status"]
@@ -17,13 +18,3 @@ class BoardReportAdmin(ScopedAdminMixin, admin.ModelAdmin):
         "assessment", "status", "requested_by", "requested_at", "started_at", "finished_at", "file", "error",
         "scores_fingerprint",
     ]  # fmt: skip
-
-    # Reports change only through the portal's services; versions are never deleted.
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -6,11 +6,10 @@ class ReportsConfig(AppConfig):
     verbose_name = "Reports"
 
     def ready(self) -> None:
-        # Registers the report rules with the one access module.
-        from celery.signals import task_success
+        from assessments.services.scoring import on_rescored
+        from reports import access  # noqa: F401  (registers the report rules with the access module)
+        from reports.services import report_refresh_if_stale
 
-        from reports import access  # noqa: F401
-        from reports.tasks import regenerate_after_scoring
-
-        # Reports sit above assessments, so they listen for scoring rather than being called by it.
-        task_success.connect(regenerate_after_scoring, weak=False, dispatch_uid="reports-regenerate-after-scoring")
+        # Reports sit above assessments, so they register for the explicit re-scored hook rather
+        # than being called by scoring: every way of re-scoring regenerates a stale report.
+        on_rescored("board reports", lambda assessment_id: report_refresh_if_stale(assessment_id=assessment_id))

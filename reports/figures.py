@@ -13,7 +13,9 @@ Why these rules:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from assessments.rules.scoring import one_decimal
 
 MIN_GROUP_SIZE = 5
 
@@ -26,7 +28,7 @@ def median(values: Sequence[Decimal]) -> Decimal | None:
         return None
     middle = len(ordered) // 2
     value = ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
-    return Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+    return one_decimal(Decimal(value))
 
 
 def quarter(value: Decimal, others: Sequence[Decimal]) -> str | None:

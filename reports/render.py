@@ -23,6 +23,7 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from assessments.rules.evidence import is_web_link
 from reports import charts, figures
 from reports.selectors import Comparison, ReportData
 
@@ -132,7 +133,7 @@ def report_context(data: ReportData) -> dict[str, Any]:
         "flags": data.flags,
         "evidence": data.evidence,
         "generated_at": timezone.localtime(),
-        "is_link": lambda url: url.lower().startswith(("https://", "http://")),
+        "is_link": is_web_link,
         "change": _change,
     }
 

@@ -8,16 +8,21 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet
 
-from assessments.flag_service import assessment_flags
 from assessments.models import Assessment, AssessmentScore, DomainScore, Evidence, ValidationFlag
-from assessments.scoring import unmet_for_next_level
-from assessments.selectors import assessments_visible_to
+from assessments.rules.scoring import unmet_for_next_level
+from assessments.selectors import (
+    assessment_flags,
+    assessments_visible_to,
+    criterion_texts,
+    current_scores,
+    levels_with_criteria,
+)
+from framework.selectors import domain_criteria
 from organisations.models import CareSetting, Organisation
 from reports import figures
 from reports.models import BoardReport
-from wgll.framework.models import Criterion, Level
 
 
 def reports_visible_to(user: Any) -> QuerySet[BoardReport]:
@@ -29,13 +34,9 @@ def reports_of(assessment: Assessment) -> QuerySet[BoardReport]:
 
 
 def _current_scores(cycle_id: int) -> QuerySet[AssessmentScore]:
-    """Scores of submitted (or later) assessments in the cycle that describe their latest
-    submission: a returned and resubmitted assessment's stale score is not compared."""
-    return AssessmentScore.objects.filter(
-        assessment__cycle_id=cycle_id,
-        assessment__status__in=Assessment.SUBMITTED_OR_LATER,
-        answers_submitted_at__gte=F("assessment__submitted_at"),
-    )
+    """The cycle's current scores (assessments.selectors.current_score_q): a stale score, or one
+    from an older scoring method, is never compared."""
+    return current_scores().filter(assessment__cycle_id=cycle_id)
 
 
 @dataclass
@@ -100,7 +101,8 @@ def _previous_score(assessment: Assessment) -> AssessmentScore | None:
     if not assessment.previous_id:
         return None
     return (
-        AssessmentScore.objects.filter(assessment_id=assessment.previous_id)
+        current_scores()
+        .filter(assessment_id=assessment.previous_id)
         .select_related("assessment__cycle")
         .prefetch_related("measures")
         .first()
@@ -158,11 +160,10 @@ def _comparisons(assessment: Assessment) -> tuple[Comparison | None, str | None,
 def _trend(assessment: Assessment) -> list[tuple[str, Decimal]]:
     """The organisation's overall score in each cycle up to this one (current scores only)."""
     scores = (
-        AssessmentScore.objects.filter(
+        current_scores()
+        .filter(
             assessment__organisation_id=assessment.organisation_id,
-            assessment__status__in=Assessment.SUBMITTED_OR_LATER,
             assessment__cycle__name__lte=assessment.cycle.name,
-            answers_submitted_at__gte=F("assessment__submitted_at"),
             overall__isnull=False,
         )
         .order_by("assessment__cycle__name")
@@ -174,14 +175,7 @@ def _trend(assessment: Assessment) -> list[tuple[str, Decimal]]:
 def _measures(assessment: Assessment, score: AssessmentScore, previous: AssessmentScore | None) -> list[MeasureRow]:
     responses = list(
         assessment.responses.select_related("domain__measure")
-        .prefetch_related(
-            Prefetch(
-                "domain__levels",
-                queryset=Level.objects.order_by("number").prefetch_related(
-                    Prefetch("criteria", queryset=Criterion.objects.order_by("position"))
-                ),
-            )
-        )
+        .prefetch_related(Prefetch("domain__levels", queryset=levels_with_criteria().queryset))
         .order_by("domain__measure__position", "domain__position")
     )
     levels = dict(DomainScore.objects.filter(score=score).values_list("domain_key", "level"))
@@ -195,10 +189,9 @@ def _measures(assessment: Assessment, score: AssessmentScore, previous: Assessme
     }
     for response in responses:
         domain = response.domain
-        criteria_by_level = {level.number: [c.key for c in level.criteria.all()] for level in domain.levels.all()}
-        texts = {c.key: c.text for level in domain.levels.all() for c in level.criteria.all()}
-        target, missing = unmet_for_next_level(criteria_by_level, response.met_criteria)
-        earlier = [previous_levels[key] for key in domain.predecessor_keys if key in previous_levels]
+        texts = criterion_texts(response)
+        target, missing = unmet_for_next_level(domain_criteria(domain), response.met_criteria)
+        earlier = domain.predecessors_in(previous_levels)
         row = rows.get(domain.measure.key)
         if row is None:  # a measure with no scored domains; nothing to report against
             continue

@@ -21,6 +21,9 @@ from assessments.selectors import assessment_current_score
 from organisations.access import may
 from reports.access import ReportAction
 from reports.models import BoardReport
+from reports.render import report_pdf
+from reports.selectors import board_report_data
+from reports.tasks import queue_render
 
 logger = logging.getLogger(__name__)
 
@@ -36,8 +39,6 @@ SCORES_GONE = (
 
 
 def _queue_render_after_commit(report_id: int) -> None:
-    from reports.tasks import queue_render
-
     transaction.on_commit(lambda: queue_render(report_id))
 
 
@@ -92,9 +93,6 @@ def report_render(*, report_id: int) -> BoardReport | None:
     The PDF is built outside any transaction, so the row lock is held only to claim the job and
     to record the outcome, never for the seconds rendering takes.
     """
-    from reports.render import report_pdf
-    from reports.selectors import board_report_data
-
     with transaction.atomic():
         report = BoardReport.objects.select_for_update().filter(pk=report_id).first()
         if report is None or report.status not in BoardReport.PENDING:
@@ -136,9 +134,9 @@ STUCK_AFTER = datetime.timedelta(minutes=15)
 def report_refresh_if_stale(*, assessment_id: int) -> BoardReport | None:
     """A new version when the newest ready report shows scores older than the current ones.
 
-    Called when an assessment is re-scored (and by the sweep): a board must never be handed a
-    report whose figures no longer match the portal. Only assessments that already have a report
-    get a new one; earlier versions stay downloadable.
+    Called after every re-scoring (the hook registered in ReportsConfig.ready) and by the sweep:
+    a board must never be handed a report whose figures no longer match the portal. Only
+    assessments that already have a report get a new one; earlier versions stay downloadable.
     """
     newest = BoardReport.objects.select_for_update().filter(assessment_id=assessment_id).first()
     if newest is None or newest.status != BoardReport.Status.READY:

@@ -3,17 +3,16 @@ assessment or report is a plain 404), ask the access module, call one service, r
 
 from __future__ import annotations
 
-import datetime
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.text import slugify
 from django.views.decorators.http import require_POST, require_safe
 
-from assessments.views import assessment_or_404, assessment_url_args, require
+from assessments.presenters import assessment_url_args
+from assessments.rules.dates import long_datetime
+from assessments.views import assessment_or_404, require
 from organisations.access import may
 from reports import selectors, services
 from reports.access import ReportAction
@@ -25,10 +24,6 @@ STATUS_TAGS = {
     BoardReport.Status.READY: {"text": "Ready", "colour": "green"},
     BoardReport.Status.FAILED: {"text": "Failed", "colour": "red"},
 }
-
-
-def _when(moment: datetime.datetime | None) -> str | None:
-    return timezone.localtime(moment).strftime("%-d %B %Y at %H:%M") if moment else None
 
 
 @require_safe
@@ -43,7 +38,12 @@ def status(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpResponse
             "assessment": assessment,
             "args": assessment_url_args(assessment),
             "reports": [
-                (report, STATUS_TAGS[report.status], _when(report.requested_at), _when(report.finished_at))
+                (
+                    report,
+                    STATUS_TAGS[report.status],
+                    long_datetime(report.requested_at) or None,
+                    long_datetime(report.finished_at) or None,
+                )
                 for report in reports
             ],
             "versions": len(reports),

@@ -1,7 +1,7 @@
 from rest_framework.routers import DefaultRouter
 
+from framework.api import FrameworkVersionViewSet
 from organisations.api import OrganisationViewSet
-from wgll.framework.api import FrameworkVersionViewSet
 
 router = DefaultRouter()
 router.register("organisations", OrganisationViewSet, basename="organisation")

@@ -3,6 +3,7 @@
 from django.urls import reverse
 
 from organisations.access import Action, grants_for, may
+from organisations.models import Organisation
 
 
 def navigation(request) -> dict:
@@ -14,8 +15,6 @@ def navigation(request) -> dict:
     if grants.sees_everything or len(grants.at_organisation) + len(grants.at_ics) > 1 or grants.at_ics:
         items.append(("Organisations", reverse("organisations:list")))
     elif grants.at_organisation:
-        from organisations.models import Organisation
-
         only = Organisation.objects.only("ods_code").get(pk=next(iter(grants.at_organisation)))
         items.append(("Your organisation", reverse("organisations:detail", args=[only.ods_code])))
     if grants.sees_everything or grants.at_ics:

@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
 
+from assessments.rules.dates import long_date, long_datetime
 from organisations.models import CareSetting
 
 
@@ -57,6 +58,7 @@ def environment(**options) -> Environment:
     options["trim_blocks"] = True
     options["lstrip_blocks"] = True
     env = Environment(autoescape=True, **options)
+    env.filters.update(long_date=long_date, long_datetime=long_datetime)
     env.globals.update(
         url=url,
         static=static,

@@ -54,9 +54,10 @@ INSTALLED_APPS = [
     "simple_history",
     "axes",
     "organisations",
-    "wgll.framework",
+    "framework",
     "assessments",
     "reports",
+    "demo",
     "wgll",
 ]
 

@@ -24,7 +24,7 @@ urlpatterns = [
     path("sign-out/", views.sign_out, name="sign-out"),
     path("health/", views.health, name="health"),
     path("organisations/", include("organisations.urls")),
-    path("framework/", include("wgll.framework.urls")),
+    path("framework/", include("framework.urls")),
     path("assessments/", include("assessments.urls")),
     path("reports/", include("reports.urls")),
     path("api/v1/", include("wgll.api_urls")),

@@ -10,10 +10,10 @@ from django.views.decorators.http import require_http_methods
 
 from assessments.models import DomainResponse
 from assessments.selectors import assessments_visible_to
+from framework.selectors import framework_versions
 from organisations.access import Action, grants_for, may
 from organisations.models import Role
 from organisations.selectors import organisations_visible_to, systems_visible_to
-from wgll.framework.selectors import framework_versions
 
 
 def home(request: HttpRequest) -> HttpResponse:

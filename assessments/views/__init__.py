@@ -1,5 +1,6 @@
 """Pages of the yearly assessment. Thin: look up through the scoped selectors, ask the access
-module, call one service, render."""
+module, call one service, render with what the presenters compute. View modules import the
+presenters, selectors, forms and services, never each other."""
 
 from __future__ import annotations
 
@@ -26,5 +27,6 @@ def require(user: Any, action: str, target: Any) -> None:
         raise PermissionDenied
 
 
-def assessment_url_args(assessment: Assessment) -> list[str]:
-    return [assessment.cycle.slug, assessment.organisation.ods_code]
+def form_status(form: Any) -> int:
+    """A form sent back with errors is a 400, so a refused change never looks like a success."""
+    return 400 if form is not None and form.is_bound and form.errors else 200

@@ -9,11 +9,13 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from assessments import answers
 from assessments.access import AssessmentAction
+from assessments.forms.errors import add_service_errors
+from assessments.forms.team import AssignForm
+from assessments.presenters import assessment_url_args
 from assessments.selectors import assessment_task_list, assignable_people
-from assessments.views import assessment_or_404, assessment_url_args, require
-from assessments.workflow_forms import AssignForm
+from assessments.services import responses as response_services
+from assessments.views import assessment_or_404, form_status, require
 
 
 @require_http_methods(["GET", "POST"])
@@ -32,18 +34,16 @@ def assign(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpResponse
             with transaction.atomic():
                 for assignee_id, response_ids in groups.items():
                     failed_group = response_ids
-                    answers.responses_assign(
+                    response_services.responses_assign(
                         assessment=assessment,
                         domain_ids=response_ids,
                         assignee=form.people[assignee_id] if assignee_id is not None else None,
                         actor=request.user,
                     )
         except ValidationError as exc:
-            messages_by_key = exc.message_dict if hasattr(exc, "error_dict") else {None: exc.messages}
-            for key, errors in messages_by_key.items():
-                target = form.field_for_response(failed_group[0]) if key == "assignee" and failed_group else None
-                for message in errors:
-                    form.add_error(target, message)
+            # A refused assignee is shown on the first domain of the group it was refused for.
+            target = form.field_for_response(failed_group[0]) if failed_group else None
+            add_service_errors(form, exc, fields={"assignee": target, "domains": None} if target else None)
         else:
             messages.success(request, "Assignments saved")
             return redirect("assessments:overview", *assessment_url_args(assessment))
@@ -51,5 +51,5 @@ def assign(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpResponse
         request,
         "assessments/workflow/assign.html",
         {"assessment": assessment, "form": form, "people": people},
-        status=400 if form.is_bound and form.errors else 200,
+        status=form_status(form),
     )

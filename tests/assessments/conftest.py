@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from assessments.cycles import cycle_open
 from assessments.models import Assessment, Cycle
-from wgll.framework.measures import SUCCESS_MEASURES
-from wgll.framework.services import framework_load
+from assessments.services.cycles import cycle_open
+from framework.measures import SUCCESS_MEASURES
+from framework.services import framework_load
 
 
 def _levels(keys_per_level: dict[int, list[str]]) -> dict:
@@ -141,7 +141,7 @@ def team(world, person):
 
 
 def _framework_id(version: str) -> int:
-    from wgll.framework.models import FrameworkVersion
+    from framework.models import FrameworkVersion
 
     return FrameworkVersion.objects.get(version=version).pk
 
@@ -152,7 +152,7 @@ def all_criteria(response) -> list[str]:
 
 def complete_everything(assessment, actor, level: int = 2) -> None:
     """Answer every domain at `level` and mark it complete, through the real service."""
-    from assessments.answers import Answer, response_save
+    from assessments.services.responses import Answer, response_save
 
     for response in assessment.responses.select_related("domain"):
         keys = [c.key for c in response.domain.criteria.filter(level__number__lte=level)]
@@ -162,3 +162,39 @@ def complete_everything(assessment, actor, level: int = 2) -> None:
             answer=Answer(keys, f"Notes for {response.domain.name}", True),
             actor=actor,
         )
+
+
+# Validation flags: last year at `last_year_level`, this year carried forward; or submitted and flagged.
+
+
+@pytest.fixture
+def last_year_level():
+    return 1
+
+
+@pytest.fixture
+def carried_draft(last_year_cycle, frameworks, world, team, last_year_level):
+    """Trust A answered 2024/25 at `last_year_level` (1 unless a test says otherwise) everywhere;
+    2025/26 is opened and pre-filled from it."""
+    from framework.models import FrameworkVersion
+
+    last_year = Assessment.objects.get(cycle=last_year_cycle, organisation=world.trust_a)
+    complete_everything(last_year, team["lead"], level=last_year_level)
+    today = datetime.date.today()
+    cycle = Cycle.objects.create(
+        name="2025/26", framework=FrameworkVersion.objects.get(version="2025/26"),
+        opens_on=today - datetime.timedelta(days=1), closes_on=today + datetime.timedelta(days=30),
+    )  # fmt: skip
+    cycle_open(cycle=cycle)
+    return Assessment.objects.get(cycle=cycle, organisation=world.trust_a)
+
+
+@pytest.fixture
+def flagged(assessment, team):
+    """Trust A submitted at level 3 without evidence: one stored flag per domain."""
+    from tests.assessments.flagging import submit_and_flag  # the helpers build on this conftest
+
+    complete_everything(assessment, team["lead"], level=3)
+    submit_and_flag(assessment, team["lead"], team["approver"])
+    assessment.refresh_from_db()
+    return assessment

@@ -6,11 +6,11 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
-from wgll.framework.definition import DefinitionError, parse_definition
-from wgll.framework.measures import SUCCESS_MEASURES
-from wgll.framework.models import Criterion, Domain, FrameworkVersion
-from wgll.framework.selectors import domain_predecessors, domain_successors
-from wgll.framework.services import DEFINITIONS_DIR, framework_load, framework_version_mark_in_use
+from framework.definition import DefinitionError, parse_definition
+from framework.measures import SUCCESS_MEASURES
+from framework.models import Criterion, Domain, FrameworkVersion
+from framework.selectors import domain_predecessors, domain_successors
+from framework.services import DEFINITIONS_DIR, framework_load, framework_version_mark_in_use
 
 pytestmark = pytest.mark.django_db
 

@@ -15,11 +15,11 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from assessments.cycles import cycle_open
 from assessments.models import Assessment, Cycle, DomainResponse, Evidence
+from assessments.services.cycles import cycle_open
+from framework.models import FrameworkVersion
 from tests.factories import UserFactory, grant
 from tests.journal import FIGURES
-from wgll.framework.models import FrameworkVersion
 
 pytestmark = [pytest.mark.needs_chromium, pytest.mark.django_db(transaction=True)]
 
@@ -264,7 +264,7 @@ def test_next_year_starts_from_last_years_answers(browser, live_server, world, s
 def test_a_browser_submission_is_scored_by_a_real_worker(browser, live_server, world, setup, celery_workers):
     """Sign-off in the browser queues scoring on Redis; a worker process scores it; the
     assessment page then shows the scores."""
-    from assessments.workflow import assessment_mark_ready
+    from assessments.services.workflow import assessment_mark_ready
     from tests.assessments.conftest import complete_everything
 
     people = setup
@@ -299,8 +299,8 @@ def test_a_board_report_requested_in_the_browser_is_rendered_by_a_worker(
 
     from pypdf import PdfReader
 
-    from assessments.scoring_service import assessment_score
-    from assessments.workflow import assessment_mark_ready, assessment_sign_off_and_submit
+    from assessments.services.scoring import assessment_score
+    from assessments.services.workflow import assessment_mark_ready, assessment_sign_off_and_submit
     from tests.assessments.conftest import complete_everything
 
     people = setup

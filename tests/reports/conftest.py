@@ -6,7 +6,7 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from assessments.workflow import assessment_mark_ready, assessment_sign_off_and_submit
+from assessments.services.workflow import assessment_mark_ready, assessment_sign_off_and_submit
 from tests.assessments import conftest as assessment_fixtures
 
 # The assessment tests' fixtures, shared here.

@@ -3,8 +3,8 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 
-from assessments.flag_service import flag_resolve
 from assessments.models import Evidence, MeasureScore, ValidationFlag
+from assessments.services.flags import flag_resolve
 from reports import render
 from reports.models import BoardReport
 from reports.services import report_request, report_retry

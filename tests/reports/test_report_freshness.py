@@ -5,7 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from assessments.scoring_service import assessment_score
+from assessments.services.scoring import assessment_score
 from assessments.tasks import score_assessment_task
 from reports.models import BoardReport
 from reports.services import report_request, reports_sweep
@@ -51,3 +51,34 @@ def test_the_sweep_requeues_stuck_reports_and_regenerates_stale_ones(scored, tea
     with django_capture_on_commit_callbacks(execute=True):
         assert reports_sweep() == {"requeued": 0, "regenerated": 1}
     assert BoardReport.objects.filter(assessment=scored, status=BoardReport.Status.READY).count() == 2
+
+
+def test_rescoring_through_the_service_regenerates_a_stale_report(scored, team, django_capture_on_commit_callbacks):
+    """Not only the Celery task: any call of the scoring service (the sweep, `rescore`, a direct
+    call) is followed by the explicit re-scored hook that reports register in ready()."""
+    with django_capture_on_commit_callbacks(execute=True):
+        first = report_request(assessment=scored, actor=team["lead"])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assessment_score(assessment_id=scored.pk)
+
+    newest = BoardReport.objects.filter(assessment=scored).first()
+    assert newest.pk != first.pk
+    assert newest.status == BoardReport.Status.READY and newest.requested_by is None
+    assert newest.scores_fingerprint != BoardReport.objects.get(pk=first.pk).scores_fingerprint
+
+
+def test_a_failing_rescored_listener_never_undoes_the_scores(scored, django_capture_on_commit_callbacks, caplog):
+    from assessments.services import scoring
+
+    def broken(assessment_id):
+        raise RuntimeError("listener down")
+
+    scoring.on_rescored("test: broken", broken)
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            record = assessment_score(assessment_id=scored.pk)
+    finally:
+        scoring._rescored_listeners.pop("test: broken")
+    assert record.pk and scored.score.pk == record.pk
+    assert "The test: broken step after re-scoring" in caplog.text

@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.needs_worker, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_requested_report_is_rendered_by_a_worker(celery_workers, assessment, team):
-    from assessments.scoring_service import assessment_score
+    from assessments.services.scoring import assessment_score
     from tests.assessments.conftest import complete_everything
     from tests.reports.conftest import submit
 

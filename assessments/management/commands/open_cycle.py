@@ -2,9 +2,9 @@ import datetime
 
 from django.core.management.base import BaseCommand, CommandError
 
-from assessments.cycles import cycle_open
 from assessments.models import Cycle
-from wgll.framework.models import FrameworkVersion
+from assessments.services.cycles import cycle_open
+from framework.models import FrameworkVersion
 
 
 class Command(BaseCommand):

@@ -3,7 +3,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from assessments.models import Assessment, AssessmentScore
+from assessments.selectors import scored_since, submitted_assessments
 from assessments.tasks import queue_scoring
 
 
@@ -18,12 +18,7 @@ class Command(BaseCommand):
     def handle(self, *args, cycle, organisation, wait, **options):
         if not cycle and not organisation:
             raise CommandError("Name a --cycle, an --organisation, or both.")
-        assessments = Assessment.objects.filter(status__in=Assessment.SUBMITTED_OR_LATER)
-        if cycle:
-            assessments = assessments.filter(cycle__name=cycle)
-        if organisation:
-            assessments = assessments.filter(organisation__ods_code=organisation)
-        ids = list(assessments.values_list("pk", flat=True))
+        ids = list(submitted_assessments(cycle_name=cycle, ods_code=organisation).values_list("pk", flat=True))
         started = timezone.now()
         queued = sum(queue_scoring(pk) for pk in ids)
         self.stdout.write(f"Queued {queued} of {len(ids)} submitted assessments for scoring.")
@@ -31,7 +26,7 @@ class Command(BaseCommand):
             self.stderr.write(f"{len(ids) - queued} could not be queued now; the periodic sweep will retry them.")
         deadline = time.monotonic() + wait
         while wait:
-            done = AssessmentScore.objects.filter(assessment_id__in=ids, scored_at__gte=started).count()
+            done = scored_since(ids, started)
             self.stdout.write(f"Scored {done} of {len(ids)}")
             if done >= len(ids) or time.monotonic() >= deadline:
                 break

@@ -1,0 +1,352 @@
+"""What the assessment pages show, computed from data: tags and colours, read-only reasons, task
+list items, descriptions of changes, and the rows of the check-answers and history pages.
+
+No request and no form here: pages pass the signed-in user where what is shown depends on it,
+and this module asks the access module, never decides access itself.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import prefetch_related_objects
+from django.urls import reverse
+
+from assessments import selectors
+from assessments.access import AssessmentAction, is_open_for_editing
+from assessments.models import Assessment, AuditEvent, DomainResponse, ValidationFlag
+from assessments.rules.dates import long_date, long_datetime
+from assessments.rules.flags import EVIDENCE_EXPECTED_FROM_LEVEL
+from organisations.access import may
+
+Status = DomainResponse.Status
+
+# How each answer status looks in the task list (NHS task list pattern: a finished task is plain text).
+RESPONSE_STATUS_TAGS: dict[str, dict[str, Any] | None] = {
+    Status.NOT_STARTED: {"text": "Not started", "colour": "white"},
+    Status.IN_PROGRESS: {"text": "In progress"},
+    Status.COMPLETED: None,
+    Status.CARRIED_FORWARD: {"text": "Carried forward – needs review", "colour": "yellow"},
+}
+ASSESSMENT_STATUS_COLOURS = {
+    Assessment.Status.DRAFT: "white",
+    Assessment.Status.READY: "blue",
+    Assessment.Status.SUBMITTED: "purple",
+    Assessment.Status.RETURNED: "red",
+    Assessment.Status.VALIDATED: "green",
+    Assessment.Status.PROVISIONAL: "aqua-green",
+    Assessment.Status.PUBLISHED: "green",
+}
+
+
+def assessment_url_args(assessment: Assessment) -> list[str]:
+    return [assessment.cycle.slug, assessment.organisation.ods_code]
+
+
+def overview_url(assessment: Assessment) -> str:
+    return reverse("assessments:overview", args=assessment_url_args(assessment))
+
+
+def domain_url(assessment: Assessment, domain_key: str) -> str:
+    return reverse("assessments:domain", args=[*assessment_url_args(assessment), domain_key])
+
+
+def person_name(user: Any, viewer: Any) -> str:
+    if user is None:
+        return "Someone"
+    return "you" if user.pk == getattr(viewer, "pk", None) else str(user)
+
+
+def read_only_reason(assessment: Assessment) -> str | None:
+    """Why nobody can change the answers now, in words; None while they can."""
+    if is_open_for_editing(assessment):
+        return None
+    status = assessment.status
+    if status == Assessment.Status.READY:
+        return (
+            "This assessment is ready for board sign-off, so its answers cannot be changed. "
+            "The assessment lead can reopen it for changes."
+        )
+    if status == Assessment.Status.SUBMITTED:
+        return (
+            "This assessment has been signed off and submitted for ICS review, so its answers cannot be changed. "
+            "If the ICS returns it for changes, it can be edited again."
+        )
+    if status == Assessment.Status.VALIDATED:
+        return "This assessment has been validated by the ICS, so its answers can no longer be changed."
+    if status in (Assessment.Status.PROVISIONAL, Assessment.Status.PUBLISHED):
+        return "The results of this assessment have been published, so its answers can no longer be changed."
+    return (
+        f"The closing date for this assessment, {long_date(assessment.editing_deadline)}, has passed, so its "
+        "answers can no longer be changed. National staff can grant an extension."
+    )
+
+
+# The task list.
+
+
+def task_items(section: selectors.MeasureSection, assessment: Assessment, user: Any) -> list[dict[str, Any]]:
+    """The NHS task list items of one measure's domains."""
+    items = []
+    for response in section.responses:
+        tag = RESPONSE_STATUS_TAGS.get(response.status)
+        hint = None
+        if response.assignee_id:
+            hint = "Assigned to you" if response.assignee_id == user.pk else f"Assigned to {response.assignee}"
+        items.append(
+            {
+                "heading": {"text": response.domain.name},
+                "href": domain_url(assessment, response.domain.key),
+                "hint": {"text": hint} if hint else None,
+                "status": {"tag": tag} if tag else {"text": response.get_status_display()},
+            }
+        )
+    return items
+
+
+def confirmable_counts(sections: list[selectors.MeasureSection], user: Any) -> dict[str, int]:
+    """Carried-forward answers the user may confirm, by measure key (measures with none left out)."""
+    counts = {
+        section.measure.key: sum(
+            r.status == Status.CARRIED_FORWARD and may(user, AssessmentAction.EDIT_RESPONSE, r)
+            for r in section.responses
+        )
+        for section in sections
+    }
+    return {key: count for key, count in counts.items() if count}
+
+
+def stored_flag_rows(assessment: Assessment) -> list[dict[str, Any]]:
+    """The stored validation flags of a submitted assessment, for the overview and review pages."""
+    return [
+        {
+            "flag": flag,
+            "href": domain_url(assessment, flag.domain.key) if flag.domain_id else None,
+            "resolved_on": long_date(flag.resolved_at) if flag.resolved_at else None,
+        }
+        for flag in selectors.assessment_flags(assessment)
+    ]
+
+
+# One domain.
+
+
+@dataclass
+class ChangeByOther:
+    """One save someone else made while this person was editing, in words."""
+
+    actor: str
+    when: str
+    ticked: list[str] = field(default_factory=list)
+    unticked: list[str] = field(default_factory=list)
+    level: tuple[int, int] | None = None
+    notes_changed: bool = False
+    status: str | None = None
+    summary: str = ""
+
+
+def _texts_of(keys: set[str], texts: dict[str, str]) -> list[str]:
+    """Criterion texts in framework order, then any keys no longer in the framework."""
+    return [text for key, text in texts.items() if key in keys] + sorted(key for key in keys if key not in texts)
+
+
+def describe_changes(events: list[AuditEvent], texts: dict[str, str], viewer: Any) -> list[ChangeByOther]:
+    described = []
+    for event in events:
+        before, after = event.before or {}, event.after or {}
+        old, new = set(before.get("met_criteria") or []), set(after.get("met_criteria") or [])
+        status = after.get("status")
+        described.append(
+            ChangeByOther(
+                actor=person_name(event.actor, viewer),
+                when=long_datetime(event.created_at),
+                ticked=_texts_of(new - old, texts),
+                unticked=_texts_of(old - new, texts),
+                level=(before.get("level"), after.get("level")) if before.get("level") != after.get("level") else None,
+                notes_changed=before.get("notes") != after.get("notes"),
+                status=Status(status).label if status in Status.values and status != before.get("status") else None,
+                summary=event.summary,
+            )
+        )
+    return described
+
+
+def criteria_groups(response: DomainResponse, chosen: set[str]) -> list[dict[str, Any]]:
+    """The domain's criteria grouped by level, for the checkboxes of the domain page."""
+    return [
+        {
+            "number": level.number,
+            "name": level.name,
+            "items": [{"value": c.key, "text": c.text, "checked": c.key in chosen} for c in level.criteria.all()],
+        }
+        for level in response.domain.levels.all()
+    ]
+
+
+def predecessor_names(domain: Any, previous: list[DomainResponse]) -> list[str]:
+    """Last year's domain names when this one was renamed, split off or merged; empty when it is the same."""
+    return [p.domain.name for p in previous if p.domain.key != domain.key or p.domain.name != domain.name]
+
+
+def last_year_summary(response: DomainResponse, texts: dict[str, str]) -> dict[str, Any] | None:
+    """Last year's level and what has changed since, for the domain page; None without a last year."""
+    previous = selectors.previous_responses(response)
+    if not previous:
+        return None
+    before = {key for p in previous for key in p.met_criteria}
+    now = set(response.met_criteria)
+    return {
+        "cycle": response.assessment.previous.cycle.name,
+        "level": max(p.level for p in previous),
+        "newly_met": [text for key, text in texts.items() if key in now - before],
+        # Only this domain's criteria: a split domain no longer asks what its other half does.
+        "no_longer_met": [text for key, text in texts.items() if key in before - now],
+        "predecessors": predecessor_names(response.domain, previous),
+    }
+
+
+# Check your answers, and what changed since last year.
+
+
+def check_answers_context(assessment: Assessment, user: Any) -> dict[str, Any]:
+    """Everything the check-your-answers page shows (the mark-ready page re-renders it with
+    `incomplete` added when the lead tries too early)."""
+    sections = selectors.assessment_task_list(assessment)
+    responses = [r for s in sections for r in s.responses]
+    prefetch_related_objects(responses, "evidence", "domain__criteria")
+    last_year = {row.response.pk: row.previous_level for row in selectors.year_on_year(assessment)}
+    measures = []
+    for section in sections:
+        rows = []
+        for response in section.responses:
+            evidence = list(response.evidence.all())
+            rows.append(
+                {
+                    "response": response,
+                    "criteria_total": len(response.domain.criteria.all()),
+                    "last_year_level": last_year.get(response.pk),
+                    "evidence": evidence,
+                    "evidence_missing": not evidence and response.level >= EVIDENCE_EXPECTED_FROM_LEVEL,
+                    "can_edit": may(user, AssessmentAction.EDIT_RESPONSE, response),
+                }
+            )
+        measures.append({"measure": section.measure, "rows": rows})
+    # Before submission, the answer-based validation flags are shown so they can be put right
+    # (or explained) first; after it, the stored flags are on the overview and review pages.
+    draft_flags = []
+    if assessment.status not in Assessment.SUBMITTED_OR_LATER:
+        names = {r.domain.key: r.domain.name for r in responses}
+        draft_flags = [
+            {
+                "flag": flag,
+                "label": ValidationFlag.Kind(flag.kind).label,
+                "domain_name": names.get(flag.domain_key, flag.domain_key),
+                "href": domain_url(assessment, flag.domain_key),
+            }
+            for flag in selectors.draft_flags(assessment)
+        ]
+    return {
+        "assessment": assessment,
+        "args": assessment_url_args(assessment),
+        "measures": measures,
+        "draft_flags": draft_flags,
+        "missing": [r for r in responses if not r.is_complete],
+        "total": len(responses),
+        "has_previous": assessment.previous_id is not None,
+        "can_mark_ready": may(user, AssessmentAction.MARK_READY, assessment),
+        "read_only_reason": read_only_reason(assessment),
+        "evidence_from_level": EVIDENCE_EXPECTED_FROM_LEVEL,
+    }
+
+
+def change_text(change: int | None) -> str:
+    if change is None:
+        return "Not compared"
+    if change == 0:
+        return "No change"
+    return f"+{change}" if change > 0 else f"\u2212{-change}"
+
+
+def year_on_year_sections(assessment: Assessment) -> list[dict[str, Any]]:
+    """Each measure's domains beside last year's levels, for the "what changed" page."""
+    measures: list[dict[str, Any]] = []
+    if not assessment.previous_id:
+        return measures
+    for row in selectors.year_on_year(assessment):
+        measure = row.response.domain.measure
+        if not measures or measures[-1]["measure"].pk != measure.pk:
+            measures.append({"measure": measure, "rows": []})
+        measures[-1]["rows"].append(
+            {
+                "row": row,
+                "change": change_text(row.change),
+                "predecessors": predecessor_names(row.response.domain, row.previous),
+            }
+        )
+    return measures
+
+
+# The history.
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    event: AuditEvent
+    when: str
+    actor: str
+    changes: list[str]
+
+
+def _status_label(choices: type, value: Any) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return str(value)
+
+
+def _iso_date_text(value: str | None) -> str:
+    return long_date(datetime.date.fromisoformat(value)) if value else "none"
+
+
+def describe_event(event: AuditEvent) -> list[str]:
+    """Before and after in words: what a reader of the trail needs, not the raw JSON."""
+    before, after = event.before or {}, event.after or {}
+    lines: list[str] = []
+    if event.kind in (AuditEvent.Kind.ANSWER_SAVED, AuditEvent.Kind.ANSWER_CONFIRMED):
+        old, new = set(before.get("met_criteria") or []), set(after.get("met_criteria") or [])
+        lines.append(f"Criteria: {len(new - old)} added, {len(old - new)} removed")
+        if before.get("level") != after.get("level"):
+            lines.append(f"Level: {before.get('level', 0)} to {after.get('level', 0)}")
+        else:
+            lines.append(f"Level: unchanged ({after.get('level', 0)})")
+        lines.append(f"Notes changed: {'yes' if before.get('notes') != after.get('notes') else 'no'}")
+        if before.get("status") != after.get("status"):
+            lines.append(
+                f"Status: {_status_label(DomainResponse.Status, before.get('status'))} to "
+                f"{_status_label(DomainResponse.Status, after.get('status'))}"
+            )
+    elif event.kind == AuditEvent.Kind.TRANSITION and before.get("status") != after.get("status"):
+        lines.append(
+            f"Status: {_status_label(Assessment.Status, before.get('status'))} to "
+            f"{_status_label(Assessment.Status, after.get('status'))}"
+        )
+    elif event.kind == AuditEvent.Kind.ASSIGNED:
+        lines.append(f"Assignee: {before.get('assignee') or 'nobody'} to {after.get('assignee') or 'nobody'}")
+    elif event.kind == AuditEvent.Kind.EXTENSION:
+        old, new = before.get("extension_until"), after.get("extension_until")
+        lines.append(f"Extension: {_iso_date_text(old)} to {_iso_date_text(new)}")
+    return lines
+
+
+def history_entries(events: list[AuditEvent]) -> list[HistoryEntry]:
+    return [
+        HistoryEntry(
+            event=event,
+            when=long_datetime(event.created_at),
+            actor=str(event.actor) if event.actor_id else "The portal",
+            changes=describe_event(event),
+        )
+        for event in events
+    ]

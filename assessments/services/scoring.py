@@ -1,0 +1,120 @@
+"""Scoring a submitted assessment: the pure rules applied to its answers, stored in one go with
+the validation flags that depend on them, then the explicit "re-scored" hook for whatever must
+follow a new score (board reports).
+
+Runs on a Celery worker (see tasks.py) but is plain code, so it is tested without one.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.models import Assessment, AssessmentScore, DomainResponse, DomainScore, MeasureScore
+from assessments.rules import scoring
+from assessments.services.flags import assessment_flags_refresh
+from framework.selectors import framework_criteria
+
+logger = logging.getLogger(__name__)
+
+
+class NotScorable(Exception):
+    """The assessment is not (or no longer) submitted: there is nothing to score."""
+
+
+# The score -> report step, without a signal. Higher layers (reports) register a listener in their
+# AppConfig.ready(); assessment_score calls every listener once its transaction has committed, so
+# every way of scoring (the task, the sweep, `rescore`, a direct call) is followed by it. A
+# listener's failure is logged and never undoes or fails the scoring; the sweeps catch up.
+RescoredListener = Callable[[int], Any]
+_rescored_listeners: dict[str, RescoredListener] = {}
+
+
+def on_rescored(name: str, listener: RescoredListener) -> None:
+    """Register `listener(assessment_id)` to run after an assessment's new scores commit."""
+    _rescored_listeners[name] = listener
+
+
+def _after_rescored(assessment_id: int) -> None:
+    for name, listener in list(_rescored_listeners.items()):
+        try:
+            listener(assessment_id)
+        except Exception:
+            logger.exception("The %s step after re-scoring assessment %s failed", name, assessment_id)
+
+
+def _pause_for_fault_injection() -> None:
+    """Tests that kill a worker mid-task set WGLL_SCORING_PAUSE_SECONDS to widen the window
+    between the first and last writes; it is 0 (no pause) everywhere else."""
+    pause = getattr(settings, "SCORING_PAUSE_SECONDS", 0)
+    if pause:
+        time.sleep(pause)
+
+
+@transaction.atomic
+def assessment_score(*, assessment_id: int) -> AssessmentScore:
+    """Compute and store domain levels, measure scores and the overall score.
+
+    Idempotent: the previous scores of the assessment are replaced inside the same transaction,
+    so running it twice leaves the same rows, and a crash part-way leaves the old ones intact.
+    Levels are recomputed from the ticked criteria rather than trusted from the stored answer.
+    """
+    assessment = Assessment.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=assessment_id)
+    if assessment.status not in Assessment.SUBMITTED_OR_LATER or assessment.submitted_at is None:
+        raise NotScorable(f"Assessment {assessment_id} is {assessment.status}, not submitted.")
+    criteria = framework_criteria(assessment.cycle.framework_id)
+    responses = list(
+        DomainResponse.objects.filter(assessment=assessment)
+        .select_related("domain__measure")
+        .order_by("domain__measure__position", "domain__position")
+    )
+    AssessmentScore.objects.filter(assessment=assessment).delete()
+    record = AssessmentScore.objects.create(
+        assessment=assessment,
+        overall=None,
+        method_version=scoring.SCORING_METHOD_VERSION,
+        answers_submitted_at=assessment.submitted_at,
+        scored_at=timezone.now(),
+    )
+    levels_by_measure: dict[str, list[int]] = defaultdict(list)
+    measures: dict[str, Any] = {}
+    domain_rows = []
+    for response in responses:
+        level = scoring.domain_level(criteria.get(response.domain_id, {}), response.met_criteria)
+        measure = response.domain.measure
+        measures[measure.key] = measure
+        levels_by_measure[measure.key].append(level)
+        domain_rows.append(
+            DomainScore(
+                score=record, domain=response.domain, domain_key=response.domain.key, measure_key=measure.key,
+                level=level,
+            )
+        )  # fmt: skip
+    DomainScore.objects.bulk_create(domain_rows)
+    _pause_for_fault_injection()
+    measure_rows = [
+        MeasureScore(
+            score=record,
+            measure_key=key,
+            measure_name=measures[key].name,
+            position=measures[key].position,
+            value=scoring.measure_score(levels),
+            domain_count=len(levels),
+        )
+        for key, levels in levels_by_measure.items()
+    ]
+    MeasureScore.objects.bulk_create(measure_rows)
+    record.overall = scoring.overall_score(row.value for row in measure_rows)
+    record.save(update_fields=["overall"])
+    # A new score can raise or clear validation flags (two rules compare scores). Refreshed in
+    # the same transaction, so nobody ever sees new scores beside the old score's flags.
+    assessment_flags_refresh(assessment_id=assessment_id)
+    transaction.on_commit(lambda: _after_rescored(assessment_id))
+    return record

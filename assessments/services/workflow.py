@@ -1,0 +1,227 @@
+"""The assessment workflow:
+
+draft -> ready for sign-off -> submitted -> returned (editable again) | validated
+      -> provisionally published -> published.
+
+Every transition checks the role through the access module, locks the assessment, writes an
+audit event in the same transaction and e-mails the people who act next.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.access import AssessmentAction
+from assessments.models import Assessment, AuditEvent, Cycle, DomainResponse
+from assessments.rules.dates import long_date
+from assessments.selectors import ics_reviewers, incomplete_responses, people_with_role
+from assessments.services.audit import record
+from assessments.services.notifications import notify
+from assessments.tasks import queue_scoring
+from organisations.access import may
+from organisations.models import Role
+
+Status = Assessment.Status
+
+
+class IncompleteAssessment(Exception):
+    def __init__(self, incomplete: list[DomainResponse]):
+        self.incomplete = incomplete
+        super().__init__(f"{len(incomplete)} domain(s) are not complete.")
+
+
+def _lock(assessment: Assessment) -> Assessment:
+    return (
+        Assessment.objects.select_for_update(of=("self",))
+        .select_related("cycle", "organisation__ics")
+        .get(pk=assessment.pk)
+    )
+
+
+def _move(assessment: Assessment, to: str, actor: Any, summary: str, comment: str = "") -> Assessment:
+    before = assessment.status
+    assessment.status = to
+    assessment.save()
+    record(
+        assessment=assessment,
+        actor=actor,
+        kind=AuditEvent.Kind.TRANSITION,
+        summary=summary,
+        before={"status": before},
+        after={"status": to},
+        comment=comment,
+    )
+    return assessment
+
+
+def _link(assessment: Assessment) -> str:
+    return f"/assessments/{assessment.cycle.slug}/{assessment.organisation.ods_code}/"
+
+
+@transaction.atomic
+def assessment_mark_ready(*, assessment: Assessment, actor: Any) -> Assessment:
+    """The lead says the answers are complete; refused while any domain is incomplete."""
+    locked = _lock(assessment)
+    if not may(actor, AssessmentAction.MARK_READY, locked):
+        raise PermissionDenied("You cannot mark this assessment ready for sign-off.")
+    incomplete = incomplete_responses(locked)
+    if incomplete:
+        raise IncompleteAssessment(incomplete)
+    _move(locked, Status.READY, actor, "Marked ready for board sign-off")
+    notify(
+        recipients=people_with_role(locked.organisation, Role.APPROVER),
+        subject=f"{locked.organisation.name}: digital maturity assessment ready for board sign-off",
+        body=f"{actor} has marked the {locked.cycle.name} assessment ready for sign-off.\n\n{_link(locked)}\n",
+    )
+    return locked
+
+
+@transaction.atomic
+def assessment_reopen(*, assessment: Assessment, actor: Any) -> Assessment:
+    locked = _lock(assessment)
+    if not may(actor, AssessmentAction.REOPEN, locked):
+        raise PermissionDenied("You cannot reopen this assessment.")
+    return _move(locked, Status.DRAFT, actor, "Reopened for changes before sign-off")
+
+
+@transaction.atomic
+def assessment_sign_off_and_submit(
+    *,
+    assessment: Assessment,
+    actor: Any,
+    name: str,
+    role: str,
+    meeting_date: datetime.date,
+    minute_reference: str,
+) -> Assessment:
+    """The approver records the board's sign-off and submits; the answers are then locked."""
+    locked = _lock(assessment)
+    if not may(actor, AssessmentAction.SIGN_OFF, locked):
+        raise PermissionDenied("You cannot sign off this assessment.")
+    errors = {}
+    if not name.strip():
+        errors["name"] = "Enter the name of the person who signed off for the board"
+    if not role.strip():
+        errors["role"] = "Enter their role"
+    if not minute_reference.strip():
+        errors["minute_reference"] = "Enter the board minute reference"
+    if meeting_date > timezone.localdate():
+        errors["meeting_date"] = "The date of the board meeting must be today or in the past"
+    if errors:
+        raise ValidationError(errors)
+    locked.board_sign_off_name = name.strip()
+    locked.board_sign_off_role = role.strip()
+    locked.board_meeting_date = meeting_date
+    locked.board_minute_reference = minute_reference.strip()
+    locked.signed_off_by = actor
+    locked.submitted_at = timezone.now()
+    _move(
+        locked,
+        Status.SUBMITTED,
+        actor,
+        f"Board sign-off recorded ({locked.board_sign_off_name}, {locked.board_sign_off_role}, "
+        f"meeting {long_date(meeting_date)}, minute {locked.board_minute_reference}) and submitted",
+    )
+    assessment_id = locked.pk
+    transaction.on_commit(lambda: queue_scoring(assessment_id))
+    notify(
+        recipients=[*ics_reviewers(locked.organisation), *people_with_role(locked.organisation, Role.ASSESSMENT_LEAD)],
+        subject=f"{locked.organisation.name} has submitted its {locked.cycle.name} digital maturity assessment",
+        body=(
+            f"The assessment was signed off by {locked.board_sign_off_name} and is ready for ICS review.\n\n"
+            f"{_link(locked)}\n"
+        ),
+    )
+    return locked
+
+
+def _review_decision(assessment: Assessment, actor: Any, *, to: str, summary: str, comment: str) -> Assessment:
+    """The ICS reviewer's decision on a submitted assessment, told to its lead and approver. A
+    return must say what needs changing (the organisation cannot act on a bare "returned")."""
+    locked = _lock(assessment)
+    if not may(actor, AssessmentAction.REVIEW, locked):
+        raise PermissionDenied("You cannot review this assessment.")
+    returned = to == Status.RETURNED
+    if returned and not comment:
+        raise ValidationError({"comment": "Enter what the organisation needs to change"})
+    _move(locked, to, actor, summary, comment=comment)
+    outcome, verb = ("returned for changes", "returned") if returned else ("validated", "validated")
+    notify(
+        recipients=people_with_role(locked.organisation, Role.ASSESSMENT_LEAD, Role.APPROVER),
+        subject=f"Your {locked.cycle.name} digital maturity assessment has been {outcome}",
+        body=f"{actor} {verb} the assessment"
+        + (f" with this comment:\n\n{comment}\n" if returned else ".\n")
+        + f"\n{_link(locked)}\n",
+    )
+    return locked
+
+
+@transaction.atomic
+def assessment_return(*, assessment: Assessment, actor: Any, comment: str) -> Assessment:
+    summary = "Returned for changes by the ICS reviewer"
+    return _review_decision(assessment, actor, to=Status.RETURNED, summary=summary, comment=comment.strip())
+
+
+@transaction.atomic
+def assessment_validate(*, assessment: Assessment, actor: Any, comment: str = "") -> Assessment:
+    summary = "Validated by the ICS reviewer"
+    return _review_decision(assessment, actor, to=Status.VALIDATED, summary=summary, comment=comment.strip())
+
+
+@transaction.atomic
+def assessment_grant_extension(*, assessment: Assessment, actor: Any, until: datetime.date, reason: str) -> Assessment:
+    locked = _lock(assessment)
+    if not may(actor, AssessmentAction.GRANT_EXTENSION, locked):
+        raise PermissionDenied("You cannot grant an extension.")
+    if until <= locked.cycle.closes_on:
+        raise ValidationError({"until": "The extension must end after the cycle's closing date"})
+    if not reason.strip():
+        raise ValidationError({"reason": "Enter the reason for the extension"})
+    before = locked.extension_until
+    locked.extension_until = until
+    locked.save(update_fields=["extension_until", "updated_at"])
+    record(
+        assessment=locked,
+        actor=actor,
+        kind=AuditEvent.Kind.EXTENSION,
+        summary=f"Extension granted until {long_date(until)}",
+        before={"extension_until": before.isoformat() if before else None},
+        after={"extension_until": until.isoformat()},
+        comment=reason.strip(),
+    )
+    return locked
+
+
+@transaction.atomic
+def cycle_publish(*, cycle: Cycle, actor: Any, final: bool) -> int:
+    """Provisional release first (organisations check their results), then final publication."""
+    locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
+    if not may(actor, AssessmentAction.PUBLISH_CYCLE, locked):
+        raise PermissionDenied("You cannot publish this cycle.")
+    if final and locked.release != Cycle.Release.PROVISIONAL:
+        raise ValidationError({"release": "Publish a provisional release before the final one"})
+    source, target = (Status.PROVISIONAL, Status.PUBLISHED) if final else (Status.VALIDATED, Status.PROVISIONAL)
+    moved = 0
+    for assessment in (
+        Assessment.objects.select_for_update(of=("self",))
+        .filter(cycle=locked, status=source)
+        .select_related("organisation")
+    ):
+        _move(assessment, target, actor, "Published" if final else "Provisionally published for review")
+        notify(
+            recipients=people_with_role(assessment.organisation, Role.ASSESSMENT_LEAD),
+            subject=f"{locked.name} digital maturity results {'published' if final else 'provisionally released'}",
+            body=(
+                f"Your organisation's {locked.name} results are "
+                f"{'published' if final else 'available to review before publication'}.\n\n{_link(assessment)}\n"
+            ),
+        )
+        moved += 1
+    locked.release = Cycle.Release.FINAL if final else Cycle.Release.PROVISIONAL
+    locked.save(update_fields=["release"])
+    return moved

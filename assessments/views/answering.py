@@ -1,0 +1,218 @@
+"""Answering the assessment: the task list, one page per domain, and confirming last year's
+answers in one step.
+
+Every page starts from `assessment_or_404` (another organisation's assessment is a plain 404),
+asks the access module what the person may do, calls one service and renders. Levels shown are
+always computed with the scoring rule from the criteria ticked, never taken from a form.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from assessments import presenters, selectors
+from assessments.access import AssessmentAction
+from assessments.forms.answers import AnswerForm, EvidenceForm
+from assessments.forms.errors import add_service_errors
+from assessments.models import Assessment, DomainResponse
+from assessments.rules import scoring
+from assessments.rules.dates import long_date
+from assessments.rules.evidence import ALLOWED_DESCRIPTION
+from assessments.services import evidence as evidence_services
+from assessments.services import responses as response_services
+from assessments.views import assessment_or_404, require
+from framework.selectors import domain_criteria
+from organisations.access import may
+
+Status = DomainResponse.Status
+
+
+@require_safe
+def overview(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpResponse:
+    assessment = assessment_or_404(request, cycle_slug, ods_code)
+    user = request.user
+    sections = selectors.assessment_task_list(assessment)
+    confirmable = presenters.confirmable_counts(sections, user)
+    submitted = assessment.status in Assessment.SUBMITTED_OR_LATER
+    returned = selectors.latest_return(assessment) if assessment.status == Assessment.Status.RETURNED else None
+    return render(
+        request,
+        "assessments/questionnaire/overview.html",
+        {
+            "assessment": assessment,
+            "args": presenters.assessment_url_args(assessment),
+            "status_colour": presenters.ASSESSMENT_STATUS_COLOURS.get(assessment.status),
+            "progress": selectors.assessment_progress(assessment),
+            "score": selectors.assessment_current_score(assessment),
+            "flags": presenters.stored_flag_rows(assessment) if submitted else None,
+            "can_resolve_flags": may(user, AssessmentAction.RESOLVE_FLAG, assessment),
+            "scoring_pending": submitted,
+            "sections": [(section, presenters.task_items(section, assessment, user)) for section in sections],
+            "confirmable": confirmable,
+            "confirmable_total": sum(confirmable.values()),
+            "read_only_reason": presenters.read_only_reason(assessment),
+            "returned": returned,
+            "returned_on": long_date(returned.created_at) if returned else None,
+            "can": {
+                "assign": may(user, AssessmentAction.ASSIGN, assessment),
+                "history": may(user, AssessmentAction.VIEW_HISTORY, assessment),
+                "sign_off": may(user, AssessmentAction.SIGN_OFF, assessment),
+                "review": may(user, AssessmentAction.REVIEW, assessment),
+                "reopen": may(user, AssessmentAction.REOPEN, assessment),
+                "mark_ready": may(user, AssessmentAction.MARK_READY, assessment),
+            },
+        },
+    )
+
+
+def response_or_404(assessment: Assessment, domain_key: str) -> DomainResponse:
+    try:
+        return selectors.response_for_page(assessment, domain_key)
+    except DomainResponse.DoesNotExist:
+        raise Http404("No such domain in this assessment") from None
+
+
+def domain_page(
+    request: HttpRequest,
+    assessment: Assessment,
+    response: DomainResponse,
+    *,
+    form: AnswerForm | None = None,
+    evidence_form: EvidenceForm | None = None,
+    conflict: response_services.EditConflict | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The domain page, with the person's own input when a save or an upload was refused."""
+    user = request.user
+    can_edit = may(user, AssessmentAction.EDIT_RESPONSE, response)
+    texts = selectors.criterion_texts(response)
+    if can_edit and form is None:
+        form = AnswerForm(
+            criteria=list(texts.items()),
+            initial={
+                "met_criteria": list(response.met_criteria),
+                "notes": response.notes,
+                "complete": {Status.COMPLETED: "yes", Status.IN_PROGRESS: "no"}.get(response.status),
+                "version": response.version,
+            },
+        )
+    if form is not None and form.is_bound:
+        chosen = {key for key in form.data.getlist("met_criteria") if key in texts}
+    else:
+        chosen = set(response.met_criteria)
+    by_level = domain_criteria(response.domain)
+    level = scoring.domain_level(by_level, chosen)
+    next_level, missing = scoring.unmet_for_next_level(by_level, chosen)
+    conflict_changes = presenters.describe_changes(conflict.changes, texts, user) if conflict else []
+    return render(
+        request,
+        "assessments/questionnaire/domain.html",
+        {
+            "assessment": assessment,
+            "args": presenters.assessment_url_args(assessment),
+            "response": response,
+            "domain": response.domain,
+            "can_edit": can_edit,
+            "read_only_reason": presenters.read_only_reason(assessment),
+            "form": form,
+            "evidence_form": evidence_form or EvidenceForm(),
+            "groups": presenters.criteria_groups(response, chosen),
+            "met_texts": [text for key, text in texts.items() if key in set(response.met_criteria)],
+            "level": level,
+            "next_level": next_level if level < scoring.MAX_LEVEL else None,
+            "missing": [texts[key] for key in missing if key in texts],
+            "last_year": presenters.last_year_summary(response, texts),
+            "previous_cycle_name": assessment.previous.cycle.name if assessment.previous_id else None,
+            "conflict": conflict,
+            "conflict_changes": conflict_changes,
+            "conflict_names": sorted({c.actor for c in conflict_changes}),
+            "evidence": list(response.evidence.all()),
+            "allowed_description": ALLOWED_DESCRIPTION,
+            "max_mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
+            "status_tag": presenters.RESPONSE_STATUS_TAGS.get(response.status),
+            "updated_on": long_date(response.updated_at) if response.updated_at else None,
+        },
+        status=status,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def domain(request: HttpRequest, cycle_slug: str, ods_code: str, domain_key: str) -> HttpResponse:
+    assessment = assessment_or_404(request, cycle_slug, ods_code)
+    response = response_or_404(assessment, domain_key)
+    if request.method != "POST":
+        return domain_page(request, assessment, response)
+    require(request.user, AssessmentAction.EDIT_RESPONSE, response)
+    criteria = list(selectors.criterion_texts(response).items())
+    form = AnswerForm(request.POST, criteria=criteria)
+    if form.is_valid():
+        try:
+            response_services.response_save(
+                response_id=response.pk,
+                expected_version=form.cleaned_data["version"],
+                answer=form.answer(),
+                actor=request.user,
+            )
+        except response_services.EditConflict as conflict:
+            # Keep the person's answer, but start it from the newer version: saving again is then
+            # a deliberate choice to replace what the other person saved.
+            data = request.POST.copy()
+            data["version"] = str(conflict.current.version)
+            fresh = response_or_404(assessment, domain_key)
+            return domain_page(
+                request, assessment, fresh, form=AnswerForm(data, criteria=criteria), conflict=conflict, status=409
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"{response.domain.name} saved")
+            return redirect(presenters.overview_url(assessment) + f"#{response.domain.measure.key}")
+    return domain_page(request, assessment, response, form=form, status=400)
+
+
+@require_POST
+def confirm_carried_forward(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpResponse:
+    assessment = assessment_or_404(request, cycle_slug, ods_code)
+    measure_key = request.POST.get("measure_key", "").strip() or None
+    editable = [r for r in assessment.responses.all() if may(request.user, AssessmentAction.EDIT_RESPONSE, r)]
+    if not editable:
+        raise PermissionDenied
+    confirmed = response_services.responses_confirm_carried_forward(
+        assessment=assessment, actor=request.user, measure_key=measure_key
+    )
+    if confirmed:
+        messages.success(request, f"{confirmed} answer{'s' if confirmed != 1 else ''} confirmed")
+    else:
+        messages.info(request, "There were no carried-forward answers for you to confirm")
+    return redirect(presenters.overview_url(assessment))
+
+
+@require_POST
+def evidence_add(request: HttpRequest, cycle_slug: str, ods_code: str, domain_key: str) -> HttpResponse:
+    """The domain page's second form: a refused upload re-renders the domain page with it."""
+    assessment = assessment_or_404(request, cycle_slug, ods_code)
+    response = response_or_404(assessment, domain_key)
+    require(request.user, AssessmentAction.EDIT_RESPONSE, response)
+    form = EvidenceForm(request.POST, request.FILES)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["evidence_file"]:
+                evidence = evidence_services.evidence_add_file(
+                    response_id=response.pk, upload=data["evidence_file"], title=data["title"], actor=request.user
+                )
+            else:
+                evidence = evidence_services.evidence_add_link(
+                    response_id=response.pk, url=data["url"], title=data["title"], actor=request.user
+                )
+        except ValidationError as error:
+            add_service_errors(form, error)
+        else:
+            messages.success(request, f"Evidence added: {evidence.title}")
+            return redirect(presenters.domain_url(assessment, domain_key) + "#evidence")
+    return domain_page(request, assessment, response, evidence_form=form, status=400)

@@ -1,0 +1,170 @@
+"""One organisation's year in the demo: what it does (its plan), answered and moved on through
+the real services, as its lead, approver and ICS reviewer would."""
+
+from __future__ import annotations
+
+import datetime
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from assessments.models import Assessment, Cycle, DomainResponse, Evidence
+from assessments.services.evidence import evidence_add_link
+from assessments.services.responses import Answer, response_save, responses_confirm_carried_forward
+from assessments.services.workflow import (
+    assessment_mark_ready,
+    assessment_return,
+    assessment_sign_off_and_submit,
+    assessment_validate,
+)
+from demo.anomalies import Anomalies
+from demo.model import NOTES_BY_LEVEL, Profile, rng_for, target_level, ticks_for
+from demo.people import Actors
+from framework.selectors import CriteriaMap
+from organisations.models import Organisation
+
+
+@dataclass
+class Plan:
+    """What one organisation does in one cycle."""
+
+    status: str
+    share_answered: float = 1.0
+
+
+def latest_plan(organisation: Organisation, anomalies: Anomalies) -> Plan:
+    if anomalies.kind(organisation.ods_code):
+        return Plan(Assessment.Status.SUBMITTED)
+    draw = rng_for("status", organisation.ods_code).random()
+    if draw < 0.07:
+        return Plan(Assessment.Status.DRAFT, share_answered=0.3 + draw * 7)
+    if draw < 0.13:
+        return Plan(Assessment.Status.READY)
+    if draw < 0.145:
+        return Plan(Assessment.Status.RETURNED)
+    if draw < 0.45:
+        return Plan(Assessment.Status.SUBMITTED)
+    return Plan(Assessment.Status.VALIDATED)
+
+
+def board_meeting_date(latest: bool, real_closes_on: datetime.date, rng: random.Random) -> datetime.date:
+    """A past cycle's boards met in the weeks before its submissions (see _backdate); this
+    year's in the last few weeks."""
+    if latest:
+        return timezone.localdate() - datetime.timedelta(days=rng.randint(1, 20))
+    return real_closes_on - datetime.timedelta(days=rng.randint(8, 40))
+
+
+def seed_organisation(
+    *,
+    cycle: Cycle,
+    year: int,
+    latest: bool,
+    organisation: Organisation,
+    criteria: dict[int, CriteriaMap],
+    actors: Actors,
+    anomalies: Anomalies,
+    profile: Profile,
+    real_closes_on: datetime.date,
+) -> Callable[[], object] | None:
+    """One organisation's assessment for one cycle, answered and moved on through the services.
+
+    Returns the ICS review still to do, run by the caller after this transaction has committed
+    (and the submission been scored), as a reviewer would later."""
+
+    lead, approver = actors.leads[organisation.pk], actors.approvers[organisation.pk]
+    reviewer = actors.reviewers[organisation.ics_id]
+    code = organisation.ods_code
+    rng = rng_for("answers", code, cycle.name)
+    plan = latest_plan(organisation, anomalies) if latest else Plan(Assessment.Status.VALIDATED)
+    anomaly = anomalies.kind(code) if latest else ""
+    # Most organisations attach evidence to every claim of level 3 or above; some are patchy.
+    evidence_rate = 0.0 if code in anomalies.no_evidence else (0.75 if rng_for("patchy", code).random() < 0.15 else 1.0)
+    assessment = Assessment.objects.select_related("cycle", "organisation").get(cycle=cycle, organisation=organisation)
+    responses = list(
+        assessment.responses.select_related("domain__measure", "carried_forward_from").order_by(
+            "domain__measure__position", "domain__position"
+        )
+    )
+    with_evidence = set(Evidence.objects.filter(response__assessment=assessment).values_list("response_id", flat=True))
+    jump_domains = (
+        set(rng.sample(range(len(responses)), min(len(responses), rng.randint(4, 6))))
+        if anomaly in {"jumpers", "no_evidence"}
+        else set()
+    )
+
+    for index, response in enumerate(responses):
+        domain = response.domain
+        levels = criteria[domain.pk]
+        if plan.status == Assessment.Status.DRAFT and rng.random() > plan.share_answered:
+            continue  # a draft still has answers to review
+        carried = response.status == DomainResponse.Status.CARRIED_FORWARD
+        # Last year's level of the domain this one continues (for a split domain, the whole).
+        before = response.carried_forward_from.level if carried and response.carried_forward_from else None
+        latent_key = domain.replaces[0] if domain.replaces else domain.key
+        level = target_level(profile, code, latent_key, domain.measure.key, year)
+        notes = NOTES_BY_LEVEL[level] if rng.random() > 0.12 else ""
+        if anomaly == "jumpers" and index in jump_domains and before is not None:
+            level, notes = min(5, before + 2), response.notes  # the notes say nothing of the jump
+        elif anomaly == "no_evidence" and index in jump_domains:
+            level = 4
+        elif anomaly == "inflators" and domain.measure.key == "empower_citizens":
+            level = 5
+        elif anomaly == "deflators" and domain.measure.key == "smart_foundations":
+            level = rng.randint(0, 1)
+        elif before is not None:
+            if level == response.level == before:
+                continue  # last year's answer still holds: confirmed below with the others
+            if level > before:
+                notes = f"Up from level {before} last year: {NOTES_BY_LEVEL[level]}"
+            elif level < before:
+                notes = (
+                    f"Down from level {before} last year after reassessment against this year's criteria. "
+                    f"{NOTES_BY_LEVEL[level]}"
+                )
+            else:
+                notes = f"Still level {before}, reviewed against this year's criteria. {NOTES_BY_LEVEL[level]}"
+        complete = plan.status != Assessment.Status.DRAFT or rng.random() < 0.7
+        response = response_save(
+            response_id=response.pk,
+            expected_version=response.version,
+            answer=Answer(met_criteria=ticks_for(levels, level, rng), notes=notes, complete=complete),
+            actor=lead,
+        )
+        if response.level >= 3 and response.pk not in with_evidence and rng.random() < evidence_rate:
+            evidence_add_link(
+                response_id=response.pk,
+                url=f"https://evidence.example.org/{code.lower()}/{cycle.slug}/{domain.key}",
+                title=(domain.evidence_expected or [f"{domain.name} evidence"])[0][:200],
+                actor=lead,
+            )
+    if plan.status == Assessment.Status.DRAFT:
+        # Every draft has been started: at least last year's Well led answers are confirmed.
+        responses_confirm_carried_forward(assessment=assessment, actor=lead, measure_key="well_led")
+        return None
+    responses_confirm_carried_forward(assessment=assessment, actor=lead)
+    assessment_mark_ready(assessment=assessment, actor=lead)
+    if plan.status == Assessment.Status.READY:
+        return None
+    assessment_sign_off_and_submit(
+        assessment=assessment,
+        actor=approver,
+        name=approver.get_full_name() or approver.email,
+        role=approver.job_title or "Chief Executive",
+        meeting_date=board_meeting_date(latest, real_closes_on, rng),
+        minute_reference=f"TB/{cycle.name[2:4]}/{rng.randint(20, 140):03d}",
+    )
+    if plan.status == Assessment.Status.RETURNED:
+        return lambda: assessment_return(
+            assessment=assessment,
+            actor=reviewer,
+            comment="Please add evidence for the level 3 claims in Safe practice "
+            "and explain the rise in Smart foundations.",
+        )
+    if plan.status == Assessment.Status.VALIDATED:
+        return lambda: assessment_validate(
+            assessment=assessment, actor=reviewer, comment="Consistent with the ICS digital board's view."
+        )
+    return None

@@ -1,0 +1,334 @@
+"""Reading and validating framework definition files (pure: no database).
+
+A file is checked whole before anything is written. Each problem is reported with the file,
+the line, the path inside the document and what is wrong, because the people who write these
+files review them as text and need to find the exact spot.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from framework.measures import LEVELS, SUCCESS_MEASURES
+from organisations.models import CareSetting
+
+# libyaml's loader when PyYAML was built with it: several times faster, same nodes and marks.
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+VERSION_PATTERN = re.compile(r"^(\d{4})/(\d{2})$")
+
+PathElement = str | int
+
+
+@dataclass(frozen=True)
+class DefinitionProblem:
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.path or '(document)'}: {self.message}"
+
+
+class DefinitionError(Exception):
+    def __init__(self, problems: list[DefinitionProblem]):
+        self.problems = problems
+        super().__init__("\n".join(str(problem) for problem in problems))
+
+
+# The document's shape. Strict, so a number where text belongs (or the reverse) is an error
+# rather than silently converted; unknown fields are errors so a typo never drops content.
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+
+class CriterionDef(_Strict):
+    key: str
+    text: Annotated[str, Field(min_length=1)]
+
+
+class LevelDef(_Strict):
+    name: Annotated[str, Field(min_length=1)]
+    criteria: list[CriterionDef]
+
+
+class GuidanceDef(_Strict):
+    what_good_looks_like: Annotated[str, Field(min_length=1)]
+    evidence_expected: Annotated[list[Annotated[str, Field(min_length=1)]], Field(min_length=1)]
+
+
+class DomainDef(_Strict):
+    key: str
+    name: Annotated[str, Field(min_length=1)]
+    care_settings: list[str]
+    system_assessment: bool
+    replaces: list[str] = []
+    guidance: GuidanceDef
+    levels: dict[int, LevelDef]
+
+
+class MeasureDef(_Strict):
+    key: str
+    summary: Annotated[str, Field(min_length=1)]
+    domains: list[DomainDef]
+
+
+class HeaderDef(_Strict):
+    version: str
+    title: Annotated[str, Field(min_length=1)]
+    published_on: Annotated[datetime.date, Field(strict=False)]
+    supersedes: str | None = None
+
+
+class FrameworkDef(_Strict):
+    framework: HeaderDef
+    measures: list[MeasureDef]
+
+    def domains(self) -> Iterable[tuple[int, int, DomainDef]]:
+        for m, measure in enumerate(self.measures):
+            for d, domain in enumerate(measure.domains):
+                yield m, d, domain
+
+
+@dataclass(frozen=True)
+class ParsedDefinition:
+    definition: FrameworkDef
+    file: str
+    sha256: str
+
+
+def parse_definition(path: Path, known_versions: Mapping[str, set[str]]) -> ParsedDefinition:
+    """Parse and validate one file.
+
+    `known_versions` maps each framework version already available (loaded, or earlier in the
+    same batch) to its domain keys, so `supersedes` and `replaces` can be checked without a
+    database.
+    """
+    raw = path.read_bytes()
+    text = raw.decode("utf-8")
+    report = _Reporter(path.name)
+    root = report.compose(text)
+    if root is None:
+        raise DefinitionError(report.problems)
+    report.check_duplicate_mapping_keys(root, ())
+    if report.problems:
+        raise DefinitionError(report.problems)
+    document = _Loader(text).construct_document(root)
+    try:
+        definition = FrameworkDef.model_validate(document)
+    except ValidationError as error:
+        for item in error.errors():
+            report.from_pydantic(root, item)
+        raise DefinitionError(report.problems) from None
+    _check_meaning(definition, known_versions, report, root)
+    if report.problems:
+        raise DefinitionError(report.problems)
+    return ParsedDefinition(definition=definition, file=path.name, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def _check_meaning(
+    definition: FrameworkDef, known_versions: Mapping[str, set[str]], report: _Reporter, root: yaml.Node
+) -> None:
+    """The rules a schema cannot express: the seven measures, unique keys, five levels each
+    with criteria, known care settings, and replacements that point at real domains."""
+
+    def problem(path: tuple[PathElement, ...], message: str) -> None:
+        report.add(root, path, message)
+
+    header = definition.framework
+    match = VERSION_PATTERN.match(header.version)
+    if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
+        problem(("framework", "version"), f"{header.version!r} is not a version such as '2025/26'")
+    previous_keys: set[str] | None = None
+    if header.supersedes is not None:
+        if header.supersedes == header.version:
+            problem(("framework", "supersedes"), "a version cannot supersede itself")
+        elif header.supersedes not in known_versions:
+            problem(
+                ("framework", "supersedes"),
+                f"version {header.supersedes!r} is not loaded; load the version it supersedes first",
+            )
+        else:
+            previous_keys = known_versions[header.supersedes]
+
+    measure_keys = [measure.key for measure in definition.measures]
+    for m, key in enumerate(measure_keys):
+        if key not in SUCCESS_MEASURES:
+            problem(
+                ("measures", m, "key"),
+                f"unknown measure {key!r}; the WGLL success measures are {', '.join(SUCCESS_MEASURES)}",
+            )
+        elif measure_keys.index(key) != m:
+            problem(("measures", m, "key"), f"measure {key!r} appears twice")
+    missing = [key for key in SUCCESS_MEASURES if key not in measure_keys]
+    if missing:
+        problem(("measures",), f"missing measure(s) {', '.join(missing)}")
+    elif measure_keys == list(dict.fromkeys(measure_keys)) and measure_keys != list(SUCCESS_MEASURES):
+        problem(("measures",), f"measures must be in the framework's order: {', '.join(SUCCESS_MEASURES)}")
+
+    first_seen: dict[str, str] = {}
+    for m, measure in enumerate(definition.measures):
+        if not measure.domains:
+            problem(("measures", m, "domains"), "a measure needs at least one domain")
+        for d, domain in enumerate(measure.domains):
+            here = ("measures", m, "domains", d)
+            _check_domain(domain, here, problem, previous_keys, header.supersedes)
+            if domain.key in first_seen:
+                problem((*here, "key"), f"duplicate domain key {domain.key!r} (first used at {first_seen[domain.key]})")
+            else:
+                first_seen[domain.key] = _format_path(here)
+
+
+def _check_domain(domain: DomainDef, here: tuple, problem, previous_keys: set[str] | None, supersedes) -> None:
+    if not KEY_PATTERN.match(domain.key):
+        problem((*here, "key"), f"{domain.key!r} is not a key (lower-case letters, digits and _)")
+    for s, setting in enumerate(domain.care_settings):
+        if setting not in CareSetting.values:
+            problem(
+                (*here, "care_settings", s),
+                f"unknown care setting {setting!r}; use {', '.join(CareSetting.values)}",
+            )
+    if len(set(domain.care_settings)) != len(domain.care_settings):
+        problem((*here, "care_settings"), "a care setting is listed twice")
+    if not domain.care_settings and not domain.system_assessment:
+        problem(
+            (*here, "care_settings"),
+            "the domain applies to nobody: list care settings or set system_assessment: true",
+        )
+    for r, replaced in enumerate(domain.replaces):
+        if supersedes is None:
+            problem((*here, "replaces", r), "replaces needs framework.supersedes naming the earlier version")
+        elif previous_keys is not None and replaced not in previous_keys:
+            problem((*here, "replaces", r), f"replaces unknown domain {replaced!r}: it is not a domain of {supersedes}")
+    for number in LEVELS:
+        if number not in domain.levels:
+            problem((*here, "levels"), f"level {number} is missing; every domain has levels 1 to 5")
+    seen_criteria: dict[str, str] = {}
+    for number, level in domain.levels.items():
+        if number not in LEVELS:
+            problem((*here, "levels", number), f"level {number} is not a maturity level (1 to 5)")
+            continue
+        if not level.criteria:
+            problem((*here, "levels", number, "criteria"), f"level {number} has no criteria; it needs at least one")
+        for c, criterion in enumerate(level.criteria):
+            at = (*here, "levels", number, "criteria", c)
+            if not KEY_PATTERN.match(criterion.key):
+                problem((*at, "key"), f"{criterion.key!r} is not a key (lower-case letters, digits and _)")
+            elif criterion.key in seen_criteria:
+                problem(
+                    (*at, "key"),
+                    f"duplicate criterion key {criterion.key!r} (first used at {seen_criteria[criterion.key]})",
+                )
+            else:
+                seen_criteria[criterion.key] = _format_path(at)
+
+
+def _format_path(path: Iterable[PathElement]) -> str:
+    text = ""
+    previous: PathElement | None = None
+    for element in path:
+        if isinstance(element, int) and previous != "levels":
+            text += f"[{element}]"
+        else:
+            text += f".{element}" if text else str(element)
+        previous = element
+    return text
+
+
+class _Reporter:
+    def __init__(self, file: str):
+        self.file = file
+        self.problems: list[DefinitionProblem] = []
+
+    def add(self, root: yaml.Node | None, path: tuple[PathElement, ...], message: str) -> None:
+        self.problems.append(DefinitionProblem(self.file, _line_of(root, path), _format_path(path), message))
+
+    def compose(self, text: str) -> yaml.Node | None:
+        try:
+            root = yaml.compose(text, Loader=_Loader)
+        except yaml.MarkedYAMLError as error:
+            mark = error.problem_mark or error.context_mark
+            line = mark.line + 1 if mark else None
+            self.problems.append(DefinitionProblem(self.file, line, "", f"not valid YAML: {error.problem}"))
+            return None
+        if not isinstance(root, yaml.MappingNode):
+            self.problems.append(
+                DefinitionProblem(self.file, 1, "", "the document must be a mapping with framework and measures")
+            )
+            return None
+        return root
+
+    def check_duplicate_mapping_keys(self, node: yaml.Node, path: tuple[PathElement, ...]) -> None:
+        """YAML keeps the last of two equal keys without a word; in a reviewed definition that
+        would silently drop content, so it is an error."""
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key_node, value_node in node.value:
+                key = key_node.value
+                if key in seen:
+                    self.problems.append(
+                        DefinitionProblem(
+                            self.file,
+                            key_node.start_mark.line + 1,
+                            _format_path((*path, key)),
+                            f"duplicate key {key!r} (first on line {seen[key]})",
+                        )
+                    )
+                else:
+                    seen[key] = key_node.start_mark.line + 1
+                self.check_duplicate_mapping_keys(value_node, (*path, _path_key(key, path)))
+        elif isinstance(node, yaml.SequenceNode):
+            for index, item in enumerate(node.value):
+                self.check_duplicate_mapping_keys(item, (*path, index))
+
+    def from_pydantic(self, root: yaml.Node, item: Mapping[str, Any]) -> None:
+        loc = tuple(element for element in item["loc"] if element != "[key]")
+        kind = item["type"]
+        if kind == "missing":
+            self.add(root, loc[:-1], f"missing required field {loc[-1]!r}")
+        elif kind == "extra_forbidden":
+            self.add(root, loc, f"unknown field {loc[-1]!r}")
+        else:
+            got = item.get("input")
+            shown = f" (found {got!r})" if isinstance(got, str | int | float | bool) or got is None else ""
+            self.add(root, loc, f"{item['msg'].rstrip('.')}{shown}")
+
+
+def _path_key(key: str, path: tuple[PathElement, ...]) -> PathElement:
+    if path and path[-1] == "levels" and key.isdigit():
+        return int(key)
+    return key
+
+
+def _line_of(root: yaml.Node | None, path: tuple[PathElement, ...]) -> int | None:
+    """The line of the deepest node the path reaches, so even a missing field points at its parent."""
+    node = root
+    if node is None:
+        return None
+    line = node.start_mark.line + 1
+    for element in path:
+        if isinstance(node, yaml.MappingNode):
+            match = next((pair for pair in node.value if pair[0].value == str(element)), None)
+            if match is None:
+                break
+            line = match[0].start_mark.line + 1
+            node = match[1]
+        elif isinstance(node, yaml.SequenceNode) and isinstance(element, int) and element < len(node.value):
+            node = node.value[element]
+            line = node.start_mark.line + 1
+        else:
+            break
+    return line

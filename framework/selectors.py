@@ -1,0 +1,99 @@
+"""Reads of framework content. The framework is the same for everyone signed in: it is the
+published questionnaire, not any organisation's data."""
+
+from collections.abc import Iterable
+
+from django.db.models import Count, Prefetch, QuerySet
+
+from framework.models import Criterion, Domain, FrameworkVersion, Level, Measure
+
+# A domain's criteria keys by level number (1-5), in framework order: what the scoring rule reads.
+CriteriaMap = dict[int, list[str]]
+
+
+def criteria_map(pairs: Iterable[tuple[int, str]]) -> CriteriaMap:
+    """The one builder of criteria maps, from (level number, criterion key) pairs in order."""
+    built: CriteriaMap = {}
+    for number, key in pairs:
+        built.setdefault(number, []).append(key)
+    return built
+
+
+def domain_criteria(domain: Domain) -> CriteriaMap:
+    """One domain's criteria map: from its prefetched levels and criteria when a page has them
+    loaded already (no query), else from one query."""
+    if "levels" in getattr(domain, "_prefetched_objects_cache", {}):
+        return criteria_map(
+            (level.number, criterion.key)
+            for level in sorted(domain.levels.all(), key=lambda level: level.number)
+            for criterion in sorted(level.criteria.all(), key=lambda criterion: criterion.position)
+        )
+    return criteria_map(
+        Criterion.objects.filter(domain=domain)
+        .order_by("level__number", "position")
+        .values_list("level__number", "key")
+    )
+
+
+def framework_criteria(framework_id: int) -> dict[int, CriteriaMap]:
+    """Every domain's criteria map of a framework version, by domain id, in one query."""
+    rows: dict[int, list[tuple[int, str]]] = {}
+    for domain_id, number, key in (
+        Criterion.objects.filter(domain__framework_id=framework_id)
+        .order_by("level__number", "position")
+        .values_list("domain_id", "level__number", "key")
+    ):
+        rows.setdefault(domain_id, []).append((number, key))
+    return {domain_id: criteria_map(pairs) for domain_id, pairs in rows.items()}
+
+
+def framework_versions() -> QuerySet[FrameworkVersion]:
+    return FrameworkVersion.objects.select_related("supersedes").annotate(domain_count=Count("domains"))
+
+
+def framework_measures_with_domains(version: FrameworkVersion) -> QuerySet[Measure]:
+    return Measure.objects.filter(framework=version).prefetch_related(
+        Prefetch("domains", queryset=Domain.objects.order_by("position"))
+    )
+
+
+def framework_domain_detail(version: FrameworkVersion, key: str) -> Domain:
+    """One domain with its levels and criteria in two queries besides the domain itself."""
+    return (
+        Domain.objects.select_related("measure", "framework__supersedes")
+        .prefetch_related(
+            Prefetch(
+                "levels",
+                queryset=Level.objects.order_by("number").prefetch_related(
+                    Prefetch("criteria", queryset=Criterion.objects.order_by("position"))
+                ),
+            )
+        )
+        .get(framework=version, key=key)
+    )
+
+
+def domain_predecessors(domain: Domain) -> QuerySet[Domain]:
+    """The domains of the superseded version that this domain continues (same key, renamed,
+    split or merged), which is how results stay comparable year on year."""
+    previous = domain.framework.supersedes
+    if previous is None:
+        return Domain.objects.none()
+    return Domain.objects.filter(framework=previous, key__in=domain.predecessor_keys).select_related(
+        "measure", "framework"
+    )
+
+
+def domain_successors(domain: Domain) -> QuerySet[Domain]:
+    """The domains of the next version that continue this one (the crosswalk read forwards)."""
+    following = FrameworkVersion.objects.filter(supersedes=domain.framework).first()
+    if following is None:
+        return Domain.objects.none()
+    # JSON containment differs between SQLite and PostgreSQL, and a version has ~50 domains,
+    # so the replaces lists are matched in Python.
+    keys = [
+        candidate.key
+        for candidate in Domain.objects.filter(framework=following).only("key", "replaces")
+        if candidate.key == domain.key or domain.key in candidate.replaces
+    ]
+    return Domain.objects.filter(framework=following, key__in=keys).select_related("measure", "framework")

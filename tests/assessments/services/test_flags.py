@@ -1,0 +1,252 @@
+"""Validation flags through the real services: drafts get answer-based warnings before they submit,
+submitted assessments store flags (peer and ICB comparisons included), and reviewers resolve them."""
+
+import pytest
+
+from assessments import selectors
+from assessments.models import Assessment, ValidationFlag
+from assessments.rules import flags
+from assessments.selectors import draft_flags
+from assessments.services.cycles import cycle_open
+from assessments.services.flags import NotFlaggable, assessment_flags_refresh, flag_resolve
+from tests import factories
+from tests.assessments.conftest import complete_everything
+from tests.assessments.flagging import (
+    EXPLAINED,
+    PEER_LEVELS,
+    add_evidence,
+    answer_submit_and_flag,
+    resolved,
+    set_level,
+    stored,
+    submit,
+    submit_and_flag,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def acute_peers(cycle, world):
+    """Six more acute trusts (some in trust A's ICS, some not), with assessments in the open cycle."""
+    trusts = [factories.OrganisationFactory(ics=world.ics_1 if n % 2 else world.ics_2) for n in range(6)]
+    cycle_open(cycle=cycle)  # idempotent: creates only the new trusts' assessments
+    return trusts
+
+
+@pytest.fixture
+def members(cycle, world):
+    """Trust A and trust C are in ICS 1; two more member trusts join them."""
+    extra = [factories.OrganisationFactory(ics=world.ics_1) for _ in range(2)]
+    cycle_open(cycle=cycle)
+    return [world.trust_a, world.trust_c, *extra]
+
+
+def test_the_stored_kinds_are_the_rules_kinds():
+    assert set(ValidationFlag.Kind.values) == set(flags.KINDS)
+
+
+def test_draft_flags_find_an_unexplained_jump_and_a_high_level_without_evidence(carried_draft, team):
+    complete_everything(carried_draft, team["lead"], level=1)
+    set_level(carried_draft, "strategy", 4, team["lead"])  # notes still last year's
+
+    found = draft_flags(carried_draft)
+
+    assert [(f.kind, f.domain_key) for f in found] == [
+        (flags.LEVEL_JUMP_WITHOUT_NOTE, "strategy"),
+        (flags.HIGH_LEVEL_WITHOUT_EVIDENCE, "strategy"),
+    ]
+    assert found[0].explanation.startswith("Digital strategy rose from level 1 last year to level 4 this year")
+    assert not stored(carried_draft)  # computed, never stored for a draft
+
+
+def test_a_split_domain_is_compared_with_last_years_domain(carried_draft, team):
+    complete_everything(carried_draft, team["lead"], level=1)
+    set_level(carried_draft, "cloud", 3, team["lead"])
+    add_evidence(carried_draft, "cloud", team["lead"])
+
+    [flag] = draft_flags(carried_draft)
+
+    assert flag.kind == flags.LEVEL_JUMP_WITHOUT_NOTE and flag.domain_key == "cloud"
+    assert "from level 1 last year to level 3" in flag.explanation
+
+
+def test_new_notes_and_evidence_clear_the_draft_flags(carried_draft, team):
+    complete_everything(carried_draft, team["lead"], level=1)
+    set_level(carried_draft, "strategy", 4, team["lead"], notes=EXPLAINED)
+    add_evidence(carried_draft, "strategy", team["lead"])
+
+    assert draft_flags(carried_draft) == []
+
+
+@pytest.mark.parametrize("last_year_level", [3])
+def test_a_fall_of_two_levels_is_flagged_as_possibly_understated(carried_draft, team):
+    complete_everything(carried_draft, team["lead"], level=1)
+
+    found = {f.domain_key: f for f in draft_flags(carried_draft)}
+
+    # Every domain continuing one of last year's fell from 3 to 1; the new monitoring domain did not.
+    assert "monitoring" not in found and {"strategy", "cloud", "network"} <= set(found)
+    assert all(f.kind == flags.LEVEL_JUMP_WITHOUT_NOTE for f in found.values())
+    assert "fell from level 3 last year to level 1 this year" in found["strategy"].explanation
+    assert "understated" in found["strategy"].explanation
+
+
+def test_a_fall_of_one_level_is_not_flagged(carried_draft, team):
+    complete_everything(carried_draft, team["lead"], level=1)
+    set_level(carried_draft, "strategy", 0, team["lead"])
+    assert draft_flags(carried_draft) == []
+
+
+def test_refresh_stores_the_flags_of_a_submitted_assessment(carried_draft, team):
+    complete_everything(carried_draft, team["lead"], level=1)
+    set_level(carried_draft, "strategy", 4, team["lead"])
+    submit_and_flag(carried_draft, team["lead"], team["approver"])
+
+    rows = stored(carried_draft)
+
+    assert sorted((r.kind, r.domain.key, r.measure_key) for r in rows) == [
+        (flags.HIGH_LEVEL_WITHOUT_EVIDENCE, "strategy", ""),
+        (flags.LEVEL_JUMP_WITHOUT_NOTE, "strategy", ""),
+    ]
+    assert all(r.resolved_at is None and r.explanation for r in rows)
+
+
+def test_refresh_is_idempotent(carried_draft, team):
+    complete_everything(carried_draft, team["lead"], level=1)
+    set_level(carried_draft, "strategy", 4, team["lead"])
+    submit_and_flag(carried_draft, team["lead"], team["approver"])
+    before = sorted(ValidationFlag.objects.values_list("pk", "kind", "explanation"))
+
+    assessment_flags_refresh(assessment_id=carried_draft.pk)
+    assessment_flags_refresh(assessment_id=carried_draft.pk)
+
+    assert sorted(ValidationFlag.objects.values_list("pk", "kind", "explanation")) == before
+
+
+def test_refresh_keeps_a_resolution_while_the_flag_is_raised_and_drops_flags_no_longer_raised(carried_draft, team):
+    complete_everything(carried_draft, team["lead"], level=1)
+    set_level(carried_draft, "strategy", 4, team["lead"])
+    submit_and_flag(carried_draft, team["lead"], team["approver"])
+    jump = ValidationFlag.objects.get(kind=flags.LEVEL_JUMP_WITHOUT_NOTE)
+    flag_resolve(flag_id=jump.pk, actor=team["reviewer"], comment="Explained at the review meeting.")
+    stale = ValidationFlag.objects.create(
+        assessment=carried_draft, kind=flags.PEER_OUTLIER, measure_key="well_led", explanation="Old",
+        computed_at=jump.computed_at, resolved_by=team["reviewer"], resolved_at=jump.computed_at,
+    )  # fmt: skip
+
+    assessment_flags_refresh(assessment_id=carried_draft.pk)
+
+    jump.refresh_from_db()
+    assert jump.resolved_by == team["reviewer"] and jump.resolution_comment == "Explained at the review meeting."
+    assert not ValidationFlag.objects.filter(pk=stale.pk).exists()
+    assert len(stored(carried_draft)) == 2
+
+
+def test_drafts_are_not_refreshed(assessment):
+    with pytest.raises(NotFlaggable):
+        assessment_flags_refresh(assessment_id=assessment.pk)
+    assert not ValidationFlag.objects.exists()
+
+
+def test_submitting_scores_and_flags_through_the_task(assessment, team, django_capture_on_commit_callbacks):
+    complete_everything(assessment, team["lead"], level=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(assessment, team["lead"], team["approver"])
+    kinds = {r.kind for r in stored(assessment)}
+    assert kinds == {flags.HIGH_LEVEL_WITHOUT_EVIDENCE}
+    assert len(stored(assessment)) == assessment.responses.count()
+
+
+def test_a_trust_far_above_its_peers_is_flagged_for_every_measure(assessment, team, acute_peers, person):
+    for trust, level in zip(acute_peers, PEER_LEVELS, strict=True):
+        answer_submit_and_flag(trust, assessment.cycle, person, level)
+    complete_everything(assessment, team["lead"], level=5)
+
+    submit_and_flag(assessment, team["lead"], team["approver"])
+
+    outliers = stored(assessment, flags.PEER_OUTLIER)
+    assert len(outliers) == 7 and all(f.domain is None for f in outliers)
+    foundations = next(f for f in outliers if f.measure_key == "smart_foundations")
+    assert foundations.explanation.startswith(
+        "The score for Ensure smart foundations (5.0) is far higher than those of 6 other acute trusts, "
+        "whose middle score is 2.0."
+    )
+
+
+def test_peers_are_not_flagged_when_they_sit_in_the_usual_range(assessment, team, acute_peers, person):
+    for trust, level in zip(acute_peers, PEER_LEVELS, strict=True):
+        answer_submit_and_flag(trust, assessment.cycle, person, level)
+    complete_everything(assessment, team["lead"], level=2)
+
+    submit_and_flag(assessment, team["lead"], team["approver"])
+
+    assert stored(assessment) == []
+    for trust in acute_peers:  # a peer at level 3 needs evidence, but none is a peer outlier
+        assert not ValidationFlag.objects.filter(assessment__organisation=trust, kind=flags.PEER_OUTLIER).exists()
+
+
+def test_fewer_than_five_scored_peers_say_nothing(assessment, team, acute_peers, person):
+    for trust, level in zip(acute_peers[:4], PEER_LEVELS, strict=False):
+        answer_submit_and_flag(trust, assessment.cycle, person, level)
+    complete_everything(assessment, team["lead"], level=5)
+
+    submit_and_flag(assessment, team["lead"], team["approver"])
+
+    assert stored(assessment, flags.PEER_OUTLIER) == []
+
+
+def test_other_care_settings_and_unscored_drafts_are_not_peers(assessment, team, acute_peers, person, world):
+    # Five mental health trusts, scored, plus the six acute ones left as drafts: no acute peer group.
+    mental_health = [factories.OrganisationFactory(ics=world.ics_1, care_settings=["mental_health"]) for _ in range(5)]
+    cycle_open(cycle=assessment.cycle)
+    for trust, level in zip(mental_health, PEER_LEVELS, strict=False):
+        answer_submit_and_flag(trust, assessment.cycle, person, level)
+    complete_everything(assessment, team["lead"], level=5)
+
+    submit_and_flag(assessment, team["lead"], team["approver"])
+
+    assert stored(assessment, flags.PEER_OUTLIER) == []
+
+
+@pytest.mark.parametrize("icb_level, flagged", [(4, True), (2, False)])
+def test_an_icb_far_from_its_members_is_flagged(cycle, world, members, person, icb_level, flagged):
+    for trust in members:
+        answer_submit_and_flag(trust, cycle, person, level=1)
+
+    icb = answer_submit_and_flag(world.icb_1, cycle, person, level=icb_level)
+
+    found = stored(icb, flags.ICB_INCONSISTENT_WITH_MEMBERS)
+    if not flagged:
+        assert found == []
+        return
+    [flag] = found
+    assert flag.measure_key == "well_led"
+    assert flag.explanation.startswith(
+        "The system's score for Well led (4.0) is 3.0 higher than the middle score of its 4 member trusts (1.0)."
+    )
+
+
+def test_an_icb_with_fewer_than_three_scored_members_is_not_judged(cycle, world, members, person):
+    for trust in members[:2]:
+        answer_submit_and_flag(trust, cycle, person, level=1)
+
+    icb = answer_submit_and_flag(world.icb_1, cycle, person, level=4)
+
+    assert stored(icb, flags.ICB_INCONSISTENT_WITH_MEMBERS) == []
+
+
+def test_the_service_refuses_people_without_the_right(flagged, team):
+    from django.core.exceptions import PermissionDenied
+
+    flag = stored(flagged)[0]
+    with pytest.raises(PermissionDenied):
+        flag_resolve(flag_id=flag.pk, actor=team["lead"], comment="Ours is fine")
+    assert not resolved(flag)
+
+
+def test_the_flag_list_costs_a_fixed_number_of_queries(django_assert_num_queries, flagged):
+    assessment = Assessment.objects.select_related("cycle").get(pk=flagged.pk)
+    with django_assert_num_queries(2):
+        listed = selectors.assessment_flags(assessment)
+    assert len(listed) == flagged.responses.count() and all(f.subject for f in listed)

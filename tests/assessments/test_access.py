@@ -1,0 +1,174 @@
+"""Every page of the yearly assessment, for every kind of user, on trust A's open draft.
+
+Outsiders (another trust, another ICS, no role) get a plain 404, exactly as for an assessment
+that does not exist; insiders who may look but not act get a 403; refused changes change nothing.
+"""
+
+import pytest
+from django.urls import reverse
+
+from assessments.models import Assessment, AuditEvent, DomainResponse, Evidence
+
+pytestmark = pytest.mark.django_db
+
+INSIDERS = {"lead", "contributor", "approver", "viewer", "reviewer", "board", "analyst", "framework_admin"}
+OUTSIDERS = {"other_lead", "other_reviewer", "same_ics_lead", "nobody"}
+ACTORS = ["anonymous", *sorted(INSIDERS), *sorted(OUTSIDERS)]
+
+# page -> who gets 200 among the insiders (the rest of the insiders get 403)
+GET_PAGES = {
+    "overview": INSIDERS,
+    "domain": INSIDERS,
+    "check": INSIDERS,
+    "changes": INSIDERS,
+    "history": {"lead", "reviewer", "analyst", "framework_admin"},
+    "assign": {"lead"},
+    "sign-off": set(),  # a draft cannot be signed off by anyone
+    "review": set(),  # nor reviewed
+    "extension": {"analyst"},
+}
+
+
+def url(name, assessment, **extra):
+    args = [assessment.cycle.slug, assessment.organisation.ods_code]
+    if name in {"domain", "evidence-add"}:
+        args.append(extra.get("domain_key", "strategy"))
+    return reverse(f"assessments:{name}", args=args)
+
+
+def sign_in(client, team, actor):
+    if actor != "anonymous":
+        client.force_login(team[actor])
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("page", list(GET_PAGES))
+def test_get_pages(client, assessment, team, actor, page):
+    sign_in(client, team, actor)
+    response = client.get(url(page, assessment))
+    if actor == "anonymous":
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    elif actor in OUTSIDERS:
+        assert response.status_code == 404
+    else:
+        assert response.status_code == (200 if actor in GET_PAGES[page] else 403)
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_publish_page_is_for_national_analysts(client, assessment, team, actor):
+    sign_in(client, team, actor)
+    response = client.get(reverse("assessments:publish", args=[assessment.cycle.slug]))
+    expected = {"anonymous": 302, "analyst": 200}.get(actor, 403)
+    assert response.status_code == expected
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+def test_assessment_list_shows_only_visible_organisations(client, assessment, team, actor, world):
+    sign_in(client, team, actor)
+    response = client.get(reverse("assessments:list"))
+    if actor == "anonymous":
+        assert response.status_code == 302
+        return
+    assert response.status_code == 200
+    assert (world.trust_a.name in response.content.decode()) == (actor in INSIDERS)
+
+
+def state(assessment):
+    strategy = assessment.responses.get(domain__key="strategy")
+    return (
+        Assessment.objects.get(pk=assessment.pk).status,
+        strategy.version,
+        strategy.notes,
+        strategy.assignee_id,
+        Evidence.objects.count(),
+        AuditEvent.objects.exclude(kind="cycle_opened").count(),
+    )
+
+
+POSTS = {
+    "domain": {"met_criteria": ["c1a", "c1b"], "notes": "Changed", "complete": "yes", "version": "0"},
+    "evidence-add": {"url": "https://example.nhs.uk/paper", "title": "Paper"},
+    "ready": {},
+    "reopen": {},
+    "sign-off": {"name": "A", "role": "Chair", "minute_reference": "B1"},
+    "review": {"decision": "return", "comment": "No"},
+    "extension": {"reason": "Because"},
+    "confirm-carried-forward": {},
+}
+# who may make each change on a fresh draft (everyone else is refused and nothing changes)
+MAY_POST = {
+    "domain": {"lead"},
+    "evidence-add": {"lead"},
+    "ready": set(),  # nobody: the draft is incomplete
+    "reopen": set(),
+    "sign-off": set(),
+    "review": set(),
+    "extension": set(),  # the analyst may, but this form lacks a date: still nothing changes
+    "confirm-carried-forward": set(),
+}
+
+
+@pytest.mark.parametrize("actor", ACTORS)
+@pytest.mark.parametrize("page", list(POSTS))
+def test_refused_changes_change_nothing(client, assessment, team, actor, page):
+    sign_in(client, team, actor)
+    before = state(assessment)
+    response = client.post(url(page, assessment), POSTS[page])
+    if actor in MAY_POST[page]:
+        assert state(assessment) != before
+        return
+    assert response.status_code in {302, 400, 403, 404, 409}
+    if actor == "anonymous":
+        assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    if actor in OUTSIDERS:
+        assert response.status_code == 404
+    assert state(assessment) == before
+
+
+def test_an_evidence_file_of_another_organisation_is_not_found(client, assessment, team, world):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from assessments.services.evidence import evidence_add_file
+
+    strategy = assessment.responses.get(domain__key="strategy")
+    evidence = evidence_add_file(
+        response_id=strategy.pk, upload=SimpleUploadedFile("p.pdf", b"%PDF-1.4\n%%EOF\n"), title="", actor=team["lead"]
+    )
+    download = reverse("assessments:evidence-download", args=[assessment.cycle.slug, "T-NOPE", evidence.pk])
+    client.force_login(team["other_lead"])
+    other = Assessment.objects.get(cycle=assessment.cycle, organisation=world.trust_b)
+    for path in (
+        reverse("assessments:evidence-download", args=[assessment.cycle.slug, world.trust_a.ods_code, evidence.pk]),
+        reverse("assessments:evidence-download", args=[other.cycle.slug, world.trust_b.ods_code, evidence.pk]),
+        download,
+    ):
+        assert client.get(path).status_code == 404
+    response = client.post(
+        reverse("assessments:evidence-remove", args=[other.cycle.slug, world.trust_b.ods_code, evidence.pk])
+    )
+    assert response.status_code == 404
+    assert Evidence.objects.filter(pk=evidence.pk).exists()
+    client.force_login(team["viewer"])
+    ok = client.get(
+        reverse("assessments:evidence-download", args=[assessment.cycle.slug, world.trust_a.ods_code, evidence.pk])
+    )
+    assert ok.status_code == 200
+
+
+def test_a_domain_of_another_assessment_cannot_be_saved_through_this_one(client, assessment, team, world):
+    other = Assessment.objects.get(cycle=assessment.cycle, organisation=world.trust_b)
+    other_strategy = other.responses.get(domain__key="strategy")
+    client.force_login(team["lead"])
+    client.post(
+        reverse("assessments:domain", args=[assessment.cycle.slug, world.trust_b.ods_code, "strategy"]),
+        {"met_criteria": ["c1a"], "notes": "x", "complete": "yes", "version": "0"},
+    )
+    other_strategy.refresh_from_db()
+    assert other_strategy.version == 0
+    assert (
+        client.get(
+            reverse("assessments:domain", args=[assessment.cycle.slug, world.trust_a.ods_code, "no_such_domain"])
+        ).status_code
+        == 404
+    )
+    assert DomainResponse.objects.filter(assessment=assessment, version__gt=0).count() == 0

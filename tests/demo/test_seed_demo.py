@@ -1,0 +1,87 @@
+"""The demo history: three cycles made through the real services, for a few organisations."""
+
+from decimal import Decimal
+
+import pytest
+from django.db.models import Avg
+from django.utils import timezone
+
+from assessments.models import Assessment, AssessmentScore, AuditEvent, Cycle, DomainResponse, Evidence, MeasureScore
+from assessments.selectors import assessments_needing_scores
+from demo.history import demo_history_seed
+from demo.people import DEMO_TRUST, demo_users_create
+from framework.services import DEFINITIONS_DIR, framework_load
+from organisations.services import organisations_load_reference_data
+
+# Scoring runs when each organisation's transaction commits, so these tests need real commits.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+# Acute (the demo trust, an exemplar), acute and community, specialist, mental health and
+# community, ambulance, and an ICB.
+SUBSET = ["RAL", "RRK", "RKE", "RP6", "RV3", "RX6", "QMJ"]
+
+
+def _counts() -> dict[str, int]:
+    models = (Cycle, Assessment, DomainResponse, Evidence, AuditEvent, AssessmentScore, MeasureScore)
+    return {model.__name__: model.objects.count() for model in models}
+
+
+@pytest.fixture
+def seeded():
+    organisations_load_reference_data()
+    framework_load(path=DEFINITIONS_DIR)
+    demo_users_create()
+    summary = demo_history_seed(organisations=SUBSET)
+    return summary
+
+
+def test_seeding_twice_changes_nothing_the_second_time(seeded):
+    before = _counts()
+    demo_users_create()
+    demo_history_seed(organisations=SUBSET)
+    assert _counts() == before
+
+
+def test_three_cycles_the_past_ones_closed_and_published(seeded):
+    cycles = {cycle.name: cycle for cycle in Cycle.objects.select_related("framework")}
+    assert sorted(cycles) == ["2023/24", "2024/25", "2025/26"]
+    assert cycles["2023/24"].framework == cycles["2024/25"].framework
+    assert cycles["2025/26"].framework.version == "2025/26"
+    today = timezone.localdate()
+    for name in ("2023/24", "2024/25"):
+        assert cycles[name].closes_on < today
+        assert cycles[name].release == Cycle.Release.FINAL
+        assert set(
+            Assessment.objects.filter(cycle=cycles[name], organisation__ods_code__in=SUBSET).values_list(
+                "status", flat=True
+            )
+        ) == {Assessment.Status.PUBLISHED}
+    assert cycles["2025/26"].opens_on <= today <= cycles["2025/26"].closes_on
+    assert any(line.startswith("2023/24") and "national mean" in line for line in seeded)
+
+
+def test_every_submitted_assessment_has_a_current_score(seeded):
+    submitted = Assessment.objects.filter(organisation__ods_code__in=SUBSET, status__in=Assessment.SUBMITTED_OR_LATER)
+    assert submitted.count() >= 2 * len(SUBSET)
+    assert AssessmentScore.objects.filter(assessment__in=submitted, overall__isnull=False).count() == submitted.count()
+    assert not assessments_needing_scores().filter(organisation__ods_code__in=SUBSET).exists()
+
+
+def test_the_demo_trusts_latest_assessment_is_a_draft_prefilled_from_last_year(seeded):
+    latest = Assessment.objects.get(cycle__name="2025/26", organisation__ods_code=DEMO_TRUST)
+    assert latest.status == Assessment.Status.DRAFT
+    assert latest.previous == Assessment.objects.get(cycle__name="2024/25", organisation__ods_code=DEMO_TRUST)
+    statuses = set(latest.responses.values_list("status", flat=True))
+    assert DomainResponse.Status.CARRIED_FORWARD in statuses
+    assert latest.responses.exclude(met_criteria=[]).exists()
+    assert not latest.events.exclude(kind=AuditEvent.Kind.CYCLE_OPENED).exists()
+
+
+def test_smart_foundations_is_the_strongest_measure_and_empower_citizens_weaker(seeded):
+    means = dict(
+        MeasureScore.objects.filter(score__assessment__organisation__ods_code__in=SUBSET)
+        .values_list("measure_key")
+        .annotate(mean=Avg("value"))
+    )
+    assert Decimal(str(means["smart_foundations"])) > Decimal(str(means["empower_citizens"]))
+    assert means["smart_foundations"] == max(means.values())
