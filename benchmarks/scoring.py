@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import random
 import time
-from collections import defaultdict
 
 from django.db import connection, transaction
 from django.utils import timezone
@@ -24,21 +23,11 @@ from assessments.rules import scoring
 from assessments.services.cycles import cycle_open
 from assessments.services.scoring import assessment_score
 from framework.models import Criterion, Domain, FrameworkVersion, Level
+from framework.selectors import framework_criteria
 from organisations.models import IntegratedCareSystem, Organisation, Region
 
 NATIONAL_ORGANISATIONS = int(os.environ.get("WGLL_BENCH_ORGANISATIONS", "25000"))
 rng = random.Random(20250401)  # benchmark data, not secrets
-
-
-def criteria_by_domain(framework_id: int) -> dict[int, dict[int, list[str]]]:
-    criteria: dict[int, dict[int, list[str]]] = defaultdict(dict)
-    for domain_id, number, key in (
-        Criterion.objects.filter(domain__framework_id=framework_id)
-        .order_by("level__number", "position")
-        .values_list("domain_id", "level__number", "key")
-    ):
-        criteria[domain_id].setdefault(number, []).append(key)
-    return criteria
 
 
 def random_ticks(levels: dict[int, list[str]]) -> list[str]:
@@ -59,7 +48,7 @@ def random_ticks(levels: dict[int, list[str]]) -> list[str]:
 
 def levels_in_python(cycle: Cycle) -> dict[int, int]:
     """The pure scoring rule over answers fetched in one streamed query."""
-    criteria = criteria_by_domain(cycle.framework_id)
+    criteria = framework_criteria(cycle.framework_id)
     return {
         response_id: scoring.domain_level(criteria[domain_id], met)
         for response_id, domain_id, met in DomainResponse.objects.filter(assessment__cycle=cycle)
@@ -140,7 +129,7 @@ def real_cycle() -> Cycle:
         name="2025/26", framework=framework, opens_on=timezone.localdate(), closes_on=timezone.localdate()
     )
     cycle_open(cycle=cycle)
-    criteria = criteria_by_domain(framework.pk)
+    criteria = framework_criteria(framework.pk)
     responses = list(DomainResponse.objects.filter(assessment__cycle=cycle).only("id", "domain_id"))
     for response in responses:
         response.met_criteria = random_ticks(criteria[response.domain_id])
@@ -160,7 +149,7 @@ def national_cycle(size: int) -> Cycle:
     cycle = Cycle.objects.create(
         name="2026/27", framework=framework, opens_on=timezone.localdate(), closes_on=timezone.localdate()
     )
-    criteria = criteria_by_domain(framework.pk)
+    criteria = framework_criteria(framework.pk)
     domains = [d.pk for d in Domain.objects.filter(framework=framework) if d.applies_to(["acute"], is_icb=False)]
     pools = {domain: [random_ticks(criteria[domain]) for _ in range(200)] for domain in domains}
     now = timezone.now()

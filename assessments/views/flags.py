@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from assessments.access import AssessmentAction
@@ -18,6 +19,7 @@ from assessments.presenters import assessment_url_args
 from assessments.selectors import with_subject
 from assessments.services.flags import flag_resolve as flag_resolve_service
 from assessments.views import assessment_or_404, form_status, require
+from organisations.access import may
 
 
 @require_http_methods(["GET", "POST"])
@@ -30,6 +32,12 @@ def flag_resolve(request: HttpRequest, cycle_slug: str, ods_code: str, flag_id: 
         assessment=assessment,
     )
     require(request.user, AssessmentAction.RESOLVE_FLAG, assessment)
+    # Back to the page the reviewer came from: the ICS review page while it still applies.
+    from_review = request.GET.get("from") == "review" and may(request.user, AssessmentAction.REVIEW, assessment)
+    back_href = reverse(
+        "assessments:review" if from_review else "assessments:overview", args=assessment_url_args(assessment)
+    )
+    back_href += "#flags"
     form = FlagResolveForm(request.POST if request.method == "POST" else None)
     if form.is_bound and form.is_valid():
         try:
@@ -38,7 +46,7 @@ def flag_resolve(request: HttpRequest, cycle_slug: str, ods_code: str, flag_id: 
             add_service_errors(form, error)
         else:
             messages.success(request, "Flag resolved")
-            return redirect("assessments:overview", *assessment_url_args(assessment))
+            return redirect(back_href)
     return render(
         request,
         "assessments/flags/resolve.html",
@@ -47,6 +55,7 @@ def flag_resolve(request: HttpRequest, cycle_slug: str, ods_code: str, flag_id: 
             "args": assessment_url_args(assessment),
             "flag": with_subject(flag),
             "form": form,
+            "back_href": back_href,
         },
         status=form_status(form),
     )

@@ -57,6 +57,11 @@ def reopen(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def sign_off(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpResponse:
     assessment = assessment_or_404(request, cycle_slug, ods_code)
+    if assessment.status in Assessment.SUBMITTED_OR_LATER:
+        # Back, then the sign-off form sent again: say where the assessment is, not a bare 403.
+        submitted_on = long_date(assessment.submitted_at)
+        messages.info(request, f"This assessment was already signed off and submitted on {submitted_on}.")
+        return redirect("assessments:submitted", *presenters.assessment_url_args(assessment))
     require(request.user, AssessmentAction.SIGN_OFF, assessment)
     if request.method == "POST":
         form = SignOffForm(request.POST)

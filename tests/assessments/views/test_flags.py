@@ -93,7 +93,7 @@ def test_reviewer_and_analyst_resolve_a_flag_with_an_audit_event(client, flagged
     assert form.status_code == 200 and str(escape(flag.explanation)) in form.content.decode()
     answer = client.post(url("flag-resolve", flagged, flag.pk), {"comment": "  Checked with the CIO.  "})
 
-    assert answer.status_code == 302 and answer["Location"] == url("overview", flagged)
+    assert answer.status_code == 302 and answer["Location"] == url("overview", flagged) + "#flags"
     flag.refresh_from_db()
     assert flag.resolved_by == team[who] and flag.resolved_at is not None
     assert flag.resolution_comment == "Checked with the CIO."
@@ -166,3 +166,28 @@ def test_a_flag_of_another_assessment_is_not_found(client, flagged, team, world,
     assert client.post(url("flag-resolve", flagged, other_flag.pk), {"comment": "Fine"}).status_code == 404
     assert client.get(url("flag-resolve", flagged, 999999)).status_code == 404
     assert not resolved(other_flag)
+
+
+def test_resolving_from_the_review_page_returns_to_the_review(client, flagged, team):
+    """A reviewer working through the flags on the review page stays on it (it used to send
+    them to the overview, away from the decision they were making)."""
+    flag = stored(flagged)[0]
+    client.force_login(team["reviewer"])
+    review = client.get(url("review", flagged)).content.decode()
+    resolve_href = url("flag-resolve", flagged, flag.pk) + "?from=review"
+    assert f'href="{resolve_href}"' in review
+
+    form = client.get(resolve_href).content.decode()
+    assert f'href="{url("review", flagged)}#flags"' in form  # the back link
+    answer = client.post(resolve_href, {"comment": "Checked the board paper."})
+
+    assert answer.status_code == 302 and answer["Location"] == url("review", flagged) + "#flags"
+    flag.refresh_from_db()
+    assert flag.is_resolved
+
+
+def test_an_analyst_who_cannot_review_returns_to_the_overview_even_from_the_review_link(client, flagged, team):
+    flag = stored(flagged)[0]
+    client.force_login(team["analyst"])
+    answer = client.post(url("flag-resolve", flagged, flag.pk) + "?from=review", {"comment": "Checked."})
+    assert answer["Location"] == url("overview", flagged) + "#flags"

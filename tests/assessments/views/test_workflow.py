@@ -395,6 +395,34 @@ def test_what_was_typed_is_kept_after_a_sign_off_error(client, assessment, team)
     assert 'value="BM/25/117"' in page
 
 
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_sign_off_sent_again_after_submission_shows_where_the_assessment_is(
+    client, assessment, team, method, django_capture_on_commit_callbacks
+):
+    """Back to the sign-off form after submitting, then Continue: the approver is told it is
+    already submitted and shown the confirmation, not a bare 403; nothing changes."""
+    complete_everything(assessment, team["lead"])
+    set_status(assessment, Status.READY)
+    client.force_login(team["approver"])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(page_url("sign-off", assessment), sign_off_data()).status_code == 302
+    before = fresh(assessment)
+    events = assessment.events.count()
+
+    again = getattr(client, method)(page_url("sign-off", assessment), sign_off_data(minute_reference="OTHER"))
+
+    assert again.status_code == 302 and again.url == page_url("submitted", assessment)
+    page = client.get(again.url).content.decode()
+    assert "This assessment was already signed off and submitted on" in page
+    after = fresh(assessment)
+    assert (after.status, after.board_minute_reference, after.submitted_at) == (
+        before.status,
+        before.board_minute_reference,
+        before.submitted_at,
+    )
+    assert assessment.events.count() == events
+
+
 def test_submitted_page_redirects_to_the_overview_before_submission(client, assessment, team):
     client.force_login(team["lead"])
     response = client.get(page_url("submitted", assessment))
