@@ -2,7 +2,9 @@
 
 The extract is four CSV files (see data/README.md). Every problem is collected with its file,
 line and column before anything is written, so a malformed extract is reported in full at once
-and never half-loaded.
+and never half-loaded. The loader also passes what is already loaded (plain data, see
+LoadedOrganisation), so a row cannot silently turn an organisation into another kind or move it
+into another ICS.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from __future__ import annotations
 import csv
 import datetime
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from organisations.models import CareSetting
+from organisations.models import CareSetting, Organisation
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -74,6 +77,7 @@ class IcbRow:
     ons_code: str
     name: str
     region_code: str
+    line: int
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,7 @@ class TrustRow:
     postcode: str
     opened_on: datetime.date
     care_settings: tuple[str, ...]
+    line: int
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,15 @@ class ProgrammeRow:
     programme: str
     ods_code: str
     note: str
+
+
+@dataclass(frozen=True)
+class LoadedOrganisation:
+    """An organisation already in the database, as the extract check needs it."""
+
+    kind: str
+    icb_code: str
+    name: str
 
 
 @dataclass(frozen=True)
@@ -148,14 +162,23 @@ class _FileReader:
         return value
 
 
-def read_reference_data(directory: Path = DEFAULT_DATA_DIR) -> ReferenceData:
-    """Parse and cross-check the extract; raise ReferenceDataError listing every problem."""
+def read_reference_data(
+    directory: Path = DEFAULT_DATA_DIR, loaded: Mapping[str, LoadedOrganisation] | None = None
+) -> ReferenceData:
+    """Parse and cross-check the extract; raise ReferenceDataError listing every problem.
+
+    `loaded` maps the ODS code of every organisation already in the database to what it is.
+    """
     errors: list[RowError] = []
+    loaded = loaded or {}
     regions = _read_regions(_FileReader(directory / "regions.csv", errors))
     region_codes = {region.ods_code for region in regions}
     icbs = _read_icbs(_FileReader(directory / "icbs.csv", errors), region_codes)
+    _check_loaded(errors, "icbs.csv", [(icb.line, icb.ods_code, icb.ods_code) for icb in icbs], loaded)
     icb_regions = {icb.ods_code: icb.region_code for icb in icbs}
-    trusts = _read_trusts(_FileReader(directory / "trusts.csv", errors), region_codes, icb_regions)
+    icb_lines = {icb.ods_code: icb.line for icb in icbs}
+    trusts = _read_trusts(_FileReader(directory / "trusts.csv", errors), region_codes, icb_regions, icb_lines)
+    _check_loaded(errors, "trusts.csv", [(trust.line, trust.ods_code, trust.icb_code) for trust in trusts], loaded)
     known_codes = {trust.ods_code for trust in trusts} | set(icb_regions)
     programmes = _read_programmes(_FileReader(directory / "programmes.csv", errors), known_codes)
     if errors:
@@ -192,14 +215,21 @@ def _read_icbs(reader: _FileReader, region_codes: set[str]) -> list[IcbRow]:
         region = _known(reader, line, row, "region_code", region_codes, "regions.csv")
         unique = _unique(reader, seen, line, "ods_code", code) & _unique(reader, seen_ons, line, "ons_code", ons)
         if unique and name and region:
-            rows.append(IcbRow(code, ons, name, region))
+            rows.append(IcbRow(code, ons, name, region, line))
     return rows
 
 
-def _read_trusts(reader: _FileReader, region_codes: set[str], icb_regions: dict[str, str]) -> list[TrustRow]:
+def _read_trusts(
+    reader: _FileReader, region_codes: set[str], icb_regions: dict[str, str], icb_lines: dict[str, int]
+) -> list[TrustRow]:
     rows, seen = [], {}
     for line, row in reader.rows():
         code = reader.matching(line, row, "ods_code", ODS_CODE, "an ODS code (3 to 6 capital letters or digits)")
+        if code in icb_lines:
+            # The ICB's own organisation carries the system-level assessment of its ICS; a trust
+            # row with its code would turn that organisation into a trust.
+            reader.error(line, "ods_code", f"{code!r} is the code of the ICB on line {icb_lines[code]} of icbs.csv")
+            code = None
         official_name = reader.required(line, row, "ods_name")
         name = reader.required(line, row, "name")
         region = _known(reader, line, row, "region_code", region_codes, "regions.csv")
@@ -212,8 +242,52 @@ def _read_trusts(reader: _FileReader, region_codes: set[str], icb_regions: dict[
         if _unique(reader, seen, line, "ods_code", code) and all(
             value is not None for value in (official_name, name, region, icb, opened, settings)
         ):
-            rows.append(TrustRow(code, official_name, name, icb, row["postcode"], opened, settings))
+            rows.append(TrustRow(code, official_name, name, icb, row["postcode"], opened, settings, line))
     return rows
+
+
+_KIND_LABELS = {Organisation.Kind.TRUST: "a trust", Organisation.Kind.ICB: "an ICB"}
+
+
+def _check_loaded(
+    errors: list[RowError],
+    file: str,
+    rows: list[tuple[int, str, str]],
+    loaded: Mapping[str, LoadedOrganisation],
+) -> None:
+    """Refuse rows that would change what an already-loaded organisation is or where it sits.
+
+    Upserting by ODS code would otherwise let one wrong row turn an ICB's organisation into a
+    trust, or move a trust into another ICS, and that ICS's reviewers would then see its
+    assessments. Organisations do move ICS, rarely; such a move is made deliberately by the
+    service desk in the admin (where it is audited) before the extract that reflects it is loaded.
+    """
+    kind = Organisation.Kind.ICB if file == "icbs.csv" else Organisation.Kind.TRUST
+    ics_column = "ods_code" if kind == Organisation.Kind.ICB else "icb_code"
+    for line, code, icb_code in rows:
+        existing = loaded.get(code)
+        if existing is None:
+            continue
+        if existing.kind != kind:
+            errors.append(
+                RowError(
+                    file,
+                    line,
+                    "ods_code",
+                    f"{code!r} already belongs to {_KIND_LABELS.get(existing.kind, existing.kind)} "
+                    f"({existing.name}), not {_KIND_LABELS[kind]}",
+                )
+            )
+        elif existing.icb_code != icb_code:
+            errors.append(
+                RowError(
+                    file,
+                    line,
+                    ics_column,
+                    f"{icb_code!r} would move {existing.name} ({code}) out of the ICS of ICB {existing.icb_code}; "
+                    "a real move is made in the admin before loading",
+                )
+            )
 
 
 def _read_programmes(reader: _FileReader, known_codes: set[str]) -> list[ProgrammeRow]:

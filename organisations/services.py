@@ -24,7 +24,12 @@ from organisations.models import (
     RoleAssignment,
     User,
 )
-from organisations.reference_data import DEFAULT_DATA_DIR, PROGRAMME_NAMES, read_reference_data
+from organisations.reference_data import (
+    DEFAULT_DATA_DIR,
+    PROGRAMME_NAMES,
+    LoadedOrganisation,
+    read_reference_data,
+)
 
 
 @dataclass
@@ -108,9 +113,16 @@ def organisations_load_reference_data(*, directory: Path = DEFAULT_DATA_DIR) -> 
     """Upsert regions, ICSs, ICBs, trusts and programme memberships by their codes.
 
     The whole extract is checked before the first write (ReferenceDataError lists every problem),
-    and the writes share one transaction, so the database is never left half-loaded.
+    including against what is already loaded: a row may not change an organisation's kind or ICS.
+    The writes share one transaction, so the database is never left half-loaded.
     """
-    data = read_reference_data(directory)
+    loaded = {
+        code: LoadedOrganisation(kind=kind, icb_code=icb_code, name=name)
+        for code, kind, icb_code, name in Organisation.objects.values_list(
+            "ods_code", "kind", "ics__icb_ods_code", "name"
+        )
+    }
+    data = read_reference_data(directory, loaded)
     summary = LoadSummary()
     upsert = _Upserter(summary)
     regions = {

@@ -156,6 +156,88 @@ def test_every_problem_is_reported_at_once(tmp_path):
     assert [(e.line, e.column) for e in error.value.errors] == [(3, "opened"), (5, "ods_code")]
 
 
+def test_a_trust_row_with_an_icb_code_is_refused_and_nothing_changes(tmp_path):
+    run_command()
+    data = copy_data(tmp_path)
+    replace_in(data / "trusts.csv", "RKE,WHITTINGTON", "QOP,WHITTINGTON")
+
+    with pytest.raises(CommandError) as error:
+        run_command("--data-dir", str(data))
+
+    assert str(error.value).startswith("Nothing was loaded: 1 problem(s)")
+    assert "trusts.csv, line 78, column 'ods_code': 'QOP' is the code of the ICB on line 36 of icbs.csv" in str(
+        error.value
+    )
+    greater_manchester = Organisation.objects.get(ods_code="QOP")
+    assert greater_manchester.kind == "icb"
+    assert greater_manchester.ics.icb_ods_code == "QOP"
+    assert greater_manchester.name == "NHS Greater Manchester Integrated Care Board"
+    assert greater_manchester.history.count() == 1
+
+
+def test_a_trust_row_with_the_code_of_a_loaded_icb_is_refused(tmp_path):
+    """An ICB dropped from a newer extract (after a merger) still has its organisation."""
+    from tests.factories import OrganisationFactory, SystemFactory
+
+    run_command()
+    system = SystemFactory(icb_ods_code="QXX", ons_code="E54999999", region=Region.objects.get(ods_code="Y56"))
+    retired = OrganisationFactory(ods_code="QXX", kind="icb", ics=system, care_settings=[])
+    data = copy_data(tmp_path)
+    replace_in(data / "trusts.csv", "RKE,WHITTINGTON", "QXX,WHITTINGTON")
+
+    with pytest.raises(ReferenceDataError) as error:
+        organisations_load_reference_data(directory=data)
+
+    assert [(e.file, e.line, e.column) for e in error.value.errors] == [("trusts.csv", 78, "ods_code")]
+    assert f"'QXX' already belongs to an ICB ({retired.name}), not a trust" in str(error.value)
+    retired.refresh_from_db()
+    assert retired.kind == "icb"
+    assert not Organisation.objects.filter(name="Whittington Health NHS Trust", ods_code="QXX").exists()
+
+
+def test_a_row_moving_a_loaded_trust_into_another_ics_is_refused_and_nothing_changes(tmp_path):
+    run_command()
+    data = copy_data(tmp_path)
+    replace_in(data / "trusts.csv", "Royal Free London NHS Foundation Trust,Y56,QMJ", "Renamed Trust,Y62,QOP")
+
+    with pytest.raises(CommandError) as error:
+        run_command("--data-dir", str(data))
+
+    assert str(error.value).startswith("Nothing was loaded")
+    assert (
+        "trusts.csv, line 17, column 'icb_code': 'QOP' would move Royal Free London NHS Foundation Trust (RAL) "
+        "out of the ICS of ICB QMJ" in str(error.value)
+    )
+    royal_free = Organisation.objects.get(ods_code="RAL")
+    assert royal_free.ics.icb_ods_code == "QMJ"
+    assert royal_free.name == "Royal Free London NHS Foundation Trust"
+
+
+def test_a_normal_reload_from_a_copied_extract_is_unchanged(tmp_path):
+    run_command()
+
+    output = run_command("--data-dir", str(copy_data(tmp_path)))
+
+    assert re.search(r"ICB organisations\s+0 created\s+0 updated\s+42 unchanged", output)
+    assert re.search(r"Trusts\s+0 created\s+0 updated\s+202 unchanged", output)
+
+
+def test_a_move_made_in_the_admin_first_then_reloads_unchanged(tmp_path):
+    run_command()
+    Organisation.objects.filter(ods_code="RAL").update(ics=IntegratedCareSystem.objects.get(icb_ods_code="QOP"))
+    data = copy_data(tmp_path)
+    replace_in(
+        data / "trusts.csv",
+        "Royal Free London NHS Foundation Trust,Y56,QMJ",
+        "Royal Free London NHS Foundation Trust,Y62,QOP",
+    )
+
+    summary = organisations_load_reference_data(directory=data)
+
+    assert summary.counts["Trusts"] == {"unchanged": 202}
+    assert Organisation.objects.get(ods_code="RAL").ics.icb_ods_code == "QOP"
+
+
 def copy_data(tmp_path: Path) -> Path:
     target = tmp_path / "data"
     shutil.copytree(DEFAULT_DATA_DIR, target)
