@@ -23,8 +23,26 @@ def test_the_api_refuses_anonymous_callers(client, path):
 
 
 def test_health_and_sign_in_are_open(client):
-    assert client.get(reverse("health")).json() == {"status": "ok", "database": "ok"}
+    assert client.get(reverse("health")).json() == {"status": "ok", "database": "ok", "templates": "ok"}
     assert client.get(reverse("login")).status_code == 200
+
+
+def test_health_fails_when_the_page_layout_cannot_be_rendered(client, settings, tmp_path):
+    # The production storage with no collected manifest: every static() lookup raises, as a
+    # lookup of something the manifest does not hold does, so every page would answer 500.
+    settings.STATIC_ROOT = tmp_path
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.ManifestStaticFilesStorage"},
+    }
+    response = client.get(reverse("health"))
+    assert response.status_code == 503
+    assert response.json() == {
+        "status": "unavailable",
+        "database": "ok",
+        "templates": "unavailable",
+        "reason": "templates check failed; the web log has the error",
+    }
 
 
 def test_sign_in_with_email_and_password_then_sign_out(client):
