@@ -146,8 +146,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "account/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-# Our sign-in form posts the e-mail address in the field Django names "username".
+# Our sign-in form posts the e-mail address in the field Django names "username"; failures count
+# against the normalised (lower-case) address, however it was typed.
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "wgll.auth.lockout_username"
 
 # The audit history is a record, not a draft: it cannot be reverted or edited through any screen.
 SIMPLE_HISTORY_REVERT_DISABLED = True
