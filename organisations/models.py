@@ -7,6 +7,7 @@ keyed on one and exports and the API use them rather than row ids.
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
 
@@ -117,13 +118,31 @@ class ProgrammeMembership(models.Model):
         return f"{self.organisation} in {self.programme}"
 
 
+def normalise_email(address: str | None) -> str:
+    """The one form in which an e-mail address is stored, looked up and throttled: trimmed and
+    lower-cased. Mail servers treat addresses case-insensitively in practice and people type
+    them however they like, so "Lead@Demo.NHS.uk" must be the same person as
+    "lead@demo.nhs.uk" at sign-in, in uniqueness and in the lockout count."""
+    return (address or "").strip().lower()
+
+
 class EmailUserManager(UserManager):
     """Users sign in with their e-mail address; there is no separate username."""
+
+    @classmethod
+    def normalize_email(cls, email):
+        # Django lower-cases only the domain; AbstractUser.clean() (and so every admin and model
+        # form) normalises through here, so the whole address is lower-cased.
+        return normalise_email(email)
+
+    def get_by_natural_key(self, username):
+        # Sign-in looks people up here: whatever the casing typed, it finds the stored address.
+        return self.get(email=normalise_email(username))
 
     def _create_user(self, email, password, **extra_fields):
         if not email:
             raise ValueError("An e-mail address is required.")
-        user = self.model(email=self.normalize_email(email).lower(), **extra_fields)
+        user = self.model(email=normalise_email(email), **extra_fields)
         user.set_password(password)
         user.save(using=self._db)
         return user
@@ -151,9 +170,23 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["email"]
+        constraints = [
+            # Addresses are stored lower-case, so the unique key on the address is unique
+            # regardless of case: "CIO@trust.nhs.uk" cannot become a second account beside
+            # "cio@trust.nhs.uk", even through a bulk insert that skips save().
+            models.CheckConstraint(
+                condition=Q(email=Lower("email")),
+                name="user_email_is_lower_case",
+                violation_error_message="Enter the e-mail address in lower case.",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.email
+
+    def save(self, *args, **kwargs):
+        self.email = normalise_email(self.email)
+        super().save(*args, **kwargs)
 
 
 class Role(models.TextChoices):

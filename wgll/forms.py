@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 
+from organisations.models import normalise_email
+
 
 class SignInForm(AuthenticationForm):
     """Django's sign-in form with labels and messages in the NHS service manual's words."""
@@ -20,6 +22,11 @@ class SignInForm(AuthenticationForm):
         error_messages={"required": "Enter your password"},
     )
     error_messages = {
-        "invalid_login": "Enter a correct email address and password. Both are case-sensitive.",
+        # Only the password is case-sensitive: the address is matched whatever its case.
+        "invalid_login": "Enter a correct email address and password.",
         "inactive": "This account is inactive. Contact your organisation's assessment lead.",
     }
+
+    def clean_username(self) -> str:
+        # Authenticate, and count any failure, against the address as it is stored.
+        return normalise_email(self.cleaned_data["username"])

@@ -2,10 +2,12 @@
 
 Every setting has a safe embedded default so `make run` works on a bare laptop (SQLite, tasks
 in-process, e-mail to the console). WGLL_MODE=production turns the defaults strict: the portal
-refuses to start without a secret key and allowed hosts. The README lists every variable.
+refuses to start without a secret key, allowed hosts and its https address (SITE_URL). The README
+lists every variable.
 """
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -24,7 +26,7 @@ PRODUCTION = MODE == "production"
 DEBUG = env.bool("DEBUG", default=False)
 
 if PRODUCTION:
-    missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS") if not env.str(name, default="")]
+    missing = [name for name in ("SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL") if not env.str(name, default="")]
     if missing:
         raise ImproperlyConfigured(
             f"Production mode needs {', '.join(missing)} set in the environment; refusing to start."
@@ -33,10 +35,20 @@ if PRODUCTION:
         raise ImproperlyConfigured("DEBUG must not be on in production mode.")
     SECRET_KEY = env.str("SECRET_KEY")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+    SITE_URL = env.str("SITE_URL")
+    _site = urlsplit(SITE_URL)
+    if _site.scheme != "https" or not _site.netloc:
+        raise ImproperlyConfigured(
+            f"SITE_URL must be the portal's https:// address in production mode, not {SITE_URL!r}."
+        )
 else:
     # Only ever used on a developer's own machine: production refuses to run without its own key.
     SECRET_KEY = env.str("SECRET_KEY", default="development-only-insecure-key-do-not-deploy")
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
+    SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+# The portal's own address, for links in e-mails: they are sent from workers and after commits,
+# with no request to take a host from (assessments.services.notifications.absolute_url).
+SITE_URL = SITE_URL.rstrip("/")
 
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
@@ -146,8 +158,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "account/locked.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-# Our sign-in form posts the e-mail address in the field Django names "username".
+# Our sign-in form posts the e-mail address in the field Django names "username"; failures count
+# against the normalised (lower-case) address, however it was typed.
 AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "wgll.auth.lockout_username"
 
 # The audit history is a record, not a draft: it cannot be reverted or edited through any screen.
 SIMPLE_HISTORY_REVERT_DISABLED = True

@@ -1,4 +1,9 @@
-"""E-mails to the people who need to act next, sent only once the change has committed."""
+"""E-mails to the people who need to act next, sent only once the change has committed.
+
+Every link in an e-mail is absolute, built from settings.SITE_URL: a relative link means
+nothing in a mail client, and notifications are sent after commit or from workers, with no
+request whose host could be used.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,19 @@ from typing import Any
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
+from django.urls import reverse
 
 logger = logging.getLogger(__name__)
+
+
+def absolute_url(path: str) -> str:
+    """The full address of a path of the portal (as reverse() gives it), for use outside a page."""
+    return f"{settings.SITE_URL.rstrip('/')}/{path.lstrip('/')}"
+
+
+def assessment_url(assessment: Any) -> str:
+    """The full address of an assessment's overview, where every e-mail about it points."""
+    return absolute_url(reverse("assessments:overview", args=[assessment.cycle.slug, assessment.organisation.ods_code]))
 
 
 def notify(*, recipients: Iterable[Any], subject: str, body: str) -> None:

@@ -13,9 +13,10 @@ from django.utils import timezone
 from assessments.access import AssessmentAction
 from assessments.models import AuditEvent, DomainResponse
 from assessments.rules import scoring
+from assessments.rules.dates import long_date
 from assessments.selectors import changes_since
 from assessments.services.audit import record, response_snapshot
-from assessments.services.notifications import notify
+from assessments.services.notifications import assessment_url, notify
 from framework.selectors import domain_criteria
 from organisations.access import may
 from organisations.models import Role, RoleAssignment
@@ -167,6 +168,10 @@ def responses_assign(*, assessment, domain_ids: list[int], assignee: Any | None,
         notify(
             recipients=[assignee],
             subject=f"You have been assigned domains of the {assessment.cycle.name} digital maturity assessment",
-            body=f"{actor} assigned you these domains of {assessment.organisation.name}'s assessment:\n\n{names}\n",
+            body=(
+                f"{actor} assigned you these domains of {assessment.organisation.name}'s assessment:\n\n{names}\n\n"
+                f"Answer them by {long_date(assessment.editing_deadline)}, when the assessment closes for changes.\n\n"
+                f"{assessment_url(assessment)}\n"
+            ),
         )
     return len(changed)

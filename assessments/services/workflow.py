@@ -21,7 +21,7 @@ from assessments.models import Assessment, AuditEvent, Cycle, DomainResponse
 from assessments.rules.dates import long_date
 from assessments.selectors import ics_reviewers, incomplete_responses, people_with_role
 from assessments.services.audit import record
-from assessments.services.notifications import notify
+from assessments.services.notifications import assessment_url, notify
 from assessments.tasks import queue_scoring
 from organisations.access import may
 from organisations.models import Role
@@ -59,10 +59,6 @@ def _move(assessment: Assessment, to: str, actor: Any, summary: str, comment: st
     return assessment
 
 
-def _link(assessment: Assessment) -> str:
-    return f"/assessments/{assessment.cycle.slug}/{assessment.organisation.ods_code}/"
-
-
 @transaction.atomic
 def assessment_mark_ready(*, assessment: Assessment, actor: Any) -> Assessment:
     """The lead says the answers are complete; refused while any domain is incomplete."""
@@ -76,7 +72,7 @@ def assessment_mark_ready(*, assessment: Assessment, actor: Any) -> Assessment:
     notify(
         recipients=people_with_role(locked.organisation, Role.APPROVER),
         subject=f"{locked.organisation.name}: digital maturity assessment ready for board sign-off",
-        body=f"{actor} has marked the {locked.cycle.name} assessment ready for sign-off.\n\n{_link(locked)}\n",
+        body=f"{actor} has marked the {locked.cycle.name} assessment ready for sign-off.\n\n{assessment_url(locked)}\n",
     )
     return locked
 
@@ -134,7 +130,7 @@ def assessment_sign_off_and_submit(
         subject=f"{locked.organisation.name} has submitted its {locked.cycle.name} digital maturity assessment",
         body=(
             f"The assessment was signed off by {locked.board_sign_off_name} and is ready for ICS review.\n\n"
-            f"{_link(locked)}\n"
+            f"{assessment_url(locked)}\n"
         ),
     )
     return locked
@@ -156,7 +152,7 @@ def _review_decision(assessment: Assessment, actor: Any, *, to: str, summary: st
         subject=f"Your {locked.cycle.name} digital maturity assessment has been {outcome}",
         body=f"{actor} {verb} the assessment"
         + (f" with this comment:\n\n{comment}\n" if returned else ".\n")
-        + f"\n{_link(locked)}\n",
+        + f"\n{assessment_url(locked)}\n",
     )
     return locked
 
@@ -218,7 +214,8 @@ def cycle_publish(*, cycle: Cycle, actor: Any, final: bool) -> int:
             subject=f"{locked.name} digital maturity results {'published' if final else 'provisionally released'}",
             body=(
                 f"Your organisation's {locked.name} results are "
-                f"{'published' if final else 'available to review before publication'}.\n\n{_link(assessment)}\n"
+                f"{'published' if final else 'available to review before publication'}.\n\n"
+                f"{assessment_url(assessment)}\n"
             ),
         )
         moved += 1

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from axes.models import AccessAttempt
 from django.urls import reverse
 
 from tests.factories import UserFactory
@@ -62,7 +63,45 @@ def test_wrong_password_shows_an_error_summary(client):
     UserFactory(email="cio@trust.nhs.uk")
     page = client.post(reverse("login"), {"username": "cio@trust.nhs.uk", "password": "wrong"}).content.decode()
     assert "There is a problem" in page
-    assert "Enter a correct email address and password" in page
+    assert "Enter a correct email address and password." in page
+    assert "case-sensitive" not in page  # the address is not; only the password is
+
+
+@pytest.mark.parametrize("typed", ["Lead@Demo.NHS.uk", "LEAD@DEMO.NHS.UK", "  lead@demo.nhs.uk "])
+def test_sign_in_matches_the_email_address_whatever_its_case(client, typed):
+    person = UserFactory(email="lead@demo.nhs.uk")
+    response = client.post(reverse("login"), {"username": typed, "password": "correct-horse-battery"})
+    assert response.status_code == 302 and response.url == reverse("home")
+    assert client.get(reverse("home")).wsgi_request.user == person
+
+
+def test_failures_in_any_case_count_against_the_one_address_and_lock_it(client):
+    UserFactory(email="cio@trust.nhs.uk")
+    for typed in ["CIO@trust.nhs.uk", "cio@TRUST.nhs.uk", "Cio@Trust.Nhs.Uk", "CIO@TRUST.NHS.UK", "cio@trust.nhs.uk"]:
+        client.post(reverse("login"), {"username": typed, "password": "wrong"})
+
+    # One count, on the stored address: no phantom account per casing collects failures of its own.
+    assert list(AccessAttempt.objects.values_list("username", "failures_since_start")) == [("cio@trust.nhs.uk", 5)]
+    response = client.post(reverse("login"), {"username": "cio@trust.nhs.uk", "password": "correct-horse-battery"})
+    assert response.status_code == 429
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_a_lockout_cannot_be_dodged_by_changing_case(client):
+    UserFactory(email="cio@trust.nhs.uk")
+    for _ in range(5):
+        client.post(reverse("login"), {"username": "cio@trust.nhs.uk", "password": "wrong"})
+
+    response = client.post(reverse("login"), {"username": "CIO@Trust.NHS.uk", "password": "correct-horse-battery"})
+
+    assert response.status_code == 429
+    assert client.get(reverse("home")).status_code == 302
+
+
+def test_the_admin_sign_in_counts_failures_against_the_normalised_address(client):
+    UserFactory(email="desk@nhs.net", is_staff=True, is_superuser=True)
+    client.post(reverse("admin:login"), {"username": "Desk@NHS.net", "password": "wrong"})
+    assert list(AccessAttempt.objects.values_list("username", flat=True)) == ["desk@nhs.net"]
 
 
 def test_repeated_failures_lock_the_account_for_a_while(client):

@@ -5,18 +5,20 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
+SET_BY_TESTS = {"SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "WGLL_MODE"}
+
+
 def settings_in(env: dict[str, str]) -> subprocess.CompletedProcess:
-    clean = {
-        key: value
-        for key, value in os.environ.items()
-        if key not in {"SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "WGLL_MODE"}
-    }
+    clean = {key: value for key, value in os.environ.items() if key not in SET_BY_TESTS}
     code = (
         "import django; django.setup(); from django.conf import settings as s; "
-        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.DEBUG, s.SESSION_COOKIE_SECURE)"
+        "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, s.DEBUG, s.SESSION_COOKIE_SECURE, "
+        "s.SITE_URL)"
     )
     return subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
@@ -24,10 +26,14 @@ def settings_in(env: dict[str, str]) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
+PRODUCTION = {"WGLL_MODE": "production", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "dma.nhs.uk"}
+SITE = {"SITE_URL": "https://dma.nhs.uk"}
+
+
 def test_defaults_are_sqlite_in_process_tasks_and_no_debug():
     result = settings_in({})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "False", "False"]
+    assert result.stdout.split() == ["django.db.backends.sqlite3", "True", "False", "False", "http://127.0.0.1:8000"]
 
 
 def test_a_broker_url_sends_tasks_to_workers_and_a_database_url_is_used():
@@ -35,23 +41,38 @@ def test_a_broker_url_sends_tasks_to_workers_and_a_database_url_is_used():
     assert result.stdout.split()[:2] == ["django.db.backends.postgresql", "False"]
 
 
-def test_production_refuses_to_start_without_secret_key_and_allowed_hosts():
+def test_production_refuses_to_start_without_secret_key_allowed_hosts_and_site_url():
     result = settings_in({"WGLL_MODE": "production"})
     assert result.returncode != 0
-    assert "Production mode needs SECRET_KEY, ALLOWED_HOSTS set in the environment" in result.stderr
+    assert "Production mode needs SECRET_KEY, ALLOWED_HOSTS, SITE_URL set in the environment" in result.stderr
+
+
+def test_production_refuses_to_start_without_site_url():
+    result = settings_in(PRODUCTION)
+    assert result.returncode != 0
+    assert "Production mode needs SITE_URL set in the environment" in result.stderr
+
+
+@pytest.mark.parametrize("site_url", ["http://dma.nhs.uk", "dma.nhs.uk", "https://"])
+def test_production_refuses_a_site_url_that_is_not_an_https_address(site_url):
+    result = settings_in({**PRODUCTION, "SITE_URL": site_url})
+    assert result.returncode != 0
+    assert "SITE_URL must be the portal's https:// address in production mode" in result.stderr
 
 
 def test_production_refuses_debug():
-    result = settings_in(
-        {"WGLL_MODE": "production", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "dma.nhs.uk", "DEBUG": "true"}
-    )
+    result = settings_in({**PRODUCTION, **SITE, "DEBUG": "true"})
     assert result.returncode != 0 and "DEBUG must not be on" in result.stderr
 
 
-def test_production_with_its_settings_starts_with_secure_cookies():
-    result = settings_in({"WGLL_MODE": "production", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "dma.nhs.uk"})
+def test_production_with_its_settings_starts_with_secure_cookies_and_its_site_url():
+    result = settings_in({**PRODUCTION, "SITE_URL": "https://dma.nhs.uk/"})
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split()[-1] == "True"
+    assert result.stdout.split()[-2:] == ["True", "https://dma.nhs.uk"]
+
+
+def test_site_url_comes_from_the_environment_in_development():
+    assert settings_in({"SITE_URL": "http://localhost:8080"}).stdout.split()[-1] == "http://localhost:8080"
 
 
 def test_debug_only_when_asked():
