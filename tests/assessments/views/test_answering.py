@@ -430,6 +430,7 @@ def test_a_pdf_is_stored_and_downloadable_only_by_people_who_see_the_assessment(
         assert b"".join(got.streaming_content) == PDF
         assert got["Content-Type"] == "application/pdf"
         assert got["X-Content-Type-Options"] == "nosniff"
+        assert got["Cache-Control"] == "private, no-store"  # never kept by a shared or browser cache
         assert got["Content-Disposition"].startswith("attachment;")
         assert 'filename="Board paper strategy 2025.pdf"' in got["Content-Disposition"]
     for who in ("other_lead", "other_reviewer", "nobody"):
