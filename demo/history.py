@@ -105,8 +105,10 @@ def _seed_cycles(
         done = _seeded_organisation_ids(cycle)
         todo = [o for o in selected if o.pk not in done and not (latest and o.ods_code == DEMO_TRUST)]
         if todo:
-            # Past cycles are read-only after their closing date: open it while it is seeded.
-            Cycle.objects.filter(pk=cycle.pk).update(**open_now)
+            # Past cycles are read-only after their closing date: keep it open while it is seeded,
+            # from its real opening day, so its board meetings fall in its sign-off window.
+            opens_on = spec.opens_on or open_now["opens_on"]
+            Cycle.objects.filter(pk=cycle.pk).update(opens_on=opens_on, closes_on=open_now["closes_on"])
             cycle.refresh_from_db()
             cycle_open(cycle=cycle)
             criteria = framework_criteria(cycle.framework_id)

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from assessments.presenters import assessment_url_args
 from assessments.rules.dates import long_datetime
-from assessments.views import assessment_or_404, require
+from assessments.views import assessment_or_404, private_download, require
 from organisations.access import may
 from reports import selectors, services
 from reports.access import ReportAction
@@ -89,4 +89,6 @@ def download(request: HttpRequest, cycle_slug: str, ods_code: str, report_id: in
     if not report.file:
         raise Http404
     name = f"board-report-{slugify(assessment.organisation.ods_code)}-{assessment.cycle.slug}-{report.pk}.pdf"
-    return FileResponse(report.file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf")
+    return private_download(
+        FileResponse(report.file.open("rb"), as_attachment=True, filename=name, content_type="application/pdf")
+    )

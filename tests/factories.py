@@ -1,6 +1,9 @@
+import io
+import zipfile
 from dataclasses import dataclass
 
 import factory
+from pypdf import PdfWriter
 
 from organisations.models import (
     ICS_ROLES,
@@ -90,3 +93,24 @@ class World:
                 ics=ics_1, ods_code=ics_1.icb_ods_code, name="ICB 1", kind=Organisation.Kind.ICB, care_settings=[]
             ),
         )
+
+
+def minimal_pdf_bytes(*, encrypt_with: str | None = None) -> bytes:
+    """A real one-page PDF, as evidence uploads must be (they are opened with pypdf before being
+    accepted); `encrypt_with` protects it with that password."""
+    writer = PdfWriter()
+    writer.add_blank_page(width=595, height=842)
+    if encrypt_with is not None:
+        writer.encrypt(encrypt_with, algorithm="RC4-128")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+def office_bytes(*parts: str) -> bytes:
+    """An Office Open XML file (a zip) holding the named parts, with small XML in each."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for part in parts:
+            archive.writestr(part, '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><x/>')
+    return buffer.getvalue()

@@ -6,12 +6,14 @@ ValidationErrors are mapped back onto these fields (assessments.forms.errors).
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from assessments.forms.fields import DateField
+from assessments.rules.sign_off import board_meeting_date_problem
 
 
 class SignOffForm(forms.Form):
@@ -45,10 +47,15 @@ class SignOffForm(forms.Form):
         error_messages={"required": "Confirm that the board has approved this assessment"},
     )
 
+    def __init__(self, *args: Any, cycle_opens_on: datetime.date, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.cycle_opens_on = cycle_opens_on
+
     def clean_meeting_date(self) -> datetime.date:
         date = self.cleaned_data["meeting_date"]
-        if date > timezone.localdate():
-            raise ValidationError("The date of the board meeting must be today or in the past")
+        problem = board_meeting_date_problem(date, self.cycle_opens_on, timezone.localdate())
+        if problem:
+            raise ValidationError(problem)
         return date
 
 

@@ -22,9 +22,11 @@ def evidence_add_file(*, response_id: int, upload: Any, title: str, actor: Any) 
     response = response_lock(response_id)
     if not may(actor, AssessmentAction.EDIT_RESPONSE, response):
         raise PermissionDenied("You cannot add evidence to this domain.")
-    head = upload.read(8192)
+    # The whole file is opened and looked inside, not only its first bytes; evidence is at most
+    # EVIDENCE_MAX_BYTES, so a larger file is refused on its size without being read.
+    content = upload.read() if upload.size <= settings.EVIDENCE_MAX_BYTES else b""
     upload.seek(0)
-    verdict = check_upload(upload.name, head, upload.size, settings.EVIDENCE_MAX_BYTES)
+    verdict = check_upload(upload.name, content, upload.size, settings.EVIDENCE_MAX_BYTES)
     if verdict.error:
         raise ValidationError({"evidence_file": verdict.error})
     evidence = Evidence(

@@ -19,6 +19,7 @@ from django.utils import timezone
 from assessments.access import AssessmentAction
 from assessments.models import Assessment, AuditEvent, Cycle, DomainResponse
 from assessments.rules.dates import long_date
+from assessments.rules.sign_off import board_meeting_date_problem
 from assessments.selectors import ics_reviewers, incomplete_responses, people_with_role
 from assessments.services.audit import record
 from assessments.services.notifications import assessment_url, notify
@@ -95,7 +96,8 @@ def assessment_sign_off_and_submit(
     meeting_date: datetime.date,
     minute_reference: str,
 ) -> Assessment:
-    """The approver records the board's sign-off and submits; the answers are then locked."""
+    """The approver records the board's sign-off and submits; the answers are then locked. The
+    board meeting must fall in the cycle's window (assessments.rules.sign_off), whoever calls."""
     locked = _lock(assessment)
     if not may(actor, AssessmentAction.SIGN_OFF, locked):
         raise PermissionDenied("You cannot sign off this assessment.")
@@ -106,8 +108,9 @@ def assessment_sign_off_and_submit(
         errors["role"] = "Enter their role"
     if not minute_reference.strip():
         errors["minute_reference"] = "Enter the board minute reference"
-    if meeting_date > timezone.localdate():
-        errors["meeting_date"] = "The date of the board meeting must be today or in the past"
+    meeting_date_problem = board_meeting_date_problem(meeting_date, locked.cycle.opens_on, timezone.localdate())
+    if meeting_date_problem:
+        errors["meeting_date"] = meeting_date_problem
     if errors:
         raise ValidationError(errors)
     locked.board_sign_off_name = name.strip()

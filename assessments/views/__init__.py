@@ -4,14 +4,17 @@ presenters, selectors, forms and services, never each other."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseBase
 from django.shortcuts import get_object_or_404
 
 from assessments.models import Assessment
 from assessments.selectors import assessments_visible_to
 from organisations.access import may
+
+Download = TypeVar("Download", bound=HttpResponseBase)
 
 
 def assessment_or_404(request: Any, cycle_slug: str, ods_code: str) -> Assessment:
@@ -30,3 +33,12 @@ def require(user: Any, action: str, target: Any) -> None:
 def form_status(form: Any) -> int:
     """A form sent back with errors is a 400, so a refused change never looks like a success."""
     return 400 if form is not None and form.is_bound and form.errors else 200
+
+
+def private_download(response: Download) -> Download:
+    """An organisation's evidence and board reports are for the person who asked for them: no
+    proxy or browser cache may keep a copy (a shared computer on a ward would hand it to the next
+    person), and no browser may guess another type for the file than the one it was checked as."""
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -12,7 +12,7 @@ from assessments import presenters, selectors
 from assessments.models import Assessment, Evidence
 from assessments.rules.evidence import download_name
 from assessments.services import evidence as evidence_services
-from assessments.views import assessment_or_404
+from assessments.views import assessment_or_404, private_download
 
 
 def _evidence_or_404(request: HttpRequest, assessment: Assessment, evidence_id: int) -> Evidence:
@@ -40,8 +40,7 @@ def evidence_download(request: HttpRequest, cycle_slug: str, ods_code: str, evid
         filename=download_name(evidence.title, evidence.content_type),
         content_type=evidence.content_type or "application/octet-stream",
     )
-    result["X-Content-Type-Options"] = "nosniff"
-    return result
+    return private_download(result)
 
 
 @require_POST

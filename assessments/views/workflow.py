@@ -64,7 +64,7 @@ def sign_off(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespon
         return redirect("assessments:submitted", *presenters.assessment_url_args(assessment))
     require(request.user, AssessmentAction.SIGN_OFF, assessment)
     if request.method == "POST":
-        form = SignOffForm(request.POST)
+        form = SignOffForm(request.POST, cycle_opens_on=assessment.cycle.opens_on)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -81,7 +81,10 @@ def sign_off(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespon
             else:
                 return redirect("assessments:submitted", *presenters.assessment_url_args(assessment))
     else:
-        form = SignOffForm(initial={"name": request.user.get_full_name(), "role": request.user.job_title})
+        form = SignOffForm(
+            initial={"name": request.user.get_full_name(), "role": request.user.job_title},
+            cycle_opens_on=assessment.cycle.opens_on,
+        )
     return render(
         request,
         "assessments/workflow/sign_off.html",

@@ -129,10 +129,11 @@ def test_an_evidence_file_of_another_organisation_is_not_found(client, assessmen
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from assessments.services.evidence import evidence_add_file
+    from tests.factories import minimal_pdf_bytes
 
     strategy = assessment.responses.get(domain__key="strategy")
     evidence = evidence_add_file(
-        response_id=strategy.pk, upload=SimpleUploadedFile("p.pdf", b"%PDF-1.4\n%%EOF\n"), title="", actor=team["lead"]
+        response_id=strategy.pk, upload=SimpleUploadedFile("p.pdf", minimal_pdf_bytes()), title="", actor=team["lead"]
     )
     download = reverse("assessments:evidence-download", args=[assessment.cycle.slug, "T-NOPE", evidence.pk])
     client.force_login(team["other_lead"])

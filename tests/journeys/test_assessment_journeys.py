@@ -18,14 +18,14 @@ from django.core.management import call_command
 from assessments.models import Assessment, Cycle, DomainResponse, Evidence
 from assessments.services.cycles import cycle_open
 from framework.models import FrameworkVersion
-from tests.factories import UserFactory, grant
+from tests.factories import UserFactory, grant, minimal_pdf_bytes
 from tests.journal import FIGURES
 
 pytestmark = [pytest.mark.needs_chromium, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct-horse-battery"
 AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = minimal_pdf_bytes()
 
 
 class Journey:

@@ -52,6 +52,8 @@ def test_a_requested_report_shows_scores_next_steps_and_flags(client, scored, te
     download = client.get(urls(scored)["download"].format(report.pk))
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
     assert download["Content-Disposition"].startswith("attachment;")
+    assert download["Cache-Control"] == "private, no-store"  # a board report is never kept by a cache
+    assert download["X-Content-Type-Options"] == "nosniff"
     assert b"".join(download.streaming_content).startswith(b"%PDF-1.7")
 
 

@@ -9,6 +9,7 @@ from assessments.models import AuditEvent, DomainResponse, Evidence
 from assessments.services.evidence import evidence_add_file, evidence_add_link
 from assessments.services.responses import Answer, EditConflict, response_save, responses_assign
 from organisations.access import may
+from tests.factories import minimal_pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -103,7 +104,7 @@ def test_drafts_are_read_only_after_the_closing_date_until_an_extension(assessme
     assert event.actor == team["analyst"] and event.comment == "Cyber incident in May"
 
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PDF = minimal_pdf_bytes()
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 

@@ -1,6 +1,7 @@
 """The answering pages: task list, domain page, evidence, check your answers, year on year."""
 
 import datetime
+import random
 import re
 
 import pytest
@@ -12,10 +13,11 @@ from assessments.services import evidence as evidence_services
 from assessments.services import responses as answers
 from assessments.services.cycles import cycle_open
 from tests.assessments.conftest import all_criteria, complete_everything
+from tests.factories import minimal_pdf_bytes, office_bytes
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+PDF = minimal_pdf_bytes()
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde"
 
 
@@ -428,6 +430,7 @@ def test_a_pdf_is_stored_and_downloadable_only_by_people_who_see_the_assessment(
         assert b"".join(got.streaming_content) == PDF
         assert got["Content-Type"] == "application/pdf"
         assert got["X-Content-Type-Options"] == "nosniff"
+        assert got["Cache-Control"] == "private, no-store"  # never kept by a shared or browser cache
         assert got["Content-Disposition"].startswith("attachment;")
         assert 'filename="Board paper strategy 2025.pdf"' in got["Content-Disposition"]
     for who in ("other_lead", "other_reviewer", "nobody"):
@@ -453,6 +456,9 @@ def test_evidence_of_another_assessment_is_404_through_this_address(client, asse
         ("paper.pdf", PNG, "The selected file&#39;s content is not a PDF file"),
         ("setup.exe", b"MZ\x90\x00" + b"\x00" * 60, "The selected file must be a PDF, Word, Excel"),
         ("empty.pdf", b"", "The selected file is empty"),
+        ("paper.pdf", b"%PDF-1.7\n" + random.Random(1).randbytes(4096), "The selected file is not a readable PDF"),
+        ("paper.pdf", minimal_pdf_bytes(encrypt_with="board"), "The selected file is password-protected"),
+        ("paper.docx", office_bytes("word/vbaProject.bin", "[Content_Types].xml"), "contains macros"),
     ],
 )
 def test_bad_files_are_refused_with_the_reason_and_nothing_is_stored(

@@ -15,6 +15,8 @@ from markupsafe import escape
 
 from assessments.access import AssessmentAction
 from assessments.models import Assessment, AuditEvent, Cycle, DomainResponse
+from assessments.rules.dates import long_date
+from assessments.rules.sign_off import board_meeting_window_opens
 from assessments.services.cycles import cycle_open
 from assessments.services.evidence import evidence_add_link
 from organisations.access import may
@@ -382,6 +384,24 @@ def test_bad_sign_off_shows_errors_linked_to_fields_and_changes_nothing(
     after = fresh(assessment)
     assert after.status == Status.READY
     assert after.submitted_at is None and after.board_minute_reference == ""
+    assert transitions(assessment) == []
+
+
+def test_a_board_meeting_long_before_the_cycle_is_refused_on_the_page(client, assessment, team):
+    """1 January 1900 once reached a board report's cover."""
+    complete_everything(assessment, team["lead"])
+    set_status(assessment, Status.READY)
+    client.force_login(team["approver"])
+    response = client.post(page_url("sign-off", assessment), sign_off_data(meeting_date=datetime.date(1900, 1, 1)))
+    assert response.status_code == 400
+    earliest = board_meeting_window_opens(assessment.cycle.opens_on)
+    assert_error_linked(
+        response.content.decode(),
+        "id_meeting_date",
+        f"The date of the board meeting must be on or after {long_date(earliest)}",
+    )
+    after = fresh(assessment)
+    assert after.status == Status.READY and after.board_meeting_date is None and after.submitted_at is None
     assert transitions(assessment) == []
 
 
