@@ -36,6 +36,7 @@ def production_env(tmp_path) -> dict[str, str]:
         "WGLL_MODE": "production",
         "SECRET_KEY": "production-test-only-" + "x" * 40,
         "ALLOWED_HOSTS": HOST,
+        "SITE_URL": "https://dma.example.nhs.uk",
         # TLS ends at the proxy in front of gunicorn; the test speaks for it (X-Forwarded-Proto).
         "SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
