@@ -8,16 +8,18 @@ and this module asks the access module, never decides access itself.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import prefetch_related_objects
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments import selectors
 from assessments.access import AssessmentAction, is_open_for_editing
 from assessments.models import Assessment, AuditEvent, DomainResponse, ValidationFlag
-from assessments.rules.dates import long_date, long_datetime
+from assessments.rules.dates import closing_text, long_date, long_datetime
 from assessments.rules.flags import EVIDENCE_EXPECTED_FROM_LEVEL
 from organisations.access import may
 
@@ -84,6 +86,12 @@ def read_only_reason(assessment: Assessment) -> str | None:
     )
 
 
+def deadline_text(assessment: Assessment, today: datetime.date | None = None) -> str:
+    """The closing date and the days left in words (assessments.rules.dates.closing_text), from
+    the editing deadline, so an extension national staff granted is shown wherever the date is."""
+    return closing_text(assessment.cycle.closes_on, assessment.editing_deadline, today or timezone.localdate())
+
+
 # The task list.
 
 
@@ -104,6 +112,44 @@ def task_items(section: selectors.MeasureSection, assessment: Assessment, user: 
             }
         )
     return items
+
+
+def work_groups(responses: Iterable[DomainResponse]) -> list[dict[str, Any]]:
+    """The home page's "Your work": the domains assigned to someone, as NHS task list items, one
+    group per assessment (the responses come ordered by assessment, as
+    `selectors.responses_assigned_to` gives them)."""
+    groups: list[dict[str, Any]] = []
+    for response in responses:
+        assessment = response.assessment
+        if not groups or groups[-1]["assessment"].pk != assessment.pk:
+            groups.append(
+                {
+                    "assessment": assessment,
+                    "heading": f"{assessment.cycle.name} assessment: {assessment.organisation.name}",
+                    "deadline": deadline_text(assessment),
+                    "items": [],
+                }
+            )
+        tag = RESPONSE_STATUS_TAGS.get(response.status)
+        groups[-1]["items"].append(
+            {
+                "heading": {"text": response.domain.name},
+                "href": domain_url(assessment, response.domain.key),
+                "hint": {"text": response.domain.measure.name},
+                "status": {"tag": tag} if tag else {"text": response.get_status_display()},
+            }
+        )
+    return groups
+
+
+def sign_off_due(assessments: Iterable[Assessment], user: Any) -> list[dict[str, Any]]:
+    """The assessments the user, as their organisation's approver, may sign off now, each with
+    the address of its sign-off page, for the home page's call to action."""
+    return [
+        {"assessment": a, "href": reverse("assessments:sign-off", args=assessment_url_args(a))}
+        for a in assessments
+        if may(user, AssessmentAction.SIGN_OFF, a)
+    ]
 
 
 def confirmable_counts(sections: list[selectors.MeasureSection], user: Any) -> dict[str, int]:
@@ -257,6 +303,7 @@ def check_answers_context(assessment: Assessment, user: Any) -> dict[str, Any]:
         "has_previous": assessment.previous_id is not None,
         "can_mark_ready": may(user, AssessmentAction.MARK_READY, assessment),
         "read_only_reason": read_only_reason(assessment),
+        "deadline": deadline_text(assessment),
         "evidence_from_level": EVIDENCE_EXPECTED_FROM_LEVEL,
     }
 

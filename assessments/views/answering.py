@@ -56,6 +56,7 @@ def overview(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespon
             "confirmable": confirmable,
             "confirmable_total": sum(confirmable.values()),
             "read_only_reason": presenters.read_only_reason(assessment),
+            "deadline": presenters.deadline_text(assessment),
             "returned": returned,
             "returned_on": long_date(returned.created_at) if returned else None,
             "can": {
@@ -119,6 +120,7 @@ def domain_page(
             "domain": response.domain,
             "can_edit": can_edit,
             "read_only_reason": presenters.read_only_reason(assessment),
+            "deadline": presenters.deadline_text(assessment),
             "form": form,
             "evidence_form": evidence_form or EvidenceForm(),
             "groups": presenters.criteria_groups(response, chosen),

@@ -76,7 +76,9 @@ def test_people_who_see_the_assessment_get_the_task_list(client, assessment, tea
     body = text(page)
     assert f"{assessment.cycle.name} digital maturity assessment" in body
     assert assessment.organisation.name in body
-    assert f"You have completed 0 of {assessment.responses.count()} domains" in body
+    # Everyone reads the progress as the organisation's, not their own.
+    assert f"{assessment.organisation.name} has completed 0 of {assessment.responses.count()} domains" in body
+    assert "You have completed" not in body
     assert "Digital strategy" in body and domain_url(assessment) in body
     assert "Not started" in body
 
