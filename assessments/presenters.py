@@ -114,6 +114,12 @@ def task_items(section: selectors.MeasureSection, assessment: Assessment, user: 
     return items
 
 
+def may_edit_any(sections: list[selectors.MeasureSection], user: Any) -> bool:
+    """Whether the user may change at least one answer: the lead while the assessment is open, a
+    contributor with work assigned. Everyone else reads, and is not told to check or confirm."""
+    return any(may(user, AssessmentAction.EDIT_RESPONSE, r) for section in sections for r in section.responses)
+
+
 def work_groups(responses: Iterable[DomainResponse]) -> list[dict[str, Any]]:
     """The home page's "Your work": the domains assigned to someone, as NHS task list items, one
     group per assessment (the responses come ordered by assessment, as
@@ -302,6 +308,7 @@ def check_answers_context(assessment: Assessment, user: Any) -> dict[str, Any]:
         "total": len(responses),
         "has_previous": assessment.previous_id is not None,
         "can_mark_ready": may(user, AssessmentAction.MARK_READY, assessment),
+        "can_edit_any": any(row["can_edit"] for measure in measures for row in measure["rows"]),
         "read_only_reason": read_only_reason(assessment),
         "deadline": deadline_text(assessment),
         "evidence_from_level": EVIDENCE_EXPECTED_FROM_LEVEL,

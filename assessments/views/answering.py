@@ -60,6 +60,7 @@ def overview(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespon
             "returned": returned,
             "returned_on": long_date(returned.created_at) if returned else None,
             "can": {
+                "edit": presenters.may_edit_any(sections, user),
                 "assign": may(user, AssessmentAction.ASSIGN, assessment),
                 "history": may(user, AssessmentAction.VIEW_HISTORY, assessment),
                 "sign_off": may(user, AssessmentAction.SIGN_OFF, assessment),
