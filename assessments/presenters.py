@@ -8,16 +8,18 @@ and this module asks the access module, never decides access itself.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import prefetch_related_objects
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments import selectors
 from assessments.access import AssessmentAction, is_open_for_editing
-from assessments.models import Assessment, AuditEvent, DomainResponse, ValidationFlag
-from assessments.rules.dates import long_date, long_datetime
+from assessments.models import Assessment, AuditEvent, Cycle, DomainResponse, ValidationFlag
+from assessments.rules.dates import closing_text, long_date, long_datetime
 from assessments.rules.flags import EVIDENCE_EXPECTED_FROM_LEVEL
 from organisations.access import may
 
@@ -84,6 +86,12 @@ def read_only_reason(assessment: Assessment) -> str | None:
     )
 
 
+def deadline_text(assessment: Assessment, today: datetime.date | None = None) -> str:
+    """The closing date and the days left in words (assessments.rules.dates.closing_text), from
+    the editing deadline, so an extension national staff granted is shown wherever the date is."""
+    return closing_text(assessment.cycle.closes_on, assessment.editing_deadline, today or timezone.localdate())
+
+
 # The task list.
 
 
@@ -104,6 +112,50 @@ def task_items(section: selectors.MeasureSection, assessment: Assessment, user: 
             }
         )
     return items
+
+
+def may_edit_any(sections: list[selectors.MeasureSection], user: Any) -> bool:
+    """Whether the user may change at least one answer: the lead while the assessment is open, a
+    contributor with work assigned. Everyone else reads, and is not told to check or confirm."""
+    return any(may(user, AssessmentAction.EDIT_RESPONSE, r) for section in sections for r in section.responses)
+
+
+def work_groups(responses: Iterable[DomainResponse]) -> list[dict[str, Any]]:
+    """The home page's "Your work": the domains assigned to someone, as NHS task list items, one
+    group per assessment (the responses come ordered by assessment, as
+    `selectors.responses_assigned_to` gives them)."""
+    groups: list[dict[str, Any]] = []
+    for response in responses:
+        assessment = response.assessment
+        if not groups or groups[-1]["assessment"].pk != assessment.pk:
+            groups.append(
+                {
+                    "assessment": assessment,
+                    "heading": f"{assessment.cycle.name} assessment: {assessment.organisation.name}",
+                    "deadline": deadline_text(assessment),
+                    "items": [],
+                }
+            )
+        tag = RESPONSE_STATUS_TAGS.get(response.status)
+        groups[-1]["items"].append(
+            {
+                "heading": {"text": response.domain.name},
+                "href": domain_url(assessment, response.domain.key),
+                "hint": {"text": response.domain.measure.name},
+                "status": {"tag": tag} if tag else {"text": response.get_status_display()},
+            }
+        )
+    return groups
+
+
+def sign_off_due(assessments: Iterable[Assessment], user: Any) -> list[dict[str, Any]]:
+    """The assessments the user, as their organisation's approver, may sign off now, each with
+    the address of its sign-off page, for the home page's call to action."""
+    return [
+        {"assessment": a, "href": reverse("assessments:sign-off", args=assessment_url_args(a))}
+        for a in assessments
+        if may(user, AssessmentAction.SIGN_OFF, a)
+    ]
 
 
 def confirmable_counts(sections: list[selectors.MeasureSection], user: Any) -> dict[str, int]:
@@ -256,7 +308,9 @@ def check_answers_context(assessment: Assessment, user: Any) -> dict[str, Any]:
         "total": len(responses),
         "has_previous": assessment.previous_id is not None,
         "can_mark_ready": may(user, AssessmentAction.MARK_READY, assessment),
+        "can_edit_any": any(row["can_edit"] for measure in measures for row in measure["rows"]),
         "read_only_reason": read_only_reason(assessment),
+        "deadline": deadline_text(assessment),
         "evidence_from_level": EVIDENCE_EXPECTED_FROM_LEVEL,
     }
 
@@ -350,3 +404,65 @@ def history_entries(events: list[AuditEvent]) -> list[HistoryEntry]:
         )
         for event in events
     ]
+
+
+# Publication of a cycle's results.
+
+
+@dataclass(frozen=True)
+class Publication:
+    """The one release of a cycle that can be published now, and how many assessments it would
+    publish; or, when nothing can be, why."""
+
+    current: str
+    release: str | None
+    count: int = 0
+    reason: str = ""
+    left_out: int = 0
+
+    @property
+    def final(self) -> bool:
+        return self.release == Cycle.Release.FINAL
+
+    @property
+    def noun(self) -> str:
+        return "assessment" if self.count == 1 else "assessments"
+
+
+def publication(cycle: Cycle, counts: Mapping[str, int]) -> Publication:
+    """A provisional release of the validated assessments while the cycle is unreleased; after
+    it, final publication of the provisionally published ones; after that, nothing. The page
+    offers only this, so nobody is shown a button that can only be refused."""
+    validated = counts.get(Assessment.Status.VALIDATED, 0)
+    provisional = counts.get(Assessment.Status.PROVISIONAL, 0)
+    current = cycle.release
+    if current == Cycle.Release.FINAL:
+        reason = f"The {cycle.name} results have been published. There is nothing more to publish."
+        return Publication(current, None, reason=reason)
+    if current == Cycle.Release.PROVISIONAL:
+        if provisional:
+            return Publication(current, Cycle.Release.FINAL, provisional, left_out=validated)
+        return Publication(current, None, reason="Nothing can be published: no assessment is provisionally published.")
+    if validated:
+        return Publication(current, Cycle.Release.PROVISIONAL, validated)
+    return Publication(
+        current,
+        None,
+        reason=(
+            "Nothing can be published yet: no assessment of this cycle has been validated by its ICS. "
+            "A provisional release publishes the validated assessments, and final publication follows it."
+        ),
+    )
+
+
+def publication_refusal(choice: Publication, wanted: str) -> str | None:
+    """Why the release someone sent cannot be published now (a stale page or a crafted request);
+    None when it is the one the page offers."""
+    if wanted == choice.release:
+        return None
+    if wanted == Cycle.Release.FINAL and choice.current == Cycle.Release.UNPUBLISHED:
+        # The same words as the workflow service, which refuses it too.
+        return "Publish a provisional release before the final one"
+    if wanted == Cycle.Release.PROVISIONAL and choice.current != Cycle.Release.UNPUBLISHED:
+        return "The provisional release has already been published"
+    return choice.reason or "That release cannot be published now. Check the figures again"

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from assessments.models import (
     Assessment,
@@ -29,7 +30,7 @@ from assessments.rules import flags as flag_rules
 from assessments.rules.carry_forward import carried_notes
 from assessments.rules.scoring import SCORING_METHOD_VERSION
 from framework.models import Criterion, Domain, Level, Measure
-from organisations.access import visible_organisations_q
+from organisations.access import grants_for, visible_organisations_q
 from organisations.models import CareSetting, Organisation, Role, RoleAssignment, User
 
 # Scoped lookups.
@@ -45,6 +46,33 @@ def responses_visible_to(user: Any) -> QuerySet[DomainResponse]:
     return DomainResponse.objects.filter(
         visible_organisations_q(user, prefix="assessment__organisation__")
     ).select_related("assessment__cycle", "assessment__organisation", "domain__measure", "assignee")
+
+
+def responses_assigned_to(user: Any) -> QuerySet[DomainResponse]:
+    """The domains assigned to the user in the open assessments of the organisations where they
+    are a contributor or the assessment lead: their own work, for the home page. Open means what
+    `assessments.access.is_open_for_editing` means (draft or returned, on or before the editing
+    deadline), so nobody is sent to work they can no longer change. One query, however many."""
+    grants = grants_for(user)
+    organisations = [
+        pk for pk, roles in grants.at_organisation.items() if roles & {Role.CONTRIBUTOR, Role.ASSESSMENT_LEAD}
+    ]
+    today = timezone.localdate()
+    return (
+        responses_visible_to(user)
+        .filter(
+            assignee_id=user.pk,
+            assessment__organisation_id__in=organisations,
+            assessment__status__in=Assessment.EDITABLE,
+        )
+        .filter(Q(assessment__cycle__closes_on__gte=today) | Q(assessment__extension_until__gte=today))
+        .order_by(
+            "-assessment__cycle__name",
+            "assessment__organisation__name",
+            "domain__measure__position",
+            "domain__position",
+        )
+    )
 
 
 def evidence_visible_to(user: Any) -> QuerySet[Evidence]:

@@ -11,8 +11,9 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods
 
+from assessments import presenters
 from assessments.models import DomainResponse
-from assessments.selectors import assessments_visible_to
+from assessments.selectors import assessments_visible_to, responses_assigned_to
 from framework.selectors import framework_versions
 from organisations.access import Action, grants_for, may
 from organisations.models import Role
@@ -45,6 +46,9 @@ def home(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-cycle__name", "organisation__name")
     )
+    context["sign_off_due"] = presenters.sign_off_due(context["my_assessments"], user)
+    # What is assigned to the user, so nobody has to hunt through task lists for their own domains.
+    context["my_work"] = presenters.work_groups(responses_assigned_to(user))
     context["sees_many_assessments"] = bool(grants.at_ics) or grants.sees_everything
     if context["national"]:
         visible = organisations_visible_to(user)

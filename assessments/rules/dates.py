@@ -31,3 +31,20 @@ def long_datetime(value: datetime.datetime | None) -> str:
         return ""
     local = _local(value)
     return f"{local.day} {local:%B %Y} at {local:%H:%M}"
+
+
+def closing_text(closes_on: datetime.date, deadline: datetime.date, today: datetime.date) -> str:
+    """The closing date and the days left, in words, for the top of every assessment page:
+    "Closes 30 June 2026: 45 days left", "Closes today, 30 June 2026", "Closed on 30 June 2026".
+
+    `deadline` is the last day answers can be changed (the cycle's closing date, or the end of
+    an extension national staff granted); when it is later than `closes_on` the page says so, so
+    nobody is misled by the cycle's own date into thinking the chance to change answers has gone.
+    """
+    extended = f" (extended from {long_date(closes_on)})" if deadline > closes_on else ""
+    days = (deadline - today).days
+    if days < 0:
+        return f"Closed on {long_date(deadline)}{extended}"
+    if days == 0:
+        return f"Closes today, {long_date(deadline)}{extended}"
+    return f"Closes {long_date(deadline)}{extended}: {days} {'day' if days == 1 else 'days'} left"

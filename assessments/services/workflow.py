@@ -197,20 +197,33 @@ def assessment_grant_extension(*, assessment: Assessment, actor: Any, until: dat
 
 
 @transaction.atomic
-def cycle_publish(*, cycle: Cycle, actor: Any, final: bool) -> int:
-    """Provisional release first (organisations check their results), then final publication."""
+def cycle_publish(*, cycle: Cycle, actor: Any, final: bool, expected_count: int | None = None) -> int:
+    """Provisional release first (organisations check their results), then final publication.
+
+    `expected_count` is the number of assessments the person confirmed would be published; when
+    it is given and no longer matches (an assessment was validated or returned meanwhile),
+    nothing is published, so nobody publishes more or fewer results than they checked.
+    """
     locked = Cycle.objects.select_for_update().get(pk=cycle.pk)
     if not may(actor, AssessmentAction.PUBLISH_CYCLE, locked):
         raise PermissionDenied("You cannot publish this cycle.")
     if final and locked.release != Cycle.Release.PROVISIONAL:
         raise ValidationError({"release": "Publish a provisional release before the final one"})
     source, target = (Status.PROVISIONAL, Status.PUBLISHED) if final else (Status.VALIDATED, Status.PROVISIONAL)
-    moved = 0
-    for assessment in (
+    assessments = list(
         Assessment.objects.select_for_update(of=("self",))
         .filter(cycle=locked, status=source)
         .select_related("organisation")
-    ):
+    )
+    if expected_count is not None and len(assessments) != expected_count:
+        raise ValidationError(
+            {
+                "expected": f"The number of assessments to publish has changed to {len(assessments)} since you "
+                "checked. Check the figures again, then confirm"
+            }
+        )
+    moved = 0
+    for assessment in assessments:
         _move(assessment, target, actor, "Published" if final else "Provisionally published for review")
         notify(
             recipients=people_with_role(assessment.organisation, Role.ASSESSMENT_LEAD),

@@ -31,5 +31,6 @@ def changes(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespons
             "args": presenters.assessment_url_args(assessment),
             "previous": assessment.previous,
             "measures": presenters.year_on_year_sections(assessment),
+            "deadline": presenters.deadline_text(assessment),
         },
     )

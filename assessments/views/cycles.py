@@ -10,7 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from assessments import selectors
+from assessments import presenters, selectors
 from assessments.access import AssessmentAction
 from assessments.forms.errors import add_service_errors
 from assessments.forms.workflow import PublishForm
@@ -52,35 +52,41 @@ def _cycle_or_404(cycle_slug: str) -> Cycle:
 
 @require_http_methods(["GET", "POST"])
 def cycle_publish_view(request: HttpRequest, cycle_slug: str) -> HttpResponse:
+    """Offers only the release that can be published now, and publishes it once the person has
+    confirmed how many assessments it publishes."""
     cycle = _cycle_or_404(cycle_slug)
     require(request.user, AssessmentAction.PUBLISH_CYCLE, cycle)
-    if request.method == "POST":
-        form = PublishForm(request.POST)
-        if form.is_valid():
-            final = form.cleaned_data["action"] == PublishForm.FINAL
+    counts = Counter(
+        selectors.assessments_visible_to(request.user).filter(cycle=cycle).values_list("status", flat=True)
+    )
+    choice = presenters.publication(cycle, counts)
+    form = PublishForm(request.POST if request.method == "POST" else None)
+    if form.is_bound and form.is_valid():
+        action = form.cleaned_data["action"]
+        refusal = presenters.publication_refusal(choice, action)
+        if refusal:
+            form.add_error(None, refusal)
+        else:
+            final = action == PublishForm.FINAL
             try:
-                moved = workflow.cycle_publish(cycle=cycle, actor=request.user, final=final)
+                moved = workflow.cycle_publish(
+                    cycle=cycle, actor=request.user, final=final, expected_count=form.cleaned_data["expected"]
+                )
             except ValidationError as exc:
-                add_service_errors(form, exc, fields={"release": "action"})
+                add_service_errors(form, exc, fields={"release": None, "expected": "confirm"})
             else:
                 noun = "assessment" if moved == 1 else "assessments"
                 messages.success(request, f"{moved} {noun} published" + ("" if final else " as a provisional release"))
                 return redirect("assessments:publish", cycle.slug)
-    else:
-        form = PublishForm()
-    counts = Counter(
-        selectors.assessments_visible_to(request.user).filter(cycle=cycle).values_list("status", flat=True)
-    )
     return render(
         request,
         "assessments/workflow/publish.html",
         {
             "cycle": cycle,
             "form": form,
+            "choice": choice,
             "counts": [(value, label, counts[value]) for value, label in Assessment.Status.choices],
             "total": sum(counts.values()),
-            "validated": counts[Assessment.Status.VALIDATED],
-            "provisional": counts[Assessment.Status.PROVISIONAL],
         },
         status=form_status(form),
     )

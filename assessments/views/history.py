@@ -52,5 +52,6 @@ def history(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespons
             "entries": presenters.history_entries(list(page.object_list)),
             "page": page,
             "pagination": _pagination(request, paginator, page),
+            "deadline": presenters.deadline_text(assessment),
         },
     )

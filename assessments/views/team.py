@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods
 from assessments.access import AssessmentAction
 from assessments.forms.errors import add_service_errors
 from assessments.forms.team import AssignForm
-from assessments.presenters import assessment_url_args
+from assessments.presenters import assessment_url_args, deadline_text
 from assessments.selectors import assessment_task_list, assignable_people
 from assessments.services import responses as response_services
 from assessments.views import assessment_or_404, form_status, require
@@ -50,6 +50,6 @@ def assign(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpResponse
     return render(
         request,
         "assessments/workflow/assign.html",
-        {"assessment": assessment, "form": form, "people": people},
+        {"assessment": assessment, "form": form, "people": people, "deadline": deadline_text(assessment)},
         status=form_status(form),
     )

@@ -93,6 +93,7 @@ def sign_off(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespon
             "form": form,
             "sections": selectors.assessment_task_list(assessment),
             "progress": selectors.assessment_progress(assessment),
+            "deadline": presenters.deadline_text(assessment),
         },
         status=form_status(form),
     )

@@ -78,7 +78,9 @@ def test_people_who_see_the_assessment_get_the_task_list(client, assessment, tea
     body = text(page)
     assert f"{assessment.cycle.name} digital maturity assessment" in body
     assert assessment.organisation.name in body
-    assert f"You have completed 0 of {assessment.responses.count()} domains" in body
+    # Everyone reads the progress as the organisation's, not their own.
+    assert f"{assessment.organisation.name} has completed 0 of {assessment.responses.count()} domains" in body
+    assert "You have completed" not in body
     assert "Digital strategy" in body and domain_url(assessment) in body
     assert "Not started" in body
 
@@ -695,3 +697,62 @@ def test_contributor_confirms_only_assigned_carried_forward_answers(client, next
     answers.responses_assign(assessment=next_year, domain_ids=[strategy.pk], assignee=contributor, actor=team["lead"])
     assert client.post(url).status_code == 302
     assert list(next_year.responses.filter(status=DomainResponse.Status.COMPLETED)) == [strategy]
+
+
+# What people who cannot edit are told
+
+
+def check_url(assessment):
+    return reverse("assessments:check", args=args(assessment))
+
+
+@pytest.mark.parametrize("who", ["viewer", "reviewer"])
+def test_people_who_cannot_edit_are_not_asked_to_review_and_confirm(client, next_year, team, who):
+    """A viewer, and an ICS reviewer, reading a carried-forward draft: no instructions to review
+    or confirm last year's answers, and no buttons or links for changes they cannot make."""
+    login(client, team[who])
+    confirm_url = reverse("assessments:confirm-carried-forward", args=args(next_year))
+    overview = text(client.get(overview_url(next_year)))
+    assert "Carried forward – needs review" in overview  # the status is still shown
+    assert "Confirm all carried-forward answers" not in overview and "Confirm carried-forward answers" not in overview
+    assert confirm_url not in overview
+    assert "Check your answers" not in overview and "See all the answers" in overview
+    assert reverse("assessments:assign", args=args(next_year)) not in overview
+
+    domain = text(client.get(domain_url(next_year, "cloud")))
+    assert "Carried forward from 2024/25" in domain
+    assert "review and confirm" not in domain and "Until you save it as completed" not in domain
+    assert "Save and continue" not in domain and "Add evidence" not in domain
+
+    check = text(client.get(check_url(next_year)))
+    assert '<h1 class="nhsuk-heading-l">All answers</h1>' in check
+    assert "Check your answers" not in check
+    assert ">Change<" not in check and "Mark as ready for board sign-off" not in check
+    assert "Change the answer, or explain it" not in check
+
+
+def test_the_lead_is_asked_to_review_and_confirm_carried_forward_answers(client, next_year, team):
+    login(client, team["lead"])
+    overview = text(client.get(overview_url(next_year)))
+    assert "Confirm all carried-forward answers" in overview and "Check your answers" in overview
+    assert reverse("assessments:confirm-carried-forward", args=args(next_year)) in overview
+    domain = text(client.get(domain_url(next_year, "cloud")))
+    assert "review and confirm or change" in domain and "Save and continue" in domain
+    check = text(client.get(check_url(next_year)))
+    assert '<h1 class="nhsuk-heading-l">Check your answers</h1>' in check and ">Change<" in check
+
+
+def test_once_the_closing_date_has_passed_nobody_is_asked_to_confirm(client, next_year, team):
+    today = datetime.date.today()
+    Cycle.objects.filter(pk=next_year.cycle_id).update(
+        opens_on=today - datetime.timedelta(days=40), closes_on=today - datetime.timedelta(days=2)
+    )
+    login(client, team["lead"])
+    overview = text(client.get(overview_url(next_year)))
+    assert "has passed, so its answers can no longer be changed" in overview
+    assert "Confirm all carried-forward answers" not in overview and "See all the answers" in overview
+    domain = text(client.get(domain_url(next_year, "cloud")))
+    assert "review and confirm" not in domain and "Save and continue" not in domain
+    check = text(client.get(check_url(next_year)))
+    assert ">Change<" not in check and "Mark as ready for board sign-off" not in check
+    assert "Change the answer, or explain it" not in check

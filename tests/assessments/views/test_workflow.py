@@ -170,14 +170,14 @@ def test_happy_path_from_ready_to_published(client, assessment, team, django_cap
     assert "Not published" in page
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(publish, {"action": "provisional"})
+        response = client.post(publish, {"action": "provisional", "expected": "1", "confirm": "yes"})
     assert response.status_code == 302 and response.url == publish
     assert "1 assessment published as a provisional release" in flash(response)
     assert fresh(assessment).status == Status.PROVISIONAL
     assert Cycle.objects.get(pk=assessment.cycle_id).release == Cycle.Release.PROVISIONAL
     assert mail.outbox[-1].to == [lead.email]
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(publish, {"action": "final"})
+        response = client.post(publish, {"action": "final", "expected": "1", "confirm": "yes"})
     assert "1 assessment published" in flash(response)
     assert fresh(assessment).status == Status.PUBLISHED
     assert Cycle.objects.get(pk=assessment.cycle_id).release == Cycle.Release.FINAL
@@ -586,11 +586,123 @@ def test_an_extension_needs_a_reason(client, assessment, team):
 def test_final_publication_before_a_provisional_one_is_refused(client, cycle, assessment, team):
     set_status(assessment, Status.VALIDATED)
     client.force_login(team["analyst"])
-    response = client.post(reverse("assessments:publish", args=[cycle.slug]), {"action": "final"})
+    response = client.post(
+        reverse("assessments:publish", args=[cycle.slug]), {"action": "final", "expected": "0", "confirm": "yes"}
+    )
     assert response.status_code == 400
-    assert_error_linked(response.content.decode(), "id_action", "Publish a provisional release before the final one")
+    assert_error_linked(
+        response.content.decode(), "main-content-errors", "Publish a provisional release before the final one"
+    )
     assert fresh(assessment).status == Status.VALIDATED
     assert Cycle.objects.get(pk=cycle.pk).release == Cycle.Release.UNPUBLISHED
+
+
+def test_the_service_still_refuses_final_publication_before_a_provisional_one(cycle, assessment, team):
+    from django.core.exceptions import ValidationError
+
+    from assessments.services.workflow import cycle_publish
+
+    set_status(assessment, Status.VALIDATED)
+    with pytest.raises(ValidationError, match="Publish a provisional release before the final one"):
+        cycle_publish(cycle=cycle, actor=team["analyst"], final=True)
+    assert fresh(assessment).status == Status.VALIDATED
+
+
+def publish_page(client, cycle) -> str:
+    page = client.get(reverse("assessments:publish", args=[cycle.slug]))
+    assert page.status_code == 200
+    return page.content.decode()
+
+
+def buttons(page: str) -> list[str]:
+    return [
+        re.sub(r"<[^>]+>", "", b).strip()
+        for b in re.findall(r'<button[^>]*class="nhsuk-button[^"]*"[^>]*>(.*?)</button>', page, re.S)
+    ]
+
+
+def test_publish_page_offers_only_the_provisional_release_while_the_cycle_is_unreleased(client, cycle, world, team):
+    validated = Assessment.objects.filter(cycle=cycle, organisation__in=[world.trust_a, world.trust_b])
+    validated.update(status=Status.VALIDATED)
+    client.force_login(team["analyst"])
+    page = publish_page(client, cycle)
+    assert buttons(page) == ["Publish a provisional release"]
+    assert "2 assessments will be published as a provisional release" in page
+    assert 'name="confirm"' in page and 'type="checkbox"' in page
+    assert "Publish the final results" not in page
+
+
+def test_publish_page_offers_only_final_publication_after_the_provisional_release(client, cycle, assessment, team):
+    set_status(assessment, Status.PROVISIONAL)
+    Cycle.objects.filter(pk=cycle.pk).update(release=Cycle.Release.PROVISIONAL)
+    client.force_login(team["analyst"])
+    page = publish_page(client, cycle)
+    assert buttons(page) == ["Publish the final results"]
+    assert "1 assessment will be published as final results, which cannot be undone" in page
+    assert "Publish a provisional release" not in page
+
+
+@pytest.mark.parametrize(
+    ("release", "status", "why"),
+    [
+        (Cycle.Release.UNPUBLISHED, Status.SUBMITTED, "no assessment of this cycle has been validated by its ICS"),
+        (Cycle.Release.FINAL, Status.PUBLISHED, "There is nothing more to publish"),
+    ],
+)
+def test_publish_page_says_why_nothing_can_be_published(client, cycle, assessment, team, release, status, why):
+    set_status(assessment, status)
+    Cycle.objects.filter(pk=cycle.pk).update(release=release)
+    client.force_login(team["analyst"])
+    page = publish_page(client, cycle)
+    assert buttons(page) == [] and "<form" not in page.split("</header>", 1)[1].split("<footer", 1)[0]
+    assert "Nothing to publish" in page and why in page
+
+
+def test_publishing_needs_the_confirmation_and_changes_nothing_without_it(client, cycle, assessment, team):
+    set_status(assessment, Status.VALIDATED)
+    client.force_login(team["analyst"])
+    response = client.post(
+        reverse("assessments:publish", args=[cycle.slug]), {"action": "provisional", "expected": "1"}
+    )
+    assert response.status_code == 400
+    assert_error_linked(response.content.decode(), "id_confirm", "Confirm that you have checked what will be published")
+    assert fresh(assessment).status == Status.VALIDATED
+    assert Cycle.objects.get(pk=cycle.pk).release == Cycle.Release.UNPUBLISHED
+    assert not assessment.events.filter(kind=AuditEvent.Kind.TRANSITION).exists()
+
+
+def test_publishing_is_refused_when_the_number_confirmed_is_out_of_date(client, cycle, world, team):
+    set_status(Assessment.objects.get(cycle=cycle, organisation=world.trust_a), Status.VALIDATED)
+    client.force_login(team["analyst"])
+    assert "1 assessment will be published" in publish_page(client, cycle)
+    set_status(Assessment.objects.get(cycle=cycle, organisation=world.trust_b), Status.VALIDATED)  # meanwhile
+    response = client.post(
+        reverse("assessments:publish", args=[cycle.slug]), {"action": "provisional", "expected": "1", "confirm": "yes"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert_error_linked(page, "id_confirm", "The number of assessments to publish has changed to 2 since you checked")
+    assert "2 assessments will be published as a provisional release" in page
+    assert not Assessment.objects.filter(cycle=cycle, status=Status.PROVISIONAL).exists()
+    assert Cycle.objects.get(pk=cycle.pk).release == Cycle.Release.UNPUBLISHED
+
+
+def test_a_second_provisional_release_is_not_offered_and_is_refused(client, cycle, world, team):
+    Assessment.objects.filter(cycle=cycle, organisation=world.trust_a).update(status=Status.PROVISIONAL)
+    Assessment.objects.filter(cycle=cycle, organisation=world.trust_b).update(status=Status.VALIDATED)
+    Cycle.objects.filter(pk=cycle.pk).update(release=Cycle.Release.PROVISIONAL)
+    client.force_login(team["analyst"])
+    page = publish_page(client, cycle)
+    assert buttons(page) == ["Publish the final results"]
+    assert "1 validated assessment was not in the provisional release" in page
+    response = client.post(
+        reverse("assessments:publish", args=[cycle.slug]), {"action": "provisional", "expected": "1", "confirm": "yes"}
+    )
+    assert response.status_code == 400
+    assert_error_linked(
+        response.content.decode(), "main-content-errors", "The provisional release has already been published"
+    )
+    assert Assessment.objects.get(cycle=cycle, organisation=world.trust_b).status == Status.VALIDATED
 
 
 def test_publish_page_counts_assessments_by_status(client, cycle, assessment, team):
