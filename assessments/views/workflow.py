@@ -88,8 +88,9 @@ def sign_off(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespon
         {
             "assessment": assessment,
             "form": form,
-            "sections": selectors.assessment_task_list(assessment),
+            "args": presenters.assessment_url_args(assessment),
             "progress": selectors.assessment_progress(assessment),
+            **presenters.sign_off_context(assessment, selectors.assessment_task_list(assessment)),
         },
         status=form_status(form),
     )
