@@ -379,6 +379,8 @@ def describe_event(event: AuditEvent) -> list[str]:
             f"Status: {_status_label(Assessment.Status, before.get('status'))} to "
             f"{_status_label(Assessment.Status, after.get('status'))}"
         )
+        if "open_flags" in after:
+            lines.append(f"Unresolved validation flags at the decision: {after['open_flags']}")
     elif event.kind == AuditEvent.Kind.ASSIGNED:
         lines.append(f"Assignee: {before.get('assignee') or 'nobody'} to {after.get('assignee') or 'nobody'}")
     elif event.kind == AuditEvent.Kind.EXTENSION:

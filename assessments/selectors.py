@@ -459,6 +459,11 @@ def with_subject(flag: ValidationFlag) -> ValidationFlag:
     return flag
 
 
+def unresolved_flag_count(assessment: Assessment) -> int:
+    """How many of the assessment's stored validation flags nobody has resolved yet."""
+    return ValidationFlag.objects.filter(assessment=assessment, resolved_at__isnull=True).count()
+
+
 def assessment_flags(assessment: Assessment) -> list[ValidationFlag]:
     """The stored flags of an assessment in framework order (two queries), each with `subject`
     set to the name of the domain or measure it is about."""

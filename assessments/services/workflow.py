@@ -19,7 +19,7 @@ from django.utils import timezone
 from assessments.access import AssessmentAction
 from assessments.models import Assessment, AuditEvent, Cycle, DomainResponse
 from assessments.rules.dates import long_date
-from assessments.selectors import ics_reviewers, incomplete_responses, people_with_role
+from assessments.selectors import ics_reviewers, incomplete_responses, people_with_role, unresolved_flag_count
 from assessments.services.audit import record
 from assessments.services.notifications import notify
 from assessments.tasks import queue_scoring
@@ -43,7 +43,10 @@ def _lock(assessment: Assessment) -> Assessment:
     )
 
 
-def _move(assessment: Assessment, to: str, actor: Any, summary: str, comment: str = "") -> Assessment:
+def _move(
+    assessment: Assessment, to: str, actor: Any, summary: str, comment: str = "", noted: dict | None = None
+) -> Assessment:
+    """The transition, audited; `noted` is added to the event's `after` (what the actor knew)."""
     before = assessment.status
     assessment.status = to
     assessment.save()
@@ -53,7 +56,7 @@ def _move(assessment: Assessment, to: str, actor: Any, summary: str, comment: st
         kind=AuditEvent.Kind.TRANSITION,
         summary=summary,
         before={"status": before},
-        after={"status": to},
+        after={"status": to, **(noted or {})},
         comment=comment,
     )
     return assessment
@@ -140,16 +143,28 @@ def assessment_sign_off_and_submit(
     return locked
 
 
+def unresolved_flags_message(count: int) -> str:
+    return f"Enter why you are validating with {count} unresolved flag{'' if count == 1 else 's'}"
+
+
 def _review_decision(assessment: Assessment, actor: Any, *, to: str, summary: str, comment: str) -> Assessment:
     """The ICS reviewer's decision on a submitted assessment, told to its lead and approver. A
-    return must say what needs changing (the organisation cannot act on a bare "returned")."""
+    return must say what needs changing (the organisation cannot act on a bare "returned"), and
+    a validation while flags are unresolved must say why: validating is the reviewer's word that
+    the answers hold, so passing over an open warning is a decision that is written down. The
+    number of open flags is recorded with the decision either way."""
     locked = _lock(assessment)
     if not may(actor, AssessmentAction.REVIEW, locked):
         raise PermissionDenied("You cannot review this assessment.")
     returned = to == Status.RETURNED
     if returned and not comment:
         raise ValidationError({"comment": "Enter what the organisation needs to change"})
-    _move(locked, to, actor, summary, comment=comment)
+    # Counted under the lock: refreshing flags locks the assessment too, so this is the number
+    # the decision is made against.
+    open_flags = unresolved_flag_count(locked)
+    if not returned and open_flags and not comment:
+        raise ValidationError({"comment": unresolved_flags_message(open_flags)})
+    _move(locked, to, actor, summary, comment=comment, noted={"open_flags": open_flags})
     outcome, verb = ("returned for changes", "returned") if returned else ("validated", "validated")
     notify(
         recipients=people_with_role(locked.organisation, Role.ASSESSMENT_LEAD, Role.APPROVER),
