@@ -15,13 +15,14 @@ from django.utils import timezone
 from assessments.models import Assessment, Cycle, DomainResponse
 from organisations.access import (
     grants_for,
+    holds_any_role_at_organisation,
     holds_at_ics,
     holds_at_organisation,
     holds_nationally,
     rule,
     sees_organisation,
 )
-from organisations.models import NATIONAL_ROLES, Role
+from organisations.models import NATIONAL_ROLES, Organisation, Role
 
 
 class AssessmentAction(StrEnum):
@@ -94,9 +95,18 @@ def _sign_off(user: Any, assessment: Assessment) -> bool:
 
 @rule(AssessmentAction.REVIEW)
 def _review(user: Any, assessment: Assessment) -> bool:
-    return assessment.status == Assessment.Status.SUBMITTED and holds_at_ics(
-        user, assessment.organisation.ics_id, Role.ICS_REVIEWER
-    )
+    """Validating or returning a submitted assessment: nobody judges their own organisation's
+    answers. A trust's assessment is reviewed by its ICS's reviewers, unless the reviewer also
+    holds any role at the trust. An ICB's own system assessment is reviewed by national analysts,
+    never by that ICS's reviewers: they are the ICB's own staff."""
+    if assessment.status != Assessment.Status.SUBMITTED:
+        return False
+    organisation = assessment.organisation
+    if holds_any_role_at_organisation(user, organisation):
+        return False
+    if organisation.kind == Organisation.Kind.ICB:
+        return holds_nationally(user, Role.NATIONAL_ANALYST)
+    return holds_at_ics(user, organisation.ics_id, Role.ICS_REVIEWER)
 
 
 @rule(AssessmentAction.VIEW_HISTORY)

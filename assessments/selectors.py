@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 
+from assessments.access import AssessmentAction
 from assessments.models import (
     Assessment,
     AssessmentScore,
@@ -31,7 +32,7 @@ from assessments.rules.carry_forward import carried_notes
 from assessments.rules.scoring import SCORING_METHOD_VERSION
 from framework.models import Criterion, Domain, Level, Measure
 from framework.selectors import framework_criteria
-from organisations.access import visible_organisations_q
+from organisations.access import may, visible_organisations_q
 from organisations.models import CareSetting, Organisation, Role, RoleAssignment, User
 
 # Scoped lookups.
@@ -351,6 +352,24 @@ def ics_reviewers(organisation: Organisation) -> list[User]:
             "user"
         )
     ]
+
+
+def reviewers_of(assessment: Assessment) -> list[User]:
+    """The people who may now review the (submitted) assessment, as the access rule REVIEW
+    decides: a trust's ICS reviewers, or national analysts for an ICB's own system assessment,
+    leaving out anyone who holds a role at the organisation itself. The query only gathers the
+    candidates; `may` decides, so the people told are exactly the people who can act."""
+    organisation = assessment.organisation
+    if organisation.kind == Organisation.Kind.ICB:
+        candidates = [
+            a.user
+            for a in RoleAssignment.objects.filter(
+                role=Role.NATIONAL_ANALYST, organisation__isnull=True, ics__isnull=True
+            ).select_related("user")
+        ]
+    else:
+        candidates = ics_reviewers(organisation)
+    return [user for user in candidates if may(user, AssessmentAction.REVIEW, assessment)]
 
 
 def assignable_people(assessment: Assessment) -> list[User]:

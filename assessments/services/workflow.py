@@ -19,12 +19,12 @@ from django.utils import timezone
 from assessments.access import AssessmentAction
 from assessments.models import Assessment, AuditEvent, Cycle, DomainResponse
 from assessments.rules.dates import long_date
-from assessments.selectors import ics_reviewers, incomplete_responses, people_with_role, unresolved_flag_count
+from assessments.selectors import incomplete_responses, people_with_role, reviewers_of, unresolved_flag_count
 from assessments.services.audit import record
 from assessments.services.notifications import notify
 from assessments.tasks import queue_scoring
 from organisations.access import may
-from organisations.models import Role
+from organisations.models import Organisation, Role
 
 Status = Assessment.Status
 
@@ -60,6 +60,11 @@ def _move(
         comment=comment,
     )
     return assessment
+
+
+def _reviewed_nationally(assessment: Assessment) -> bool:
+    """An ICB's own system assessment is reviewed by national analysts (see the REVIEW rule)."""
+    return assessment.organisation.kind == Organisation.Kind.ICB
 
 
 def _link(assessment: Assessment) -> str:
@@ -133,11 +138,12 @@ def assessment_sign_off_and_submit(
     assessment_id = locked.pk
     transaction.on_commit(lambda: queue_scoring(assessment_id))
     notify(
-        recipients=[*ics_reviewers(locked.organisation), *people_with_role(locked.organisation, Role.ASSESSMENT_LEAD)],
+        # Those who may review it: the ICS's reviewers, or national analysts for an ICB's own.
+        recipients=[*reviewers_of(locked), *people_with_role(locked.organisation, Role.ASSESSMENT_LEAD)],
         subject=f"{locked.organisation.name} has submitted its {locked.cycle.name} digital maturity assessment",
         body=(
-            f"The assessment was signed off by {locked.board_sign_off_name} and is ready for ICS review.\n\n"
-            f"{_link(locked)}\n"
+            f"The assessment was signed off by {locked.board_sign_off_name} and is ready for "
+            f"{'national' if _reviewed_nationally(locked) else 'ICS'} review.\n\n{_link(locked)}\n"
         ),
     )
     return locked
@@ -148,7 +154,7 @@ def unresolved_flags_message(count: int) -> str:
 
 
 def _review_decision(assessment: Assessment, actor: Any, *, to: str, summary: str, comment: str) -> Assessment:
-    """The ICS reviewer's decision on a submitted assessment, told to its lead and approver. A
+    """The reviewer's decision on a submitted assessment, told to its lead and approver. A
     return must say what needs changing (the organisation cannot act on a bare "returned"), and
     a validation while flags are unresolved must say why: validating is the reviewer's word that
     the answers hold, so passing over an open warning is a decision that is written down. The
@@ -176,15 +182,19 @@ def _review_decision(assessment: Assessment, actor: Any, *, to: str, summary: st
     return locked
 
 
+def _reviewer_title(assessment: Assessment) -> str:
+    return "national staff" if _reviewed_nationally(assessment) else "the ICS reviewer"
+
+
 @transaction.atomic
 def assessment_return(*, assessment: Assessment, actor: Any, comment: str) -> Assessment:
-    summary = "Returned for changes by the ICS reviewer"
+    summary = f"Returned for changes by {_reviewer_title(assessment)}"
     return _review_decision(assessment, actor, to=Status.RETURNED, summary=summary, comment=comment.strip())
 
 
 @transaction.atomic
 def assessment_validate(*, assessment: Assessment, actor: Any, comment: str = "") -> Assessment:
-    summary = "Validated by the ICS reviewer"
+    summary = f"Validated by {_reviewer_title(assessment)}"
     return _review_decision(assessment, actor, to=Status.VALIDATED, summary=summary, comment=comment.strip())
 
 
