@@ -136,9 +136,16 @@ def _open_cycle(user: Any, cycle: Cycle) -> bool:
 @rule(AssessmentAction.RESOLVE_FLAG)
 def _resolve_flag(user: Any, assessment: Assessment) -> bool:
     """Validation flags are raised on submitted assessments and answered by those who validate
-    them: the ICS reviewer of the organisation's ICS, or national staff (national analysts). The
-    organisation itself cannot clear the warnings about its own answers."""
-    return assessment.status in Assessment.SUBMITTED_OR_LATER and (
-        holds_at_ics(user, assessment.organisation.ics_id, Role.ICS_REVIEWER)
-        or holds_nationally(user, Role.NATIONAL_ANALYST)
-    )
+    them: the ICS reviewer of the organisation's ICS, or national staff (national analysts).
+    Nobody clears the warnings about their own organisation's answers, as nobody reviews them
+    (see REVIEW): not the organisation itself, not a reviewer who also holds a role there, and
+    not the ICS's reviewers on their own ICB's system assessment (national analysts answer
+    those), or a validation could pass over flags that its own staff had cleared."""
+    if assessment.status not in Assessment.SUBMITTED_OR_LATER:
+        return False
+    organisation = assessment.organisation
+    if holds_any_role_at_organisation(user, organisation):
+        return False
+    if holds_nationally(user, Role.NATIONAL_ANALYST):
+        return True
+    return organisation.kind != Organisation.Kind.ICB and holds_at_ics(user, organisation.ics_id, Role.ICS_REVIEWER)
