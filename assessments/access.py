@@ -15,13 +15,14 @@ from django.utils import timezone
 from assessments.models import Assessment, Cycle, DomainResponse
 from organisations.access import (
     grants_for,
+    holds_any_role_at_organisation,
     holds_at_ics,
     holds_at_organisation,
     holds_nationally,
     rule,
     sees_organisation,
 )
-from organisations.models import NATIONAL_ROLES, Role
+from organisations.models import NATIONAL_ROLES, Organisation, Role
 
 
 class AssessmentAction(StrEnum):
@@ -94,9 +95,18 @@ def _sign_off(user: Any, assessment: Assessment) -> bool:
 
 @rule(AssessmentAction.REVIEW)
 def _review(user: Any, assessment: Assessment) -> bool:
-    return assessment.status == Assessment.Status.SUBMITTED and holds_at_ics(
-        user, assessment.organisation.ics_id, Role.ICS_REVIEWER
-    )
+    """Validating or returning a submitted assessment: nobody judges their own organisation's
+    answers. A trust's assessment is reviewed by its ICS's reviewers, unless the reviewer also
+    holds any role at the trust. An ICB's own system assessment is reviewed by national analysts,
+    never by that ICS's reviewers: they are the ICB's own staff."""
+    if assessment.status != Assessment.Status.SUBMITTED:
+        return False
+    organisation = assessment.organisation
+    if holds_any_role_at_organisation(user, organisation):
+        return False
+    if organisation.kind == Organisation.Kind.ICB:
+        return holds_nationally(user, Role.NATIONAL_ANALYST)
+    return holds_at_ics(user, organisation.ics_id, Role.ICS_REVIEWER)
 
 
 @rule(AssessmentAction.VIEW_HISTORY)
@@ -126,9 +136,16 @@ def _open_cycle(user: Any, cycle: Cycle) -> bool:
 @rule(AssessmentAction.RESOLVE_FLAG)
 def _resolve_flag(user: Any, assessment: Assessment) -> bool:
     """Validation flags are raised on submitted assessments and answered by those who validate
-    them: the ICS reviewer of the organisation's ICS, or national staff (national analysts). The
-    organisation itself cannot clear the warnings about its own answers."""
-    return assessment.status in Assessment.SUBMITTED_OR_LATER and (
-        holds_at_ics(user, assessment.organisation.ics_id, Role.ICS_REVIEWER)
-        or holds_nationally(user, Role.NATIONAL_ANALYST)
-    )
+    them: the ICS reviewer of the organisation's ICS, or national staff (national analysts).
+    Nobody clears the warnings about their own organisation's answers, as nobody reviews them
+    (see REVIEW): not the organisation itself, not a reviewer who also holds a role there, and
+    not the ICS's reviewers on their own ICB's system assessment (national analysts answer
+    those), or a validation could pass over flags that its own staff had cleared."""
+    if assessment.status not in Assessment.SUBMITTED_OR_LATER:
+        return False
+    organisation = assessment.organisation
+    if holds_any_role_at_organisation(user, organisation):
+        return False
+    if holds_nationally(user, Role.NATIONAL_ANALYST):
+        return True
+    return organisation.kind != Organisation.Kind.ICB and holds_at_ics(user, organisation.ics_id, Role.ICS_REVIEWER)

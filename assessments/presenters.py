@@ -262,6 +262,24 @@ def last_year_summary(response: DomainResponse, texts: dict[str, str]) -> dict[s
 # Check your answers, and what changed since last year.
 
 
+def draft_flag_rows(assessment: Assessment, domain_names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    """The validation flags the answers raise as they stand, each with its label and a link to
+    its domain, for the check-answers and sign-off pages (`domain_names` by key when the page
+    has them loaded already; else one query)."""
+    flags = selectors.draft_flags(assessment)
+    if domain_names is None:
+        domain_names = dict(assessment.responses.values_list("domain__key", "domain__name"))
+    return [
+        {
+            "flag": flag,
+            "label": ValidationFlag.Kind(flag.kind).label,
+            "domain_name": domain_names.get(flag.domain_key, flag.domain_key),
+            "href": domain_url(assessment, flag.domain_key),
+        }
+        for flag in flags
+    ]
+
+
 def check_answers_context(assessment: Assessment, user: Any) -> dict[str, Any]:
     """Everything the check-your-answers page shows (the mark-ready page re-renders it with
     `incomplete` added when the lead tries too early)."""
@@ -289,16 +307,7 @@ def check_answers_context(assessment: Assessment, user: Any) -> dict[str, Any]:
     # (or explained) first; after it, the stored flags are on the overview and review pages.
     draft_flags = []
     if assessment.status not in Assessment.SUBMITTED_OR_LATER:
-        names = {r.domain.key: r.domain.name for r in responses}
-        draft_flags = [
-            {
-                "flag": flag,
-                "label": ValidationFlag.Kind(flag.kind).label,
-                "domain_name": names.get(flag.domain_key, flag.domain_key),
-                "href": domain_url(assessment, flag.domain_key),
-            }
-            for flag in selectors.draft_flags(assessment)
-        ]
+        draft_flags = draft_flag_rows(assessment, {r.domain.key: r.domain.name for r in responses})
     return {
         "assessment": assessment,
         "args": assessment_url_args(assessment),
@@ -340,6 +349,44 @@ def year_on_year_sections(assessment: Assessment) -> list[dict[str, Any]]:
             }
         )
     return measures
+
+
+def changes_since_last_year(assessment: Assessment) -> dict[str, Any] | None:
+    """The domains whose level changed since last year, as the rows of the "what changed" page
+    (so whatever those rows carry shows here too), with how many kept their level and how many
+    are new; None without a previous assessment."""
+    if not assessment.previous_id:
+        return None
+    rows = [item for block in year_on_year_sections(assessment) for item in block["rows"]]
+    return {
+        "previous_cycle": assessment.previous.cycle.name,
+        "changed": [item for item in rows if item["row"].change],
+        "unchanged": sum(item["row"].change == 0 for item in rows),
+        "new": sum(item["row"].change is None for item in rows),
+    }
+
+
+def sign_off_context(assessment: Assessment, sections: list[selectors.MeasureSection]) -> dict[str, Any]:
+    """What the approver sees before recording board sign-off, so the board signs off with its
+    eyes open: each measure's domains completed beside the score its answers reach now, and the
+    overall score (provisional: the portal scores the assessment again after submission); what
+    changed since last year; and the validation flags the answers raise."""
+    provisional = selectors.provisional_scores(assessment)
+    scores = {measure.key: measure.score for measure in provisional.measures}
+    return {
+        "measure_rows": [
+            {
+                "measure": section.measure,
+                "completed": section.completed,
+                "total": len(section.responses),
+                "score": scores.get(section.measure.key),
+            }
+            for section in sections
+        ],
+        "provisional_overall": provisional.overall,
+        "changes": changes_since_last_year(assessment),
+        "draft_flags": draft_flag_rows(assessment),
+    }
 
 
 # The history.
@@ -386,6 +433,8 @@ def describe_event(event: AuditEvent) -> list[str]:
             f"Status: {_status_label(Assessment.Status, before.get('status'))} to "
             f"{_status_label(Assessment.Status, after.get('status'))}"
         )
+        if "open_flags" in after:
+            lines.append(f"Unresolved validation flags at the decision: {after['open_flags']}")
     elif event.kind == AuditEvent.Kind.ASSIGNED:
         lines.append(f"Assignee: {before.get('assignee') or 'nobody'} to {after.get('assignee') or 'nobody'}")
     elif event.kind == AuditEvent.Kind.EXTENSION:

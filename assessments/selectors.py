@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from assessments.access import AssessmentAction
 from assessments.models import (
     Assessment,
     AssessmentScore,
@@ -27,10 +28,12 @@ from assessments.models import (
     ValidationFlag,
 )
 from assessments.rules import flags as flag_rules
+from assessments.rules import scoring as scoring_rules
 from assessments.rules.carry_forward import carried_notes
 from assessments.rules.scoring import SCORING_METHOD_VERSION
 from framework.models import Criterion, Domain, Level, Measure
-from organisations.access import grants_for, visible_organisations_q
+from framework.selectors import framework_criteria
+from organisations.access import grants_for, may, visible_organisations_q
 from organisations.models import CareSetting, Organisation, Role, RoleAssignment, User
 
 # Scoped lookups.
@@ -129,6 +132,74 @@ def assessments_needing_scores() -> QuerySet[Assessment]:
     their latest submission, or scored by an older method. What the periodic sweep re-drives."""
     return Assessment.objects.filter(status__in=Assessment.SUBMITTED_OR_LATER, submitted_at__isnull=False).exclude(
         pk__in=current_scores().values("assessment_id")
+    )
+
+
+@dataclass(frozen=True)
+class DomainResult:
+    domain_id: int
+    domain_key: str
+    domain_name: str
+    measure_key: str
+    level: int
+
+
+@dataclass(frozen=True)
+class MeasureResult:
+    key: str
+    name: str
+    position: int
+    score: Decimal | None
+    domain_count: int
+
+
+@dataclass(frozen=True)
+class ScoresFromAnswers:
+    """What the scoring rules make of an assessment's answers as they stand, as plain data."""
+
+    domains: list[DomainResult]
+    measures: list[MeasureResult]
+    overall: Decimal | None
+
+
+def provisional_scores(assessment: Assessment) -> ScoresFromAnswers:
+    """Each domain's level, each measure's score and the overall score, worked out from the
+    current answers by the scoring rules (assessments.rules.scoring); two queries.
+
+    The one computation of scores from answers: the scoring service stores exactly this for a
+    submitted assessment, and the sign-off page shows it beforehand, so what the approver signs
+    off is what the portal later scores. Levels are recomputed from the ticked criteria rather
+    than trusted from the stored answer. Measures and domains come in framework order.
+    """
+    criteria = framework_criteria(assessment.cycle.framework_id)
+    responses = (
+        DomainResponse.objects.filter(assessment=assessment)
+        .select_related("domain__measure")
+        .order_by("domain__measure__position", "domain__position")
+    )
+    domains: list[DomainResult] = []
+    levels_by_measure: dict[str, list[int]] = defaultdict(list)
+    measures: dict[str, Measure] = {}
+    for response in responses:
+        domain, measure = response.domain, response.domain.measure
+        level = scoring_rules.domain_level(criteria.get(domain.pk, {}), response.met_criteria)
+        measures[measure.key] = measure
+        levels_by_measure[measure.key].append(level)
+        domains.append(DomainResult(domain.pk, domain.key, domain.name, measure.key, level))
+    measure_results = [
+        MeasureResult(
+            key=key,
+            name=measures[key].name,
+            position=measures[key].position,
+            score=scoring_rules.measure_score(levels),
+            domain_count=len(levels),
+        )
+        for key, levels in levels_by_measure.items()
+    ]
+    return ScoresFromAnswers(
+        domains=domains,
+        measures=measure_results,
+        overall=scoring_rules.overall_score(m.score for m in measure_results),
     )
 
 
@@ -311,6 +382,24 @@ def ics_reviewers(organisation: Organisation) -> list[User]:
     ]
 
 
+def reviewers_of(assessment: Assessment) -> list[User]:
+    """The people who may now review the (submitted) assessment, as the access rule REVIEW
+    decides: a trust's ICS reviewers, or national analysts for an ICB's own system assessment,
+    leaving out anyone who holds a role at the organisation itself. The query only gathers the
+    candidates; `may` decides, so the people told are exactly the people who can act."""
+    organisation = assessment.organisation
+    if organisation.kind == Organisation.Kind.ICB:
+        candidates = [
+            a.user
+            for a in RoleAssignment.objects.filter(
+                role=Role.NATIONAL_ANALYST, organisation__isnull=True, ics__isnull=True
+            ).select_related("user")
+        ]
+    else:
+        candidates = ics_reviewers(organisation)
+    return [user for user in candidates if may(user, AssessmentAction.REVIEW, assessment)]
+
+
 def assignable_people(assessment: Assessment) -> list[User]:
     """Contributors and leads of the organisation: the people work can be delegated to."""
     people = {p.pk: p for p in people_with_role(assessment.organisation, Role.CONTRIBUTOR, Role.ASSESSMENT_LEAD)}
@@ -415,6 +504,11 @@ def with_subject(flag: ValidationFlag) -> ValidationFlag:
     """The flag with `subject` set (one query for a measure flag)."""
     flag.subject = flag_subject(flag, {} if flag.domain_id else measure_names(flag.assessment.cycle.framework_id))
     return flag
+
+
+def unresolved_flag_count(assessment: Assessment) -> int:
+    """How many of the assessment's stored validation flags nobody has resolved yet."""
+    return ValidationFlag.objects.filter(assessment=assessment, resolved_at__isnull=True).count()
 
 
 def assessment_flags(assessment: Assessment) -> list[ValidationFlag]:

@@ -1,5 +1,5 @@
 """One organisation's year in the demo: what it does (its plan), answered and moved on through
-the real services, as its lead, approver and ICS reviewer would."""
+the real services, as its lead, approver and reviewer (its ICS's, or national for an ICB) would."""
 
 from __future__ import annotations
 
@@ -75,7 +75,8 @@ def seed_organisation(
     (and the submission been scored), as a reviewer would later."""
 
     lead, approver = actors.leads[organisation.pk], actors.approvers[organisation.pk]
-    reviewer = actors.reviewers[organisation.ics_id]
+    # An ICB's own system assessment is reviewed nationally: the ICS's reviewers are its staff.
+    reviewer = actors.analyst if organisation.kind == Organisation.Kind.ICB else actors.reviewers[organisation.ics_id]
     code = organisation.ods_code
     rng = rng_for("answers", code, cycle.name)
     plan = latest_plan(organisation, anomalies) if latest else Plan(Assessment.Status.VALIDATED)
@@ -164,7 +165,10 @@ def seed_organisation(
             "and explain the rise in Smart foundations.",
         )
     if plan.status == Assessment.Status.VALIDATED:
-        return lambda: assessment_validate(
-            assessment=assessment, actor=reviewer, comment="Consistent with the ICS digital board's view."
+        view = (
+            "its member trusts' assessments"
+            if organisation.kind == Organisation.Kind.ICB
+            else "the ICS digital board's view"
         )
+        return lambda: assessment_validate(assessment=assessment, actor=reviewer, comment=f"Consistent with {view}.")
     return None

@@ -97,6 +97,12 @@ def holds_at_organisation(user: Any, organisation: Organisation, *roles: str) ->
     return bool(grants_for(user).at_organisation.get(organisation.pk, frozenset()) & set(roles))
 
 
+def holds_any_role_at_organisation(user: Any, organisation: Organisation) -> bool:
+    """Any role at all at the organisation itself (not at its ICS, not national): someone who
+    belongs to it, and so is no independent judge of its answers."""
+    return organisation.pk in grants_for(user).at_organisation
+
+
 def holds_at_ics(user: Any, ics_id: int, *roles: str) -> bool:
     return bool(grants_for(user).at_ics.get(ics_id, frozenset()) & set(roles))
 

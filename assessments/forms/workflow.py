@@ -83,6 +83,15 @@ class ReviewForm(forms.Form):
         error_messages={"max_length": "Comment must be 10,000 characters or fewer"},
     )
 
+    def __init__(self, *args, unresolved_flags: int = 0, **kwargs):
+        super().__init__(*args, **kwargs)
+        if unresolved_flags:
+            # The rule itself is the workflow service's; the hint says it before anyone hits it.
+            self.fields["comment"].help_text = (
+                "Required when you return the assessment: say what the organisation needs to change. "
+                "Also required when you validate it while flags are unresolved: say why you are validating."
+            )
+
     def clean(self):
         cleaned = super().clean()
         if cleaned.get("decision") == self.RETURN and not cleaned.get("comment", "").strip():

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -17,10 +16,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from assessments.models import Assessment, AssessmentScore, DomainResponse, DomainScore, MeasureScore
+from assessments.models import Assessment, AssessmentScore, DomainScore, MeasureScore
 from assessments.rules import scoring
+from assessments.selectors import provisional_scores
 from assessments.services.flags import assessment_flags_refresh
-from framework.selectors import framework_criteria
 
 logger = logging.getLogger(__name__)
 
@@ -64,17 +63,14 @@ def assessment_score(*, assessment_id: int) -> AssessmentScore:
 
     Idempotent: the previous scores of the assessment are replaced inside the same transaction,
     so running it twice leaves the same rows, and a crash part-way leaves the old ones intact.
-    Levels are recomputed from the ticked criteria rather than trusted from the stored answer.
+    The figures are `selectors.provisional_scores` (levels recomputed from the ticked criteria
+    rather than trusted from the stored answer), so they are what the approver saw at sign-off.
     """
     assessment = Assessment.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=assessment_id)
     if assessment.status not in Assessment.SUBMITTED_OR_LATER or assessment.submitted_at is None:
         raise NotScorable(f"Assessment {assessment_id} is {assessment.status}, not submitted.")
-    criteria = framework_criteria(assessment.cycle.framework_id)
-    responses = list(
-        DomainResponse.objects.filter(assessment=assessment)
-        .select_related("domain__measure")
-        .order_by("domain__measure__position", "domain__position")
-    )
+    # Computed before the old rows go, by the same selector the sign-off page shows beforehand.
+    computed = provisional_scores(assessment)
     AssessmentScore.objects.filter(assessment=assessment).delete()
     record = AssessmentScore.objects.create(
         assessment=assessment,
@@ -83,35 +79,25 @@ def assessment_score(*, assessment_id: int) -> AssessmentScore:
         answers_submitted_at=assessment.submitted_at,
         scored_at=timezone.now(),
     )
-    levels_by_measure: dict[str, list[int]] = defaultdict(list)
-    measures: dict[str, Any] = {}
-    domain_rows = []
-    for response in responses:
-        level = scoring.domain_level(criteria.get(response.domain_id, {}), response.met_criteria)
-        measure = response.domain.measure
-        measures[measure.key] = measure
-        levels_by_measure[measure.key].append(level)
-        domain_rows.append(
-            DomainScore(
-                score=record, domain=response.domain, domain_key=response.domain.key, measure_key=measure.key,
-                level=level,
-            )
-        )  # fmt: skip
-    DomainScore.objects.bulk_create(domain_rows)
+    DomainScore.objects.bulk_create(
+        DomainScore(
+            score=record, domain_id=d.domain_id, domain_key=d.domain_key, measure_key=d.measure_key, level=d.level
+        )
+        for d in computed.domains
+    )
     _pause_for_fault_injection()
-    measure_rows = [
+    MeasureScore.objects.bulk_create(
         MeasureScore(
             score=record,
-            measure_key=key,
-            measure_name=measures[key].name,
-            position=measures[key].position,
-            value=scoring.measure_score(levels),
-            domain_count=len(levels),
+            measure_key=m.key,
+            measure_name=m.name,
+            position=m.position,
+            value=m.score,
+            domain_count=m.domain_count,
         )
-        for key, levels in levels_by_measure.items()
-    ]
-    MeasureScore.objects.bulk_create(measure_rows)
-    record.overall = scoring.overall_score(row.value for row in measure_rows)
+        for m in computed.measures
+    )
+    record.overall = computed.overall
     record.save(update_fields=["overall"])
     # A new score can raise or clear validation flags (two rules compare scores). Refreshed in
     # the same transaction, so nobody ever sees new scores beside the old score's flags.

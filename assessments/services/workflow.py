@@ -20,12 +20,12 @@ from assessments.access import AssessmentAction
 from assessments.models import Assessment, AuditEvent, Cycle, DomainResponse
 from assessments.rules.dates import long_date
 from assessments.rules.sign_off import board_meeting_date_problem
-from assessments.selectors import ics_reviewers, incomplete_responses, people_with_role
+from assessments.selectors import incomplete_responses, people_with_role, reviewers_of, unresolved_flag_count
 from assessments.services.audit import record
 from assessments.services.notifications import assessment_url, notify
 from assessments.tasks import queue_scoring
 from organisations.access import may
-from organisations.models import Role
+from organisations.models import Organisation, Role
 
 Status = Assessment.Status
 
@@ -44,7 +44,10 @@ def _lock(assessment: Assessment) -> Assessment:
     )
 
 
-def _move(assessment: Assessment, to: str, actor: Any, summary: str, comment: str = "") -> Assessment:
+def _move(
+    assessment: Assessment, to: str, actor: Any, summary: str, comment: str = "", noted: dict | None = None
+) -> Assessment:
+    """The transition, audited; `noted` is added to the event's `after` (what the actor knew)."""
     before = assessment.status
     assessment.status = to
     assessment.save()
@@ -54,10 +57,15 @@ def _move(assessment: Assessment, to: str, actor: Any, summary: str, comment: st
         kind=AuditEvent.Kind.TRANSITION,
         summary=summary,
         before={"status": before},
-        after={"status": to},
+        after={"status": to, **(noted or {})},
         comment=comment,
     )
     return assessment
+
+
+def _reviewed_nationally(assessment: Assessment) -> bool:
+    """An ICB's own system assessment is reviewed by national analysts (see the REVIEW rule)."""
+    return assessment.organisation.kind == Organisation.Kind.ICB
 
 
 @transaction.atomic
@@ -129,26 +137,39 @@ def assessment_sign_off_and_submit(
     assessment_id = locked.pk
     transaction.on_commit(lambda: queue_scoring(assessment_id))
     notify(
-        recipients=[*ics_reviewers(locked.organisation), *people_with_role(locked.organisation, Role.ASSESSMENT_LEAD)],
+        # Those who may review it: the ICS's reviewers, or national analysts for an ICB's own.
+        recipients=[*reviewers_of(locked), *people_with_role(locked.organisation, Role.ASSESSMENT_LEAD)],
         subject=f"{locked.organisation.name} has submitted its {locked.cycle.name} digital maturity assessment",
         body=(
-            f"The assessment was signed off by {locked.board_sign_off_name} and is ready for ICS review.\n\n"
-            f"{assessment_url(locked)}\n"
+            f"The assessment was signed off by {locked.board_sign_off_name} and is ready for "
+            f"{'national' if _reviewed_nationally(locked) else 'ICS'} review.\n\n{assessment_url(locked)}\n"
         ),
     )
     return locked
 
 
+def unresolved_flags_message(count: int) -> str:
+    return f"Enter why you are validating with {count} unresolved flag{'' if count == 1 else 's'}"
+
+
 def _review_decision(assessment: Assessment, actor: Any, *, to: str, summary: str, comment: str) -> Assessment:
-    """The ICS reviewer's decision on a submitted assessment, told to its lead and approver. A
-    return must say what needs changing (the organisation cannot act on a bare "returned")."""
+    """The reviewer's decision on a submitted assessment, told to its lead and approver. A
+    return must say what needs changing (the organisation cannot act on a bare "returned"), and
+    a validation while flags are unresolved must say why: validating is the reviewer's word that
+    the answers hold, so passing over an open warning is a decision that is written down. The
+    number of open flags is recorded with the decision either way."""
     locked = _lock(assessment)
     if not may(actor, AssessmentAction.REVIEW, locked):
         raise PermissionDenied("You cannot review this assessment.")
     returned = to == Status.RETURNED
     if returned and not comment:
         raise ValidationError({"comment": "Enter what the organisation needs to change"})
-    _move(locked, to, actor, summary, comment=comment)
+    # Counted under the lock: refreshing flags locks the assessment too, so this is the number
+    # the decision is made against.
+    open_flags = unresolved_flag_count(locked)
+    if not returned and open_flags and not comment:
+        raise ValidationError({"comment": unresolved_flags_message(open_flags)})
+    _move(locked, to, actor, summary, comment=comment, noted={"open_flags": open_flags})
     outcome, verb = ("returned for changes", "returned") if returned else ("validated", "validated")
     notify(
         recipients=people_with_role(locked.organisation, Role.ASSESSMENT_LEAD, Role.APPROVER),
@@ -160,15 +181,19 @@ def _review_decision(assessment: Assessment, actor: Any, *, to: str, summary: st
     return locked
 
 
+def _reviewer_title(assessment: Assessment) -> str:
+    return "national staff" if _reviewed_nationally(assessment) else "the ICS reviewer"
+
+
 @transaction.atomic
 def assessment_return(*, assessment: Assessment, actor: Any, comment: str) -> Assessment:
-    summary = "Returned for changes by the ICS reviewer"
+    summary = f"Returned for changes by {_reviewer_title(assessment)}"
     return _review_decision(assessment, actor, to=Status.RETURNED, summary=summary, comment=comment.strip())
 
 
 @transaction.atomic
 def assessment_validate(*, assessment: Assessment, actor: Any, comment: str = "") -> Assessment:
-    summary = "Validated by the ICS reviewer"
+    summary = f"Validated by {_reviewer_title(assessment)}"
     return _review_decision(assessment, actor, to=Status.VALIDATED, summary=summary, comment=comment.strip())
 
 

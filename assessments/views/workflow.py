@@ -91,9 +91,10 @@ def sign_off(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespon
         {
             "assessment": assessment,
             "form": form,
-            "sections": selectors.assessment_task_list(assessment),
+            "args": presenters.assessment_url_args(assessment),
             "progress": selectors.assessment_progress(assessment),
             "deadline": presenters.deadline_text(assessment),
+            **presenters.sign_off_context(assessment, selectors.assessment_task_list(assessment)),
         },
         status=form_status(form),
     )
@@ -111,8 +112,9 @@ def submitted(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespo
 def review(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpResponse:
     assessment = assessment_or_404(request, cycle_slug, ods_code)
     require(request.user, AssessmentAction.REVIEW, assessment)
+    unresolved_flags = selectors.unresolved_flag_count(assessment)
     if request.method == "POST":
-        form = ReviewForm(request.POST)
+        form = ReviewForm(request.POST, unresolved_flags=unresolved_flags)
         if form.is_valid():
             comment = form.cleaned_data["comment"]
             validate = form.cleaned_data["decision"] == ReviewForm.VALIDATE
@@ -130,7 +132,7 @@ def review(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpResponse
                 )
                 return _to_overview(assessment)
     else:
-        form = ReviewForm()
+        form = ReviewForm(unresolved_flags=unresolved_flags)
     evidence_counts = Counter(
         selectors.evidence_visible_to(request.user)
         .filter(response__assessment=assessment)
@@ -146,6 +148,7 @@ def review(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpResponse
             "progress": selectors.assessment_progress(assessment),
             "evidence_counts": evidence_counts,
             "flags": presenters.stored_flag_rows(assessment),
+            "unresolved_flags": unresolved_flags,
             "flags_checked": selectors.assessment_current_score(assessment) is not None,
             "can_resolve_flags": may(request.user, AssessmentAction.RESOLVE_FLAG, assessment),
         },

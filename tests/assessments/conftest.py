@@ -140,6 +140,24 @@ def team(world, person):
     }
 
 
+@pytest.fixture
+def conflicted(world, person):
+    """ICS 1's reviewers who also belong to an organisation they might be asked to review: one is
+    a viewer at trust A, the other the ICB's own assessment lead."""
+    from tests import factories
+
+    at_trust, icb_staff = person("ics_reviewer", world.ics_1), person("ics_reviewer", world.ics_1)
+    factories.grant(at_trust, "viewer", world.trust_a)
+    factories.grant(icb_staff, "assessment_lead", world.icb_1)
+    return {"reviewer_at_trust": at_trust, "icb_staff_reviewer": icb_staff}
+
+
+@pytest.fixture
+def icb_assessment(cycle, world) -> Assessment:
+    """ICB 1's own 2025/26 system assessment."""
+    return Assessment.objects.get(cycle=cycle, organisation=world.icb_1)
+
+
 def _framework_id(version: str) -> int:
     from framework.models import FrameworkVersion
 

@@ -173,3 +173,40 @@ def test_a_domain_of_another_assessment_cannot_be_saved_through_this_one(client,
         == 404
     )
     assert DomainResponse.objects.filter(assessment=assessment, version__gt=0).count() == 0
+
+
+# Review: nobody validates or returns their own organisation's assessment. A trust's is reviewed
+# by its ICS's reviewers (unless they hold a role at the trust); an ICB's own by national analysts.
+
+REVIEW_ACTORS = [*ACTORS, "reviewer_at_trust", "icb_staff_reviewer"]
+MAY_REVIEW = {"trust": {"reviewer", "icb_staff_reviewer"}, "icb": {"analyst"}}
+# who sees each assessment at all (the others get 404, as for one that does not exist)
+SEES = {
+    "trust": INSIDERS | {"reviewer_at_trust", "icb_staff_reviewer"},
+    "icb": {"reviewer", "board", "analyst", "framework_admin", "reviewer_at_trust", "icb_staff_reviewer"},
+}
+
+
+@pytest.mark.parametrize("actor", REVIEW_ACTORS)
+@pytest.mark.parametrize("kind", ["trust", "icb"])
+def test_who_may_review_a_submitted_assessment(client, assessment, icb_assessment, team, conflicted, actor, kind):
+    target = assessment if kind == "trust" else icb_assessment
+    Assessment.objects.filter(pk=target.pk).update(status=Assessment.Status.SUBMITTED)
+    people = {**team, **conflicted}
+    sign_in(client, people, actor)
+    events = target.events.count()
+
+    page = client.get(url("review", target))
+    decision = client.post(url("review", target), {"decision": "validate", "comment": "Checked."})
+
+    status = Assessment.objects.get(pk=target.pk).status
+    if actor == "anonymous":
+        assert page.status_code == decision.status_code == 302
+    elif actor in MAY_REVIEW[kind]:
+        assert page.status_code == 200
+        assert decision.status_code == 302 and status == Assessment.Status.VALIDATED
+        return
+    else:
+        assert page.status_code == decision.status_code == (403 if actor in SEES[kind] else 404)
+    assert status == Assessment.Status.SUBMITTED
+    assert target.events.count() == events

@@ -5,7 +5,7 @@ import pytest
 
 from assessments.models import AssessmentScore, DomainScore, MeasureScore
 from assessments.rules.scoring import SCORING_METHOD_VERSION
-from assessments.selectors import assessments_needing_scores
+from assessments.selectors import assessments_needing_scores, provisional_scores
 from assessments.services.scoring import NotScorable, assessment_score
 from assessments.services.workflow import assessment_mark_ready, assessment_return, assessment_sign_off_and_submit
 from tests.assessments.conftest import complete_everything
@@ -43,6 +43,28 @@ def test_scores_are_means_of_levels_recorded_with_the_method(assessment, team):
     measures = list(MeasureScore.objects.filter(score=record).values_list("value", flat=True))
     assert len(measures) == 7
     assert record.overall == (sum(measures) / 7).quantize(Decimal("0.1"))
+
+
+def test_the_scores_stored_are_the_provisional_scores_shown_before_sign_off(assessment, team):
+    """One computation of scores from answers: what the approver saw is what is stored."""
+    from tests.assessments.flagging import set_level
+
+    complete_everything(assessment, team["lead"], level=1)
+    set_level(assessment, "cloud", 4, team["lead"])
+    set_level(assessment, "strategy", 3, team["lead"])
+    before = provisional_scores(assessment)
+    submitted = submit(assessment, team)
+
+    record = assessment_score(assessment_id=submitted.pk)
+
+    assert before.overall == record.overall == Decimal("1.5")  # (3 + 2.5 + 1 x 5) / 7
+    stored = MeasureScore.objects.filter(score=record).order_by("position")
+    assert [(m.key, m.score, m.domain_count) for m in before.measures] == list(
+        stored.values_list("measure_key", "value", "domain_count")
+    )
+    assert {(d.domain_key, d.level) for d in before.domains} == set(
+        DomainScore.objects.filter(score=record).values_list("domain_key", "level")
+    )
 
 
 def test_scoring_twice_leaves_the_same_rows(assessment, team):

@@ -191,3 +191,27 @@ def test_an_analyst_who_cannot_review_returns_to_the_overview_even_from_the_revi
     client.force_login(team["analyst"])
     answer = client.post(url("flag-resolve", flagged, flag.pk) + "?from=review", {"comment": "Checked."})
     assert answer["Location"] == url("overview", flagged) + "#flags"
+
+
+# Nobody clears the flags on their own organisation's answers.
+
+
+def test_a_reviewer_with_a_role_at_the_trust_cannot_resolve_its_flags(client, flagged, conflicted):
+    flag = stored(flagged)[0]
+    client.force_login(conflicted["reviewer_at_trust"])
+
+    assert client.post(url("flag-resolve", flagged, flag.pk), {"comment": "Fine"}).status_code == 403
+    assert url("flag-resolve", flagged, flag.pk) not in client.get(url("overview", flagged)).content.decode()
+    assert not resolved(flag)
+
+
+@pytest.mark.parametrize(("who", "may"), [("reviewer", False), ("icb_staff_reviewer", False), ("analyst", True)])
+def test_an_icbs_flags_are_resolved_nationally(client, cycle, world, person, team, conflicted, who, may):
+    icb = answer_submit_and_flag(world.icb_1, cycle, person, level=3)
+    flag = stored(icb)[0]
+    client.force_login({**team, **conflicted}[who])
+
+    answer = client.post(url("flag-resolve", icb, flag.pk), {"comment": "Checked with the ICB."})
+
+    assert answer.status_code == (302 if may else 403)
+    assert resolved(flag) is may

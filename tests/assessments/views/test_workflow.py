@@ -235,7 +235,10 @@ WRONG_ROLE = [
     ("review", "post", "approver", Status.SUBMITTED),
     ("review", "post", "board", Status.SUBMITTED),
     ("review", "post", "lead", Status.SUBMITTED),
+    ("review", "get", "analyst", Status.SUBMITTED),  # a trust's assessment is its ICS's to review
     ("review", "post", "analyst", Status.SUBMITTED),
+    ("review", "get", "reviewer_at_trust", Status.SUBMITTED),  # nobody reviews their own organisation
+    ("review", "post", "reviewer_at_trust", Status.SUBMITTED),
     ("review", "post", "reviewer", Status.READY),
     ("extension", "post", "reviewer", Status.DRAFT),
     ("extension", "get", "lead", Status.DRAFT),
@@ -259,12 +262,12 @@ POSTS = {
 
 @pytest.mark.parametrize(("name", "method", "role", "status"), WRONG_ROLE)
 def test_people_who_see_the_assessment_but_may_not_act_get_403_and_nothing_changes(
-    client, assessment, team, name, method, role, status
+    client, assessment, team, conflicted, name, method, role, status
 ):
     complete_everything(assessment, team["lead"])
     set_status(assessment, status)
     events = assessment.events.count()
-    client.force_login(team[role])
+    client.force_login({**team, **conflicted}[role])
     response = getattr(client, method)(page_url(name, assessment), POSTS.get(name, {}))
     assert response.status_code == 403
     after = fresh(assessment)
@@ -450,6 +453,40 @@ def test_submitted_page_redirects_to_the_overview_before_submission(client, asse
 
 
 # ICS review.
+
+
+@pytest.mark.parametrize("role", ["reviewer", "icb_staff_reviewer", "board"])
+@pytest.mark.parametrize("method", ["get", "post"])
+def test_the_ics_cannot_review_its_own_icbs_assessment(client, icb_assessment, team, conflicted, role, method):
+    """The ICS's reviewers are the ICB's staff: its system assessment is reviewed nationally."""
+    set_status(icb_assessment, Status.SUBMITTED)
+    events = icb_assessment.events.count()
+    client.force_login({**team, **conflicted}[role])
+
+    response = getattr(client, method)(page_url("review", icb_assessment), POSTS["review"])
+
+    assert response.status_code == 403
+    assert fresh(icb_assessment).status == Status.SUBMITTED
+    assert icb_assessment.events.count() == events
+
+
+def test_a_national_analyst_reviews_an_icbs_own_assessment(
+    client, icb_assessment, team, django_capture_on_commit_callbacks
+):
+    set_status(icb_assessment, Status.SUBMITTED)
+    client.force_login(team["analyst"])
+
+    overview = client.get(overview_url(icb_assessment)).content.decode()
+    assert f'href="{page_url("review", icb_assessment)}"' in overview
+    page = client.get(page_url("review", icb_assessment))
+    assert page.status_code == 200 and "Review the assessment" in page.content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(page_url("review", icb_assessment), {"decision": "validate", "comment": ""})
+
+    assert response.status_code == 302 and response.url == overview_url(icb_assessment)
+    assert fresh(icb_assessment).status == Status.VALIDATED
+    event = icb_assessment.events.filter(kind=AuditEvent.Kind.TRANSITION).latest("pk")
+    assert event.actor == team["analyst"] and event.summary == "Validated by national staff"
 
 
 def test_return_without_a_comment_is_refused(client, assessment, team):
