@@ -17,6 +17,7 @@ from django.urls import reverse
 from assessments import selectors
 from assessments.access import AssessmentAction, is_open_for_editing
 from assessments.models import Assessment, AuditEvent, DomainResponse, ValidationFlag
+from assessments.rules.carry_forward import LIKE_FOR_LIKE_METHOD, cause_text
 from assessments.rules.dates import long_date, long_datetime
 from assessments.rules.flags import EVIDENCE_EXPECTED_FROM_LEVEL
 from organisations.access import may
@@ -173,14 +174,18 @@ def describe_changes(events: list[AuditEvent], texts: dict[str, str], viewer: An
     return described
 
 
-def criteria_groups(response: DomainResponse, chosen: set[str]) -> list[dict[str, Any]]:
-    """The domain's criteria grouped by level, for the checkboxes of the domain page."""
+def criteria_groups(response: DomainResponse, chosen: set[str], new_keys: set[str] = frozenset()) -> list[dict]:
+    """The domain's criteria grouped by level, for the checkboxes of the domain page; criteria
+    new this year say so, and, while unticked, that nobody has answered them yet."""
+
+    def item(c) -> dict[str, Any]:
+        entry: dict[str, Any] = {"value": c.key, "text": c.text, "checked": c.key in chosen}
+        if c.key in new_keys:
+            entry["hint"] = {"text": "New this year" + ("" if c.key in chosen else ": not yet answered")}
+        return entry
+
     return [
-        {
-            "number": level.number,
-            "name": level.name,
-            "items": [{"value": c.key, "text": c.text, "checked": c.key in chosen} for c in level.criteria.all()],
-        }
+        {"number": level.number, "name": level.name, "items": [item(c) for c in level.criteria.all()]}
         for level in response.domain.levels.all()
     ]
 
@@ -191,19 +196,28 @@ def predecessor_names(domain: Any, previous: list[DomainResponse]) -> list[str]:
 
 
 def last_year_summary(response: DomainResponse, texts: dict[str, str]) -> dict[str, Any] | None:
-    """Last year's level and what has changed since, for the domain page; None without a last year."""
-    previous = selectors.previous_responses(response)
-    if not previous:
+    """Last year's level, why the level changed, and what changed since, for the domain page;
+    None without a last year. Criteria are compared through the framework's crosswalk, so a
+    renamed or merged criterion met last year is not shown as newly met or no longer met."""
+    row = selectors.domain_year_on_year(response)
+    if row is None:
         return None
-    before = {key for p in previous for key in p.met_criteria}
+    carried = set(selectors.carried_criteria(row))
+    new = set(row.new_criteria)
     now = set(response.met_criteria)
+    change = row.level_change
     return {
         "cycle": response.assessment.previous.cycle.name,
-        "level": max(p.level for p in previous),
-        "newly_met": [text for key, text in texts.items() if key in now - before],
+        "level": change.previous,
+        "like_for_like": change.like_for_like,
+        "framework_changed": change.framework_change != 0 or bool(new),
+        "cause": cause_text(change),
+        "newly_met": [text for key, text in texts.items() if key in now - carried - new],
         # Only this domain's criteria: a split domain no longer asks what its other half does.
-        "no_longer_met": [text for key, text in texts.items() if key in before - now],
-        "predecessors": predecessor_names(response.domain, previous),
+        "no_longer_met": [text for key, text in texts.items() if key in carried - now],
+        "new_criteria": [text for key, text in texts.items() if key in new],
+        "new_keys": new,
+        "predecessors": predecessor_names(response.domain, row.previous),
     }
 
 
@@ -269,12 +283,13 @@ def change_text(change: int | None) -> str:
     return f"+{change}" if change > 0 else f"\u2212{-change}"
 
 
-def year_on_year_sections(assessment: Assessment) -> list[dict[str, Any]]:
-    """Each measure's domains beside last year's levels, for the "what changed" page."""
+def year_on_year_sections(assessment: Assessment, rows: list[selectors.YearOnYearRow] | None = None) -> list[dict]:
+    """Each measure's domains beside last year's levels and why they changed, for the "what
+    changed" and sign-off pages (`rows` from selectors.year_on_year when the caller has them)."""
     measures: list[dict[str, Any]] = []
     if not assessment.previous_id:
         return measures
-    for row in selectors.year_on_year(assessment):
+    for row in selectors.year_on_year(assessment) if rows is None else rows:
         measure = row.response.domain.measure
         if not measures or measures[-1]["measure"].pk != measure.pk:
             measures.append({"measure": measure, "rows": []})
@@ -282,6 +297,8 @@ def year_on_year_sections(assessment: Assessment) -> list[dict[str, Any]]:
             {
                 "row": row,
                 "change": change_text(row.change),
+                "cause": cause_text(row.level_change),
+                "new_criteria": len(row.new_criteria),
                 "predecessors": predecessor_names(row.response.domain, row.previous),
             }
         )
@@ -350,3 +367,25 @@ def history_entries(events: list[AuditEvent]) -> list[HistoryEntry]:
         )
         for event in events
     ]
+
+
+def like_for_like_context(summary: selectors.YearOnYearSummary | None) -> dict[str, Any] | None:
+    """The like-for-like comparison and whether the question set changed, for pages and reports."""
+    if summary is None:
+        return None
+    figures = summary.like_for_like
+    return {
+        "summary": summary,
+        "method": LIKE_FOR_LIKE_METHOD,
+        "question_set_changed": summary.question_set_changed,
+        "question_set_note": (
+            f"The questions changed between {summary.previous_cycle} (framework {summary.previous_framework}) "
+            f"and this year (framework {summary.framework}): domains were renamed, split or merged and some "
+            "criteria are new or raised, so last year's score and this year's are not directly comparable."
+            if summary.question_set_changed
+            else ""
+        ),
+        "domains": figures.domains,
+        "last_year": figures.last_year,
+        "this_year": figures.this_year,
+    }
