@@ -19,6 +19,7 @@ from django.utils import timezone
 from assessments import selectors
 from assessments.access import AssessmentAction, is_open_for_editing
 from assessments.models import Assessment, AuditEvent, Cycle, DomainResponse, ValidationFlag
+from assessments.rules.carry_forward import LIKE_FOR_LIKE_METHOD, cause_text
 from assessments.rules.dates import closing_text, long_date, long_datetime
 from assessments.rules.flags import EVIDENCE_EXPECTED_FROM_LEVEL
 from organisations.access import may
@@ -225,14 +226,18 @@ def describe_changes(events: list[AuditEvent], texts: dict[str, str], viewer: An
     return described
 
 
-def criteria_groups(response: DomainResponse, chosen: set[str]) -> list[dict[str, Any]]:
-    """The domain's criteria grouped by level, for the checkboxes of the domain page."""
+def criteria_groups(response: DomainResponse, chosen: set[str], new_keys: set[str] = frozenset()) -> list[dict]:
+    """The domain's criteria grouped by level, for the checkboxes of the domain page; criteria
+    new this year say so, and, while unticked, that nobody has answered them yet."""
+
+    def item(c) -> dict[str, Any]:
+        entry: dict[str, Any] = {"value": c.key, "text": c.text, "checked": c.key in chosen}
+        if c.key in new_keys:
+            entry["hint"] = {"text": "New this year" + ("" if c.key in chosen else ": not yet answered")}
+        return entry
+
     return [
-        {
-            "number": level.number,
-            "name": level.name,
-            "items": [{"value": c.key, "text": c.text, "checked": c.key in chosen} for c in level.criteria.all()],
-        }
+        {"number": level.number, "name": level.name, "items": [item(c) for c in level.criteria.all()]}
         for level in response.domain.levels.all()
     ]
 
@@ -243,19 +248,28 @@ def predecessor_names(domain: Any, previous: list[DomainResponse]) -> list[str]:
 
 
 def last_year_summary(response: DomainResponse, texts: dict[str, str]) -> dict[str, Any] | None:
-    """Last year's level and what has changed since, for the domain page; None without a last year."""
-    previous = selectors.previous_responses(response)
-    if not previous:
+    """Last year's level, why the level changed, and what changed since, for the domain page;
+    None without a last year. Criteria are compared through the framework's crosswalk, so a
+    renamed or merged criterion met last year is not shown as newly met or no longer met."""
+    row = selectors.domain_year_on_year(response)
+    if row is None:
         return None
-    before = {key for p in previous for key in p.met_criteria}
+    carried = set(selectors.carried_criteria(row))
+    new = set(row.new_criteria)
     now = set(response.met_criteria)
+    change = row.level_change
     return {
         "cycle": response.assessment.previous.cycle.name,
-        "level": max(p.level for p in previous),
-        "newly_met": [text for key, text in texts.items() if key in now - before],
+        "level": change.previous,
+        "like_for_like": change.like_for_like,
+        "framework_changed": change.framework_change != 0 or bool(new),
+        "cause": cause_text(change),
+        "newly_met": [text for key, text in texts.items() if key in now - carried - new],
         # Only this domain's criteria: a split domain no longer asks what its other half does.
-        "no_longer_met": [text for key, text in texts.items() if key in before - now],
-        "predecessors": predecessor_names(response.domain, previous),
+        "no_longer_met": [text for key, text in texts.items() if key in carried - now],
+        "new_criteria": [text for key, text in texts.items() if key in new],
+        "new_keys": new,
+        "predecessors": predecessor_names(response.domain, row.previous),
     }
 
 
@@ -332,12 +346,13 @@ def change_text(change: int | None) -> str:
     return f"+{change}" if change > 0 else f"\u2212{-change}"
 
 
-def year_on_year_sections(assessment: Assessment) -> list[dict[str, Any]]:
-    """Each measure's domains beside last year's levels, for the "what changed" page."""
+def year_on_year_sections(assessment: Assessment, rows: list[selectors.YearOnYearRow] | None = None) -> list[dict]:
+    """Each measure's domains beside last year's levels and why they changed, for the "what
+    changed" and sign-off pages (`rows` from selectors.year_on_year when the caller has them)."""
     measures: list[dict[str, Any]] = []
     if not assessment.previous_id:
         return measures
-    for row in selectors.year_on_year(assessment):
+    for row in selectors.year_on_year(assessment) if rows is None else rows:
         measure = row.response.domain.measure
         if not measures or measures[-1]["measure"].pk != measure.pk:
             measures.append({"measure": measure, "rows": []})
@@ -345,6 +360,8 @@ def year_on_year_sections(assessment: Assessment) -> list[dict[str, Any]]:
             {
                 "row": row,
                 "change": change_text(row.change),
+                "cause": cause_text(row.level_change),
+                "new_criteria": len(row.new_criteria),
                 "predecessors": predecessor_names(row.response.domain, row.previous),
             }
         )
@@ -357,8 +374,10 @@ def changes_since_last_year(assessment: Assessment) -> dict[str, Any] | None:
     are new; None without a previous assessment."""
     if not assessment.previous_id:
         return None
-    rows = [item for block in year_on_year_sections(assessment) for item in block["rows"]]
+    year_rows = selectors.year_on_year(assessment)
+    rows = [item for block in year_on_year_sections(assessment, year_rows) for item in block["rows"]]
     return {
+        "like_for_like": like_for_like_context(selectors.year_on_year_summary(assessment, year_rows)),
         "previous_cycle": assessment.previous.cycle.name,
         "changed": [item for item in rows if item["row"].change],
         "unchanged": sum(item["row"].change == 0 for item in rows),
@@ -515,3 +534,25 @@ def publication_refusal(choice: Publication, wanted: str) -> str | None:
     if wanted == Cycle.Release.PROVISIONAL and choice.current != Cycle.Release.UNPUBLISHED:
         return "The provisional release has already been published"
     return choice.reason or "That release cannot be published now. Check the figures again"
+
+
+def like_for_like_context(summary: selectors.YearOnYearSummary | None) -> dict[str, Any] | None:
+    """The like-for-like comparison and whether the question set changed, for pages and reports."""
+    if summary is None:
+        return None
+    figures = summary.like_for_like
+    return {
+        "summary": summary,
+        "method": LIKE_FOR_LIKE_METHOD,
+        "question_set_changed": summary.question_set_changed,
+        "question_set_note": (
+            f"The questions changed between {summary.previous_cycle} (framework {summary.previous_framework}) "
+            f"and this year (framework {summary.framework}): domains were renamed, split or merged and some "
+            "criteria are new or raised, so last year's score and this year's are not directly comparable."
+            if summary.question_set_changed
+            else ""
+        ),
+        "domains": figures.domains,
+        "last_year": figures.last_year,
+        "this_year": figures.this_year,
+    }

@@ -29,10 +29,23 @@ from assessments.models import (
 )
 from assessments.rules import flags as flag_rules
 from assessments.rules import scoring as scoring_rules
-from assessments.rules.carry_forward import carried_notes
+from assessments.rules.carry_forward import (
+    LevelChange,
+    LikeForLike,
+    carried_met_criteria,
+    carried_notes,
+    level_change,
+    like_for_like,
+    new_criteria,
+)
 from assessments.rules.scoring import SCORING_METHOD_VERSION
 from framework.models import Criterion, Domain, Level, Measure
-from framework.selectors import framework_criteria
+from framework.selectors import (
+    domain_criteria,
+    domain_crosswalk,
+    framework_criteria,
+    framework_crosswalks,
+)
 from organisations.access import grants_for, may, visible_organisations_q
 from organisations.models import CareSetting, Organisation, Role, RoleAssignment, User
 
@@ -343,8 +356,13 @@ def previous_responses(response: DomainResponse) -> list[DomainResponse]:
 
 @dataclass(frozen=True)
 class YearOnYearRow:
+    """One domain beside last year: the answers it continues, why its level changed, and the
+    criteria that are new this year (keys)."""
+
     response: DomainResponse
     previous: list[DomainResponse]
+    level_change: LevelChange | None = None
+    new_criteria: tuple[str, ...] = ()
 
     @property
     def previous_level(self) -> int | None:
@@ -356,12 +374,91 @@ class YearOnYearRow:
 
 
 def year_on_year(assessment: Assessment) -> list[YearOnYearRow]:
-    """Every domain beside last year's answers to it (two queries)."""
+    """Every domain beside last year's answers to it, with the cause of any change (five queries)."""
     responses = list(
         assessment.responses.select_related("domain__measure").order_by("domain__measure__position", "domain__position")
     )
     last_year = last_year_answers(assessment, [r.domain for r in responses])
-    return [YearOnYearRow(r, last_year[r.domain.key]) for r in responses]
+    if not assessment.previous_id:
+        return [YearOnYearRow(r, []) for r in responses]
+    framework_id = assessment.cycle.framework_id
+    criteria, crosswalks = framework_criteria(framework_id), framework_crosswalks(framework_id)
+    earlier = framework_criteria(assessment.previous.cycle.framework_id)
+    rows = []
+    for response in responses:
+        sources = last_year[response.domain.key]
+        domain_criteria_map = criteria.get(response.domain_id, {})
+        crosswalk = crosswalks.get(response.domain_id, {})
+        earlier_keys = [key for s in sources for keys in earlier.get(s.domain_id, {}).values() for key in keys]
+        change = level_change(
+            criteria=domain_criteria_map,
+            crosswalk=crosswalk,
+            sources=sources,
+            earlier_keys=earlier_keys,
+            met=response.met_criteria,
+            current_level=response.level,
+        )
+        fresh = tuple(new_criteria(domain_criteria_map, earlier_keys, crosswalk)) if sources else ()
+        rows.append(YearOnYearRow(response, sources, change, fresh))
+    return rows
+
+
+def domain_year_on_year(response: DomainResponse) -> YearOnYearRow | None:
+    """One domain beside last year (the domain page): its levels and criteria come from the
+    page's prefetch; two queries for last year's answers and their criteria."""
+    sources = previous_responses(response)
+    if not sources:
+        return None
+    earlier_keys = list(
+        Criterion.objects.filter(domain_id__in=[s.domain_id for s in sources]).values_list("key", flat=True)
+    )
+    criteria, crosswalk = domain_criteria(response.domain), domain_crosswalk(response.domain)
+    change = level_change(
+        criteria=criteria,
+        crosswalk=crosswalk,
+        sources=sources,
+        earlier_keys=earlier_keys,
+        met=response.met_criteria,
+        current_level=response.level,
+    )
+    return YearOnYearRow(response, sources, change, tuple(new_criteria(criteria, earlier_keys, crosswalk)))
+
+
+def carried_criteria(row: YearOnYearRow) -> list[str]:
+    """This domain's criteria that last year's answers meet (through the crosswalk)."""
+    domain = row.response.domain
+    return carried_met_criteria(domain_criteria(domain), row.previous, domain_crosswalk(domain))
+
+
+@dataclass(frozen=True)
+class YearOnYearSummary:
+    """The whole assessment against last year: raw scores on each year's own framework, whether
+    the question set changed, and the like-for-like comparison on this year's criteria."""
+
+    previous_cycle: str
+    previous_framework: str
+    framework: str
+    like_for_like: LikeForLike
+
+    @property
+    def question_set_changed(self) -> bool:
+        return self.previous_framework != self.framework
+
+
+def year_on_year_summary(assessment: Assessment, rows: list[YearOnYearRow] | None = None) -> YearOnYearSummary | None:
+    """None without a previous assessment; `rows` from year_on_year when the caller has them."""
+    if not assessment.previous_id:
+        return None
+    rows = year_on_year(assessment) if rows is None else rows
+    previous = Assessment.objects.select_related("cycle__framework").get(pk=assessment.previous_id)
+    return YearOnYearSummary(
+        previous_cycle=previous.cycle.name,
+        previous_framework=previous.cycle.framework.version,
+        framework=assessment.cycle.framework.version,
+        like_for_like=like_for_like(
+            (row.response.domain.measure.key, row.level_change) for row in rows if row.level_change
+        ),
+    )
 
 
 # People.
@@ -410,8 +507,8 @@ def assignable_people(assessment: Assessment) -> list[User]:
 
 
 def flag_domain_answers(assessment: Assessment) -> tuple[list[flag_rules.DomainAnswer], dict[str, Domain]]:
-    """Each domain's answer beside last year's (joined on domain keys), as the flag rules take
-    them, and the domains by key: two queries."""
+    """Each domain's answer beside last year's (joined on domain keys) and last year's answers
+    scored on this year's criteria, as the flag rules take them, and the domains by key: four queries."""
     responses = list(
         DomainResponse.objects.filter(assessment=assessment)
         .select_related("domain__measure")
@@ -419,9 +516,20 @@ def flag_domain_answers(assessment: Assessment) -> tuple[list[flag_rules.DomainA
         .order_by("domain__measure__position", "domain__position")
     )
     last_year = last_year_answers(assessment, [r.domain for r in responses])
+    framework_id = assessment.cycle.framework_id
+    criteria, crosswalks = framework_criteria(framework_id), framework_crosswalks(framework_id)
+    earlier = framework_criteria(assessment.previous.cycle.framework_id) if assessment.previous_id else {}
     answers = []
     for response in responses:
         sources = last_year[response.domain.key]
+        change = level_change(
+            criteria=criteria.get(response.domain_id, {}),
+            crosswalk=crosswalks.get(response.domain_id, {}),
+            sources=sources,
+            earlier_keys=[key for s in sources for keys in earlier.get(s.domain_id, {}).values() for key in keys],
+            met=response.met_criteria,
+            current_level=response.level,
+        )
         answers.append(
             flag_rules.DomainAnswer(
                 domain_key=response.domain.key,
@@ -430,6 +538,7 @@ def flag_domain_answers(assessment: Assessment) -> tuple[list[flag_rules.DomainA
                 notes=response.notes,
                 evidence_count=response.evidence_count,
                 previous_levels=tuple(source.level for source in sources),
+                like_for_like_level=change.like_for_like if change else None,
                 # The text the cycle's opening carried in, by the very rule that carried it, so
                 # "unchanged from last year" means exactly that.
                 carried_notes=carried_notes(response.domain.key, sources),

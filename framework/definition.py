@@ -58,6 +58,9 @@ class _Strict(BaseModel):
 class CriterionDef(_Strict):
     key: str
     text: Annotated[str, Field(min_length=1)]
+    # Keys of criteria of the domains this one continues (superseded version) that this criterion
+    # asks the same as: renamed, reworded, merged or split. Their answers carry forward to it.
+    replaces: list[str] = []
 
 
 class LevelDef(_Strict):
@@ -76,6 +79,10 @@ class DomainDef(_Strict):
     care_settings: list[str]
     system_assessment: bool
     replaces: list[str] = []
+    # The domains (own key or ones it replaces) whose evidence carries forward to it; by default
+    # all of them. A domain split between several successors must say, so evidence for one half
+    # never lands on the other.
+    evidence_from: list[str] | None = None
     guidance: GuidanceDef
     levels: dict[int, LevelDef]
 
@@ -110,13 +117,21 @@ class ParsedDefinition:
     sha256: str
 
 
-def parse_definition(path: Path, known_versions: Mapping[str, set[str]]) -> ParsedDefinition:
-    """Parse and validate one file.
+# Each version already available (loaded, or earlier in the same batch): its domain keys, each
+# with its criterion keys, so `supersedes` and both kinds of `replaces` are checked without a database.
+KnownVersions = Mapping[str, Mapping[str, set[str]]]
 
-    `known_versions` maps each framework version already available (loaded, or earlier in the
-    same batch) to its domain keys, so `supersedes` and `replaces` can be checked without a
-    database.
-    """
+
+def known_version(definition: FrameworkDef) -> dict[str, set[str]]:
+    """What a parsed version contributes to KnownVersions."""
+    return {
+        domain.key: {criterion.key for level in domain.levels.values() for criterion in level.criteria}
+        for _, _, domain in definition.domains()
+    }
+
+
+def parse_definition(path: Path, known_versions: KnownVersions) -> ParsedDefinition:
+    """Parse and validate one file against the versions already available."""
     raw = path.read_bytes()
     text = raw.decode("utf-8")
     report = _Reporter(path.name)
@@ -139,9 +154,7 @@ def parse_definition(path: Path, known_versions: Mapping[str, set[str]]) -> Pars
     return ParsedDefinition(definition=definition, file=path.name, sha256=hashlib.sha256(raw).hexdigest())
 
 
-def _check_meaning(
-    definition: FrameworkDef, known_versions: Mapping[str, set[str]], report: _Reporter, root: yaml.Node
-) -> None:
+def _check_meaning(definition: FrameworkDef, known_versions: KnownVersions, report: _Reporter, root: yaml.Node) -> None:
     """The rules a schema cannot express: the seven measures, unique keys, five levels each
     with criteria, known care settings, and replacements that point at real domains."""
 
@@ -152,7 +165,7 @@ def _check_meaning(
     match = VERSION_PATTERN.match(header.version)
     if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
         problem(("framework", "version"), f"{header.version!r} is not a version such as '2025/26'")
-    previous_keys: set[str] | None = None
+    previous: Mapping[str, set[str]] | None = None
     if header.supersedes is not None:
         if header.supersedes == header.version:
             problem(("framework", "supersedes"), "a version cannot supersede itself")
@@ -162,7 +175,7 @@ def _check_meaning(
                 f"version {header.supersedes!r} is not loaded; load the version it supersedes first",
             )
         else:
-            previous_keys = known_versions[header.supersedes]
+            previous = known_versions[header.supersedes]
 
     measure_keys = [measure.key for measure in definition.measures]
     for m, key in enumerate(measure_keys):
@@ -185,14 +198,36 @@ def _check_meaning(
             problem(("measures", m, "domains"), "a measure needs at least one domain")
         for d, domain in enumerate(measure.domains):
             here = ("measures", m, "domains", d)
-            _check_domain(domain, here, problem, previous_keys, header.supersedes)
+            _check_domain(domain, here, problem, previous, header.supersedes)
             if domain.key in first_seen:
                 problem((*here, "key"), f"duplicate domain key {domain.key!r} (first used at {first_seen[domain.key]})")
             else:
                 first_seen[domain.key] = _format_path(here)
+    if previous is not None:
+        _check_splits(definition, previous, problem)
 
 
-def _check_domain(domain: DomainDef, here: tuple, problem, previous_keys: set[str] | None, supersedes) -> None:
+def _predecessors(domain: DomainDef, previous: Mapping[str, set[str]]) -> list[str]:
+    return [key for key in dict.fromkeys([domain.key, *domain.replaces]) if key in previous]
+
+
+def _check_splits(definition: FrameworkDef, previous: Mapping[str, set[str]], problem) -> None:
+    """A domain continued by several domains must say, in each, whether its evidence carries."""
+    successors: dict[str, int] = {}
+    for _, _, domain in definition.domains():
+        for key in _predecessors(domain, previous):
+            successors[key] = successors.get(key, 0) + 1
+    for m, d, domain in definition.domains():
+        split = [key for key in _predecessors(domain, previous) if successors[key] > 1]
+        if split and domain.evidence_from is None:
+            problem(
+                ("measures", m, "domains", d, "replaces"),
+                f"{', '.join(split)} is split between several domains: add evidence_from listing the domains "
+                "whose evidence carries to this one (or [] for none)",
+            )
+
+
+def _check_domain(domain: DomainDef, here: tuple, problem, previous: Mapping[str, set[str]] | None, supersedes) -> None:
     if not KEY_PATTERN.match(domain.key):
         problem((*here, "key"), f"{domain.key!r} is not a key (lower-case letters, digits and _)")
     for s, setting in enumerate(domain.care_settings):
@@ -211,8 +246,16 @@ def _check_domain(domain: DomainDef, here: tuple, problem, previous_keys: set[st
     for r, replaced in enumerate(domain.replaces):
         if supersedes is None:
             problem((*here, "replaces", r), "replaces needs framework.supersedes naming the earlier version")
-        elif previous_keys is not None and replaced not in previous_keys:
+        elif previous is not None and replaced not in previous:
             problem((*here, "replaces", r), f"replaces unknown domain {replaced!r}: it is not a domain of {supersedes}")
+    continued = _predecessors(domain, previous) if previous is not None else []
+    for e, key in enumerate(domain.evidence_from or []):
+        if key not in continued:
+            problem(
+                (*here, "evidence_from", e),
+                f"{key!r} is not a domain this one continues (its own key or one it replaces)",
+            )
+    earlier_criteria = {key: domain_key for domain_key in continued for key in previous[domain_key]}
     for number in LEVELS:
         if number not in domain.levels:
             problem((*here, "levels"), f"level {number} is missing; every domain has levels 1 to 5")
@@ -234,6 +277,16 @@ def _check_domain(domain: DomainDef, here: tuple, problem, previous_keys: set[st
                 )
             else:
                 seen_criteria[criterion.key] = _format_path(at)
+            for r, replaced in enumerate(criterion.replaces):
+                if supersedes is None:
+                    problem((*at, "replaces", r), "replaces needs framework.supersedes naming the earlier version")
+                elif previous is not None and replaced not in earlier_criteria:
+                    where = ", ".join(continued) or "none: the domain continues no domain of " + str(supersedes)
+                    problem(
+                        (*at, "replaces", r),
+                        f"replaces unknown criterion {replaced!r}: it is not a criterion of the domains this one "
+                        f"continues ({where})",
+                    )
 
 
 def _format_path(path: Iterable[PathElement]) -> str:

@@ -62,6 +62,9 @@ class Domain(models.Model):
     replaces = models.JSONField(
         default=list, blank=True, help_text="Keys of domains in the superseded version this one replaces."
     )
+    evidence_from = models.JSONField(
+        null=True, blank=True, help_text="Keys of the domains whose evidence carries forward to this one (null: all)."
+    )
     what_good_looks_like = models.TextField()
     evidence_expected = models.JSONField(default=list)
 
@@ -89,6 +92,10 @@ class Domain(models.Model):
         figures are joined: on keys, never on names or row ids."""
         return [last_year[key] for key in self.predecessor_keys if key in last_year]
 
+    def carries_evidence_from(self, predecessor_key: str) -> bool:
+        """Whether last year's evidence for `predecessor_key` carries forward to this domain."""
+        return self.evidence_from is None or predecessor_key in self.evidence_from
+
 
 class Level(models.Model):
     domain = models.ForeignKey(Domain, on_delete=models.CASCADE, related_name="levels")
@@ -112,6 +119,11 @@ class Criterion(models.Model):
     key = models.CharField(max_length=60)
     text = models.TextField()
     position = models.PositiveSmallIntegerField()
+    replaces = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Keys of criteria of the domains this one continues that it asks the same as; their answers carry.",
+    )
 
     class Meta:
         ordering = ["level__number", "position"]

@@ -47,6 +47,31 @@ def framework_criteria(framework_id: int) -> dict[int, CriteriaMap]:
     return {domain_id: criteria_map(pairs) for domain_id, pairs in rows.items()}
 
 
+# A domain's criterion crosswalk: criterion key -> keys of the earlier criteria it asks the same
+# as (only criteria that replace some); what carries last year's answers across a changed framework.
+Crosswalk = dict[str, list[str]]
+
+
+def domain_crosswalk(domain: Domain) -> Crosswalk:
+    """One domain's crosswalk: from its prefetched levels and criteria when loaded, else one query."""
+    if "levels" in getattr(domain, "_prefetched_objects_cache", {}):
+        pairs = [(c.key, c.replaces) for level in domain.levels.all() for c in level.criteria.all()]
+    else:
+        pairs = Criterion.objects.filter(domain=domain).values_list("key", "replaces")
+    return {key: list(replaces) for key, replaces in pairs if replaces}
+
+
+def framework_crosswalks(framework_id: int) -> dict[int, Crosswalk]:
+    """Every domain's crosswalk of a framework version, by domain id, in one query."""
+    crosswalks: dict[int, Crosswalk] = {}
+    for domain_id, key, replaces in Criterion.objects.filter(domain__framework_id=framework_id).values_list(
+        "domain_id", "key", "replaces"
+    ):
+        if replaces:
+            crosswalks.setdefault(domain_id, {})[key] = list(replaces)
+    return crosswalks
+
+
 def framework_versions() -> QuerySet[FrameworkVersion]:
     return FrameworkVersion.objects.select_related("supersedes").annotate(domain_count=Count("domains"))
 

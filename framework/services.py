@@ -13,6 +13,7 @@ from framework.definition import (
     DefinitionProblem,
     FrameworkDef,
     ParsedDefinition,
+    known_version,
     parse_definition,
 )
 from framework.measures import SUCCESS_MEASURES
@@ -50,10 +51,11 @@ def framework_load(*, path: Path) -> list[LoadOutcome]:
     files = definition_files(path)
     if not files:
         raise DefinitionError([DefinitionProblem(str(path), None, "", "no .yaml definition files found")])
-    known = {
-        version.version: set(version.domains.values_list("key", flat=True))
-        for version in FrameworkVersion.objects.prefetch_related("domains")
-    }
+    known: dict[str, dict[str, set[str]]] = {}
+    for version, domain_key, criterion_key in Criterion.objects.values_list(
+        "domain__framework__version", "domain__key", "key"
+    ):
+        known.setdefault(version, {}).setdefault(domain_key, set()).add(criterion_key)
     parsed: list[ParsedDefinition] = []
     problems: list[DefinitionProblem] = []
     for file in files:
@@ -62,9 +64,7 @@ def framework_load(*, path: Path) -> list[LoadOutcome]:
         except DefinitionError as error:
             problems.extend(error.problems)
             continue
-        known[definition.definition.framework.version] = {
-            domain.key for _, _, domain in definition.definition.domains()
-        }
+        known[definition.definition.framework.version] = known_version(definition.definition)
         parsed.append(definition)
     problems.extend(_frozen_conflicts(parsed))
     if problems:
@@ -79,7 +79,12 @@ def _frozen_conflicts(parsed: list[ParsedDefinition]) -> list[DefinitionProblem]
     problems = []
     for item in parsed:
         current = existing.get(item.definition.framework.version)
-        if current and current.is_in_use and current.source_sha256 != item.sha256:
+        if (
+            current
+            and current.is_in_use
+            and current.source_sha256 != item.sha256
+            and _questions(current) != _definition_questions(item.definition)
+        ):
             problems.append(
                 DefinitionProblem(
                     item.file,
@@ -90,6 +95,51 @@ def _frozen_conflicts(parsed: list[ParsedDefinition]) -> list[DefinitionProblem]
                 )
             )
     return problems
+
+
+def _questions(version: FrameworkVersion) -> set[tuple]:
+    """What answers mean: every domain's key, name and applicability, every level and criterion."""
+    return {
+        (domain_key, name, tuple(settings), system, number, key, text)
+        for domain_key, name, settings, system, number, key, text in Criterion.objects.filter(
+            domain__framework=version
+        ).values_list(
+            "domain__key", "domain__name", "domain__care_settings", "domain__system_assessment", "level__number",
+            "key", "text",
+        )
+    }  # fmt: skip
+
+
+def _definition_questions(definition: FrameworkDef) -> set[tuple]:
+    return {
+        (domain.key, domain.name, tuple(domain.care_settings), domain.system_assessment, number, c.key, c.text.strip())
+        for _, _, domain in definition.domains()
+        for number, level in domain.levels.items()
+        for c in level.criteria
+    }
+
+
+def _write_crosswalk(version: FrameworkVersion, item: ParsedDefinition) -> LoadOutcome:
+    """An in-use version whose questions are unchanged may have its crosswalk added or corrected:
+    which earlier domains and criteria each continues changes how last year's answers carry
+    forward and compare, never what this year's answers mean."""
+    domains = {domain.key: domain for domain in version.domains.all()}
+    criteria = {(c.domain_id, c.key): c for c in Criterion.objects.filter(domain__framework=version)}
+    changed_domains, changed_criteria = [], []
+    for _, _, definition in item.definition.domains():
+        domain = domains[definition.key]
+        domain.replaces, domain.evidence_from = definition.replaces, definition.evidence_from
+        changed_domains.append(domain)
+        for level in definition.levels.values():
+            for criterion_def in level.criteria:
+                criterion = criteria[(domain.pk, criterion_def.key)]
+                criterion.replaces = criterion_def.replaces
+                changed_criteria.append(criterion)
+    Domain.objects.bulk_update(changed_domains, ["replaces", "evidence_from"])
+    Criterion.objects.bulk_update(changed_criteria, ["replaces"])
+    version.source_file, version.source_sha256 = item.file, item.sha256
+    version.save(update_fields=["source_file", "source_sha256", "loaded_at"])
+    return LoadOutcome(version.version, "crosswalk updated", len(changed_domains), len(changed_criteria))
 
 
 def _write(item: ParsedDefinition) -> LoadOutcome:
@@ -110,8 +160,10 @@ def _write(item: ParsedDefinition) -> LoadOutcome:
         "source_file": item.file,
         "source_sha256": item.sha256,
     }
+    if current and current.is_in_use:
+        return _write_crosswalk(current, item)  # the questions are unchanged (checked above)
     if current:
-        # Not in use (checked above), so nothing refers to its rows yet: replace them whole.
+        # Not in use, so nothing refers to its rows yet: replace them whole.
         current.measures.all().delete()
         for name, value in values.items():
             setattr(current, name, value)
@@ -140,6 +192,7 @@ def _write_content(version: FrameworkVersion, definition: FrameworkDef) -> tuple
                 care_settings=domain.care_settings,
                 system_assessment=domain.system_assessment,
                 replaces=domain.replaces,
+                evidence_from=domain.evidence_from,
                 what_good_looks_like=domain.guidance.what_good_looks_like.strip(),
                 evidence_expected=domain.guidance.evidence_expected,
             )
@@ -149,7 +202,14 @@ def _write_content(version: FrameworkVersion, definition: FrameworkDef) -> tuple
                 level_row = Level(domain=domain_row, number=number, name=level.name)
                 level_rows.append(level_row)
                 criterion_rows.extend(
-                    Criterion(domain=domain_row, level=level_row, key=c.key, text=c.text.strip(), position=p)
+                    Criterion(
+                        domain=domain_row,
+                        level=level_row,
+                        key=c.key,
+                        text=c.text.strip(),
+                        position=p,
+                        replaces=c.replaces,
+                    )
                     for p, c in enumerate(level.criteria, start=1)
                 )
     Domain.objects.bulk_create(domain_rows)

@@ -23,6 +23,7 @@ from markupsafe import Markup
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
+from assessments.presenters import like_for_like_context
 from assessments.rules.evidence import is_web_link
 from reports import charts, figures
 from reports.selectors import Comparison, ReportData
@@ -124,6 +125,8 @@ def report_context(data: ReportData) -> dict[str, Any]:
         "radar_svg": _trusted_svg(charts.radar(labels, series, radar_title, radar_description)),
         "radar_title": radar_title,
         "trend": data.trend,
+        "trend_framework_changes": data.trend_framework_changes,
+        "like_for_like": like_for_like_context(data.year_on_year),
         "trend_svg": _trusted_svg(
             charts.trend([c for c, _ in data.trend], [v for _, v in data.trend], trend_title, trend_description)
         )

@@ -6,18 +6,23 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import pairwise
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
 from assessments.models import Assessment, AssessmentScore, DomainScore, Evidence, ValidationFlag
+from assessments.rules.carry_forward import cause_text
 from assessments.rules.scoring import unmet_for_next_level
 from assessments.selectors import (
+    YearOnYearSummary,
     assessment_flags,
     assessments_visible_to,
     criterion_texts,
     current_scores,
     levels_with_criteria,
+    year_on_year,
+    year_on_year_summary,
 )
 from framework.selectors import domain_criteria
 from organisations.models import CareSetting, Organisation
@@ -63,6 +68,7 @@ class DomainRow:
     next_level: int | None
     unmet: list[str]
     notes: str
+    cause: str = ""  # why the level changed since last year: the answers, the framework, or both
 
 
 @dataclass
@@ -93,6 +99,8 @@ class ReportData:
     ics: Comparison
     national: Comparison
     trend: list[tuple[str, Decimal]]
+    trend_framework_changes: list[str]
+    year_on_year: YearOnYearSummary | None
     flags: list[ValidationFlag]
     evidence: list[EvidenceRow]
 
@@ -157,9 +165,10 @@ def _comparisons(assessment: Assessment) -> tuple[Comparison | None, str | None,
     return peer_group, peer_quarter, ics, national
 
 
-def _trend(assessment: Assessment) -> list[tuple[str, Decimal]]:
-    """The organisation's overall score in each cycle up to this one (current scores only)."""
-    scores = (
+def _trend(assessment: Assessment) -> tuple[list[tuple[str, Decimal]], list[str]]:
+    """The organisation's overall score in each cycle up to this one (current scores only), and
+    the cycles whose question set differs from the cycle before (framework changes)."""
+    rows = list(
         current_scores()
         .filter(
             assessment__organisation_id=assessment.organisation_id,
@@ -167,12 +176,19 @@ def _trend(assessment: Assessment) -> list[tuple[str, Decimal]]:
             overall__isnull=False,
         )
         .order_by("assessment__cycle__name")
-        .values_list("assessment__cycle__name", "overall")
+        .values_list("assessment__cycle__name", "overall", "assessment__cycle__framework__version")
     )
-    return list(scores)
+    changes = [
+        f"{cycle} (framework {version}, after {earlier_version} in {earlier_cycle})"
+        for (earlier_cycle, _, earlier_version), (cycle, _, version) in pairwise(rows)
+        if version != earlier_version
+    ]
+    return [(cycle, value) for cycle, value, _ in rows], changes
 
 
-def _measures(assessment: Assessment, score: AssessmentScore, previous: AssessmentScore | None) -> list[MeasureRow]:
+def _measures(
+    assessment: Assessment, score: AssessmentScore, previous: AssessmentScore | None, causes: dict[str, str]
+) -> list[MeasureRow]:
     responses = list(
         assessment.responses.select_related("domain__measure")
         .prefetch_related(Prefetch("domain__levels", queryset=levels_with_criteria().queryset))
@@ -204,6 +220,7 @@ def _measures(assessment: Assessment, score: AssessmentScore, previous: Assessme
                 next_level=target if missing else None,
                 unmet=[texts.get(key, key) for key in missing],
                 notes=response.notes,
+                cause=causes.get(domain.key, ""),
             )
         )
     return list(rows.values())
@@ -227,16 +244,21 @@ def board_report_data(assessment_id: int) -> ReportData | None:
         return None
     previous = _previous_score(assessment)
     peer_group, peer_quarter, ics, national = _comparisons(assessment)
+    rows = year_on_year(assessment)
+    causes = {row.response.domain.key: cause_text(row.level_change) for row in rows}
+    trend, trend_framework_changes = _trend(assessment)
     return ReportData(
         assessment=assessment,
         score=score,
         previous_score=previous,
-        measures=_measures(assessment, score, previous),
+        measures=_measures(assessment, score, previous, causes),
         peer_group=peer_group,
         peer_quarter=peer_quarter,
         ics=ics,
         national=national,
-        trend=_trend(assessment),
+        trend=trend,
+        trend_framework_changes=trend_framework_changes,
+        year_on_year=year_on_year_summary(assessment, rows),
         flags=assessment_flags(assessment),
         evidence=_evidence(assessment),
     )

@@ -7,10 +7,9 @@ from django import forms
 from django.conf import settings
 
 from assessments.rules.evidence import ALLOWED, ALLOWED_DESCRIPTION, is_web_link
-from assessments.services.responses import Answer
+from assessments.services.responses import STALE_PAGE, Answer
 
 COMPLETE_CHOICES = [("yes", "Yes, I've completed this domain"), ("no", "No, I'll come back to it later")]
-STALE_PAGE = "This page is out of date or was changed: reload it and enter your answer again"
 
 
 class AnswerForm(forms.Form):
@@ -58,6 +57,24 @@ class AnswerForm(forms.Form):
             met_criteria=list(self.cleaned_data["met_criteria"]),
             notes=self.cleaned_data["notes"],
             complete=self.cleaned_data["complete"] == "yes",
+        )
+
+
+class DraftAnswerForm(AnswerForm):
+    """The answer as it stood on the page when "Add evidence" was pressed: saved first, so ticks
+    and notes typed but not yet saved are never lost. "Completed?" may still be unanswered."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["complete"].required = False
+
+    def differs_from(self, response) -> bool:
+        """Whether saving would change the stored answer (ticks, notes or completeness)."""
+        stored_complete = {"completed": "yes", "in_progress": "no"}.get(response.status, "")
+        return (
+            set(self.cleaned_data["met_criteria"]) != set(response.met_criteria)
+            or self.cleaned_data["notes"] != response.notes
+            or (self.cleaned_data["complete"] or "") != stored_complete
         )
 
 

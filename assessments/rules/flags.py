@@ -4,10 +4,11 @@ good) or understated (to win funding). Pure functions on plain data: no database
 A flag is a prompt to look, not a finding: each one says in a sentence or two what is unusual and
 why it matters, so an ICS reviewer or a board member can ask the right question. The rules:
 
-* `level_jump_without_note`: a domain's level moved by two or more since last year (compared
-  with last year's answer to the same domain through the domain keys, taking the highest level of
-  its predecessors when it was split or merged) and the notes do not explain the change.
-  Maturity rarely moves two levels in a year; when it does, the reviewer needs the reason.
+* `level_jump_without_note`: the organisation's answers moved a domain's level by two or more
+  since last year (compared with last year's answers to the same domain, through the domain keys
+  and the criterion crosswalk, scored on this year's criteria, so that new or raised criteria are
+  never mistaken for a change of answer) and the notes do not explain the change. Maturity
+  rarely moves two levels in a year; when it does, the reviewer needs the reason.
 * `high_level_without_evidence`: level 3 or above is claimed with no evidence attached to the
   domain. Reviewers expect evidence from level 3, where claims become hard to check otherwise.
 * `peer_outlier`: a measure score far from those of similar organisations (same main care
@@ -68,8 +69,10 @@ class DomainAnswer:
     """One domain's answer this year, beside last year's.
 
     `previous_levels` are the levels last year's predecessor answers reached (empty when there is
-    nothing to compare with); `carried_notes` is the text that was carried forward into this
-    year's notes when the cycle opened ("" when nothing was).
+    nothing to compare with); `like_for_like_level` is the level last year's answers reach on this
+    year's criteria (None when not worked out: then last year's own level is the yardstick);
+    `carried_notes` is the text that was carried forward into this year's notes when the cycle
+    opened ("" when nothing was).
     """
 
     domain_key: str
@@ -79,6 +82,7 @@ class DomainAnswer:
     evidence_count: int = 0
     previous_levels: tuple[int, ...] = ()
     carried_notes: str = ""
+    like_for_like_level: int | None = None
 
 
 @dataclass(frozen=True)
@@ -105,24 +109,36 @@ def _levels(count: int) -> str:
 
 
 def level_jump_without_note(answers: Iterable[DomainAnswer]) -> list[Flag]:
-    """Domains whose level rose or fell by two or more since last year, with no explanation."""
+    """Domains whose answers moved the level by two or more since last year, with no explanation.
+
+    Only a change the organisation made counts: the yardstick is last year's answers scored on
+    this year's criteria, so a fall caused by new or raised criteria alone is never blamed on
+    the organisation (it is shown as a framework change instead)."""
     flags = []
     for answer in answers:
         if not answer.previous_levels:
             continue
-        before = max(answer.previous_levels)
+        last_year = max(answer.previous_levels)
+        before = last_year if answer.like_for_like_level is None else answer.like_for_like_level
         change = answer.level - before
         if abs(change) < LEVEL_JUMP or notes_explain_change(answer.notes, answer.carried_notes):
             continue
         direction, risk = ("rose", "overstated") if change > 0 else ("fell", "understated")
+        start = f"from level {before} last year"
+        if before != last_year:
+            start = (
+                f"from level {before} (last year's answers scored against this year's criteria; "
+                f"level {last_year} on last year's)"
+            )
         flags.append(
             Flag(
                 kind=LEVEL_JUMP_WITHOUT_NOTE,
                 domain_key=answer.domain_key,
                 explanation=(
-                    f"{answer.domain_name} {direction} from level {before} last year to level {answer.level} "
-                    f"this year ({_levels(abs(change))}), but the notes do not say what changed. "
-                    f"Maturity rarely moves this fast, so the answer may be {risk} unless the reason is given."
+                    f"{answer.domain_name} {direction} {start} to level {answer.level} "
+                    f"this year ({_levels(abs(change))}) because the answers changed, but the notes do not say "
+                    f"what changed. Maturity rarely moves this fast, so the answer may be {risk} unless the "
+                    "reason is given."
                 ),
             )
         )

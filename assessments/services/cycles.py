@@ -15,7 +15,7 @@ from assessments.rules.carry_forward import carried_met_criteria, carried_notes
 from assessments.selectors import previous_cycle
 from assessments.services.audit import record
 from framework.models import Domain
-from framework.selectors import CriteriaMap, framework_criteria
+from framework.selectors import CriteriaMap, Crosswalk, framework_criteria, framework_crosswalks
 from framework.services import framework_version_mark_in_use
 from organisations.models import Organisation
 
@@ -39,6 +39,7 @@ def cycle_open(*, cycle: Cycle, actor: Any = None) -> OpenSummary:
     framework_version_mark_in_use(version=cycle.framework)
     domains = list(Domain.objects.filter(framework=cycle.framework))
     criteria = framework_criteria(cycle.framework_id)
+    crosswalks = framework_crosswalks(cycle.framework_id)
     existing = set(Assessment.objects.filter(cycle=cycle).values_list("organisation_id", flat=True))
     earlier = previous_cycle(cycle)
     previous_by_org: dict[int, Assessment] = {}
@@ -66,8 +67,20 @@ def cycle_open(*, cycle: Cycle, actor: Any = None) -> OpenSummary:
             sources = domain.predecessors_in(last_year)
             response = DomainResponse(assessment=assessment, domain=domain)
             if sources:
-                _carry_forward(response, sources, criteria.get(domain.pk, {}))
-                carried_evidence.append((response, [e for s in sources for e in previous_evidence[s.pk]]))
+                _carry_forward(response, sources, criteria.get(domain.pk, {}), crosswalks.get(domain.pk, {}))
+                # Evidence carries only from the domains the crosswalk says it applies to (a split
+                # domain's evidence is not copied onto both halves); the lead can remove any of it.
+                carried_evidence.append(
+                    (
+                        response,
+                        [
+                            e
+                            for s in sources
+                            if domain.carries_evidence_from(s.domain.key)
+                            for e in previous_evidence[s.pk]
+                        ],
+                    )
+                )
                 prefilled += 1
             responses.append(response)
         DomainResponse.objects.bulk_create(responses)
@@ -92,9 +105,11 @@ def cycle_open(*, cycle: Cycle, actor: Any = None) -> OpenSummary:
     return OpenSummary(created=created, already_open=len(existing), prefilled=prefilled)
 
 
-def _carry_forward(response: DomainResponse, sources: list[DomainResponse], criteria: CriteriaMap) -> None:
+def _carry_forward(
+    response: DomainResponse, sources: list[DomainResponse], criteria: CriteriaMap, crosswalk: Crosswalk
+) -> None:
     """Last year's answers into this year's domain, by the carry-forward rules, marked for review."""
-    response.met_criteria = carried_met_criteria(criteria, sources)
+    response.met_criteria = carried_met_criteria(criteria, sources, crosswalk)
     response.level = scoring.domain_level(criteria, response.met_criteria)
     response.notes = carried_notes(response.domain.key, sources)
     response.status = DomainResponse.Status.CARRIED_FORWARD

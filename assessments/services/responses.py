@@ -21,6 +21,8 @@ from framework.selectors import domain_criteria
 from organisations.access import may
 from organisations.models import Role, RoleAssignment
 
+STALE_PAGE = "This page is out of date or was changed: reload it and enter your answer again"
+
 
 class EditConflict(Exception):
     """Someone else saved the domain after this person opened it."""
@@ -56,6 +58,9 @@ def response_save(*, response_id: int, expected_version: int, answer: Answer, ac
     response = response_lock(response_id)
     if not may(actor, AssessmentAction.EDIT_RESPONSE, response):
         raise PermissionDenied("You cannot change this domain.")
+    if expected_version > response.version:
+        # No save ever had this version: the page was tampered with, not overtaken by a colleague.
+        raise ValidationError(STALE_PAGE)
     if response.version != expected_version:
         raise EditConflict(response, changes_since(response, expected_version))
     criteria = domain_criteria(response.domain)

@@ -11,13 +11,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments import presenters, selectors
 from assessments.access import AssessmentAction
-from assessments.forms.answers import AnswerForm, EvidenceForm
+from assessments.forms.answers import AnswerForm, DraftAnswerForm, EvidenceForm
 from assessments.forms.errors import add_service_errors
 from assessments.models import Assessment, DomainResponse
 from assessments.rules import scoring
@@ -111,6 +112,7 @@ def domain_page(
     level = scoring.domain_level(by_level, chosen)
     next_level, missing = scoring.unmet_for_next_level(by_level, chosen)
     conflict_changes = presenters.describe_changes(conflict.changes, texts, user) if conflict else []
+    last_year = presenters.last_year_summary(response, texts)
     return render(
         request,
         "assessments/questionnaire/domain.html",
@@ -124,12 +126,13 @@ def domain_page(
             "deadline": presenters.deadline_text(assessment),
             "form": form,
             "evidence_form": evidence_form or EvidenceForm(),
-            "groups": presenters.criteria_groups(response, chosen),
+            "groups": presenters.criteria_groups(response, chosen, last_year["new_keys"] if last_year else set()),
             "met_texts": [text for key, text in texts.items() if key in set(response.met_criteria)],
             "level": level,
             "next_level": next_level if level < scoring.MAX_LEVEL else None,
             "missing": [texts[key] for key in missing if key in texts],
-            "last_year": presenters.last_year_summary(response, texts),
+            "last_year": last_year,
+            "notes_are_last_years": response.status == Status.CARRIED_FORWARD and bool(response.notes),
             "previous_cycle_name": assessment.previous.cycle.name if assessment.previous_id else None,
             "conflict": conflict,
             "conflict_changes": conflict_changes,
@@ -197,25 +200,62 @@ def confirm_carried_forward(request: HttpRequest, cycle_slug: str, ods_code: str
 
 @require_POST
 def evidence_add(request: HttpRequest, cycle_slug: str, ods_code: str, domain_key: str) -> HttpResponse:
-    """The domain page's second form: a refused upload re-renders the domain page with it."""
+    """ "Add evidence" on the domain page. Its button belongs to the answer form, so the ticks and
+    notes on the page come too and are saved first, in the same transaction: typed input is never
+    lost, and a refused upload changes nothing and re-renders the page with everything typed."""
     assessment = assessment_or_404(request, cycle_slug, ods_code)
     response = response_or_404(assessment, domain_key)
     require(request.user, AssessmentAction.EDIT_RESPONSE, response)
     form = EvidenceForm(request.POST, request.FILES)
-    if form.is_valid():
-        data = form.cleaned_data
-        try:
-            if data["evidence_file"]:
-                evidence = evidence_services.evidence_add_file(
-                    response_id=response.pk, upload=data["evidence_file"], title=data["title"], actor=request.user
-                )
-            else:
-                evidence = evidence_services.evidence_add_link(
-                    response_id=response.pk, url=data["url"], title=data["title"], actor=request.user
-                )
-        except ValidationError as error:
-            add_service_errors(form, error)
-        else:
-            messages.success(request, f"Evidence added: {evidence.title}")
-            return redirect(presenters.domain_url(assessment, domain_key) + "#evidence")
-    return domain_page(request, assessment, response, evidence_form=form, status=400)
+    criteria = list(selectors.criterion_texts(response).items())
+    answer_form = DraftAnswerForm(request.POST, criteria=criteria) if "version" in request.POST else None
+    if not form.is_valid() or (answer_form is not None and not answer_form.is_valid()):
+        return domain_page(request, assessment, response, form=answer_form, evidence_form=form, status=400)
+    try:
+        with transaction.atomic():
+            if answer_form is not None and answer_form.differs_from(response):
+                _save_draft(request, response, answer_form)
+            evidence = _add_evidence(request, response, form)
+    except _Refused:  # the errors are on the forms; the transaction rolled back the draft too
+        return domain_page(request, assessment, response, form=answer_form, evidence_form=form, status=400)
+    except response_services.EditConflict as conflict:
+        form.add_error(None, "Your evidence was not added: someone else changed this domain. Add it again.")
+        data = request.POST.copy()
+        data["version"] = str(conflict.current.version)
+        fresh = response_or_404(assessment, domain_key)
+        answer = AnswerForm(data, criteria=criteria)
+        return domain_page(request, assessment, fresh, form=answer, evidence_form=form, conflict=conflict, status=409)
+    messages.success(request, f"Evidence added: {evidence.title}")
+    return redirect(presenters.domain_url(assessment, domain_key) + "#evidence")
+
+
+class _Refused(Exception):
+    """A service refused part of a combined save; its errors are on the form concerned."""
+
+
+def _save_draft(request: HttpRequest, response: DomainResponse, answer_form: DraftAnswerForm) -> None:
+    try:
+        response_services.response_save(
+            response_id=response.pk,
+            expected_version=answer_form.cleaned_data["version"],
+            answer=answer_form.answer(),
+            actor=request.user,
+        )
+    except ValidationError as error:
+        add_service_errors(answer_form, error)
+        raise _Refused from error
+
+
+def _add_evidence(request: HttpRequest, response: DomainResponse, form: EvidenceForm):
+    data = form.cleaned_data
+    try:
+        if data["evidence_file"]:
+            return evidence_services.evidence_add_file(
+                response_id=response.pk, upload=data["evidence_file"], title=data["title"], actor=request.user
+            )
+        return evidence_services.evidence_add_link(
+            response_id=response.pk, url=data["url"], title=data["title"], actor=request.user
+        )
+    except ValidationError as error:
+        add_service_errors(form, error)
+        raise _Refused from error

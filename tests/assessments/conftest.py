@@ -25,8 +25,10 @@ def _levels(keys_per_level: dict[int, list[str]]) -> dict:
     }
 
 
-def _domain(key, name, settings=("acute", "community", "mental_health"), system=False, replaces=(), levels=None):
-    return {
+def _domain(
+    key, name, settings=("acute", "community", "mental_health"), system=False, replaces=(), levels=None, **more
+):
+    return more | {
         "key": key,
         "name": name,
         "care_settings": list(settings),
@@ -72,10 +74,15 @@ SECOND = small_framework(
                 "cloud",
                 "Cloud hosting",
                 replaces=["infra"],
+                evidence_from=["infra"],
                 levels=_levels({n: [f"{n}a", f"{n}c"] for n in range(1, 6)}),
             ),
             _domain(
-                "network", "Networks", replaces=["infra"], levels=_levels({n: [f"{n}b", f"{n}d"] for n in range(1, 6)})
+                "network",
+                "Networks",
+                replaces=["infra"],
+                evidence_from=[],  # infra's evidence carries to cloud only
+                levels=_levels({n: [f"{n}b", f"{n}d"] for n in range(1, 6)}),
             ),
         ],
         "improve_care": [_domain("monitoring", "Remote monitoring", settings=("acute",))],

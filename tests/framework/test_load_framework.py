@@ -282,3 +282,74 @@ def test_one_bad_file_in_a_folder_stops_the_whole_load(tmp_path):
         framework_load(path=tmp_path)
 
     assert not FrameworkVersion.objects.exists()
+
+
+# The criterion crosswalk.
+
+
+def _criterion(document: dict, level: int, measure: int = 0) -> dict:
+    return document["measures"][measure]["domains"][0]["levels"][level]["criteria"][0]
+
+
+def test_the_published_crosswalk_is_stored():
+    framework_load(path=DEFINITIONS_DIR)
+    merged = Criterion.objects.get(domain__framework__version="2025/26", key="roles_appointed")
+    assert merged.replaces == ["siro_named", "ig_roles_appointed"]
+    assert Domain.objects.get(framework__version="2025/26", key="network_connectivity").evidence_from == []
+    assert Domain.objects.get(framework__version="2025/26", key="digital_strategy").evidence_from is None
+
+
+def test_a_criterion_may_replace_only_criteria_of_the_domains_it_continues(tmp_path):
+    framework_load(path=write(tmp_path, minimal("2030/31"), "first.yaml"))
+    document = minimal("2031/32", supersedes="2030/31")
+    _criterion(document, 2)["key"] = "c2_renamed"
+    _criterion(document, 2)["replaces"] = ["c2", "c9"]
+
+    with pytest.raises(DefinitionError) as error:
+        framework_load(path=write(tmp_path, document))
+
+    message = str(error.value)
+    assert "measures[0].domains[0].levels.2.criteria[0].replaces[1]: replaces unknown criterion 'c9'" in message
+    assert "(well_led_domain)" in message
+    assert "replaces[0]" not in message  # c2 is a criterion of the domain it continues
+    assert not FrameworkVersion.objects.filter(version="2031/32").exists()
+
+
+def test_a_split_domain_must_say_where_its_evidence_carries(tmp_path):
+    framework_load(path=write(tmp_path, minimal("2030/31"), "first.yaml"))
+    document = minimal("2031/32", supersedes="2030/31")
+    halves = document["measures"][0]["domains"]
+    second = copy.deepcopy(halves[0])
+    second.update(key="well_led_other_half", name="The other half", replaces=["well_led_domain"])
+    halves.append(second)
+
+    with pytest.raises(DefinitionError, match="well_led_domain is split between several domains: add evidence_from"):
+        framework_load(path=write(tmp_path, document))
+
+    halves[0]["evidence_from"] = ["well_led_domain"]
+    second["evidence_from"] = ["somewhere_else"]
+    with pytest.raises(DefinitionError, match="'somewhere_else' is not a domain this one continues"):
+        framework_load(path=write(tmp_path, document))
+
+    second["evidence_from"] = []
+    assert framework_load(path=write(tmp_path, document))[0].outcome == "created"
+
+
+def test_the_crosswalk_of_a_version_in_use_can_be_corrected_but_not_its_questions(tmp_path):
+    """Which earlier criteria a criterion continues changes how last year's answers carry, never
+    what this year's answers mean; so it may be corrected after a cycle has opened."""
+    framework_load(path=write(tmp_path, minimal("2030/31"), "first.yaml"))
+    document = minimal("2031/32", supersedes="2030/31")
+    _criterion(document, 2)["key"] = "c2_renamed"
+    framework_load(path=write(tmp_path, document, "second.yaml"))
+    framework_version_mark_in_use(version=FrameworkVersion.objects.get(version="2031/32"))
+
+    _criterion(document, 2)["replaces"] = ["c2"]
+    [outcome] = framework_load(path=write(tmp_path, document, "second.yaml"))
+
+    assert outcome.outcome == "crosswalk updated"
+    assert Criterion.objects.get(domain__framework__version="2031/32", key="c2_renamed").replaces == ["c2"]
+
+    _criterion(document, 2)["text"] = "A different question."
+    with pytest.raises(DefinitionError, match="is used by an assessment cycle and cannot be edited"):
+        framework_load(path=write(tmp_path, document, "second.yaml"))

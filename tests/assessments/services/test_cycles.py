@@ -65,3 +65,54 @@ def test_next_year_is_prefilled_through_split_and_kept_domains(last_year_cycle, 
     assert network.met_criteria == ["c1b", "c2b"]
     monitoring = this_year.responses.get(domain__key="monitoring")  # new domain: nothing to carry
     assert monitoring.status == DomainResponse.Status.NOT_STARTED and monitoring.met_criteria == []
+
+
+@pytest.fixture
+def opened_after_level_2(last_year_cycle, frameworks, world, person):
+    """Trust A answered 2024/25 at level 2 everywhere (infra: 1a 1b 2a 2b) with one piece of
+    evidence on infra; `open_next_year()` opens 2025/26, after any crosswalk change a test makes."""
+    import datetime
+
+    from assessments.models import Cycle
+    from assessments.services.evidence import evidence_add_link
+    from framework.models import FrameworkVersion
+
+    lead = person("assessment_lead", world.trust_a)
+    last_year = Assessment.objects.get(cycle=last_year_cycle, organisation=world.trust_a)
+    complete_everything(last_year, lead, level=2)
+    infra = last_year.responses.get(domain__key="infra")
+    evidence_add_link(response_id=infra.pk, url="https://example.nhs.uk/hosting", title="Hosting paper", actor=lead)
+
+    def open_next_year() -> Assessment:
+        today = datetime.date.today()
+        cycle = Cycle.objects.create(
+            name="2025/26", framework=FrameworkVersion.objects.get(version="2025/26"),
+            opens_on=today, closes_on=today + datetime.timedelta(days=30),
+        )  # fmt: skip
+        cycle_open(cycle=cycle)
+        return Assessment.objects.get(cycle=cycle, organisation=world.trust_a)
+
+    return open_next_year
+
+
+def test_a_criterion_that_replaces_one_met_last_year_is_carried_as_met(opened_after_level_2):
+    from framework.models import Criterion
+
+    # In the small 2025/26 framework cloud asks 1a 1c 2a 2c...; say 1c and 2c ask what 1b and 2b did.
+    cloud_criteria = Criterion.objects.filter(domain__framework__version="2025/26", domain__key="cloud")
+    cloud_criteria.filter(key="c1c").update(replaces=["c1b"])
+    cloud_criteria.filter(key="c2c").update(replaces=["c2b"])
+
+    this_year = opened_after_level_2()
+
+    cloud = this_year.responses.get(domain__key="cloud")
+    assert cloud.met_criteria == ["c1a", "c1c", "c2a", "c2c"] and cloud.level == 2
+
+
+def test_a_split_domains_evidence_carries_only_where_the_crosswalk_says(opened_after_level_2):
+    this_year = opened_after_level_2()
+
+    cloud = this_year.responses.get(domain__key="cloud")  # evidence_from: [infra]
+    network = this_year.responses.get(domain__key="network")  # evidence_from: []
+    assert [(e.title, e.carried_forward) for e in cloud.evidence.all()] == [("Hosting paper", True)]
+    assert not network.evidence.exists()

@@ -258,12 +258,13 @@ def test_a_tampered_criterion_key_is_a_field_error_and_changes_nothing(client, a
     assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.ANSWER_SAVED).exists()
 
 
-@pytest.mark.parametrize("version", ["one", "", "-1", "1.5"])
+@pytest.mark.parametrize("version", ["one", "", "-1", "1.5", "7"])
 def test_a_tampered_version_is_an_error_and_changes_nothing(client, assessment, team, version):
     login(client, team["lead"])
     page = client.post(domain_url(assessment), answer_data(version, ["c1a", "c1b"]))
     assert page.status_code == 400
     assert "This page is out of date or was changed" in text(page)
+    assert "changed by someone else" not in text(page)  # a version no save had is no colleague's
     assert response(assessment).version == 0
 
 
@@ -756,3 +757,44 @@ def test_once_the_closing_date_has_passed_nobody_is_asked_to_confirm(client, nex
     check = text(client.get(check_url(next_year)))
     assert ">Change<" not in check and "Mark as ready for board sign-off" not in check
     assert "Change the answer, or explain it" not in check
+
+
+# "Add evidence" keeps what was typed.
+
+
+def test_add_evidence_saves_the_ticks_and_notes_typed_on_the_page(client, assessment, team):
+    """Pressing "Add evidence" used to post only the evidence form, losing unsaved ticks and notes."""
+    login(client, team["lead"])
+    page = text(client.get(domain_url(assessment)))
+    assert 'form="answer-form"' in page and f'formaction="{evidence_add_url(assessment)}"' in page
+
+    data = answer_data(0, ["c1a", "c1b"], "Typed before adding evidence", complete=None)
+    data |= {"title": "Board paper", "url": "https://example.nhs.uk/paper"}
+    posted = client.post(evidence_add_url(assessment), data)
+
+    assert posted.status_code == 302
+    saved = response(assessment)
+    assert saved.met_criteria == ["c1a", "c1b"] and saved.notes == "Typed before adding evidence"
+    assert saved.status == DomainResponse.Status.IN_PROGRESS and saved.level == 1
+    assert [e.title for e in saved.evidence.all()] == ["Board paper"]
+
+
+def test_refused_evidence_keeps_the_typed_answer_on_the_page_and_saves_nothing(client, assessment, team):
+    login(client, team["lead"])
+    data = answer_data(0, ["c1a", "c1b"], "Typed, not yet saved", complete=None) | {"url": "javascript:alert(1)"}
+
+    page = client.post(evidence_add_url(assessment), data)
+
+    assert page.status_code == 400
+    body = text(page)
+    assert "Typed, not yet saved" in body
+    assert re.search(r'value="c1a"\s+checked', body) or re.search(r'checked[^>]*value="c1a"', body)
+    saved = response(assessment)
+    assert saved.version == 0 and saved.met_criteria == [] and not saved.evidence.exists()
+
+
+def test_an_unchanged_answer_is_not_saved_again_when_evidence_is_added(client, assessment, team):
+    login(client, team["lead"])
+    data = answer_data(0, [], "", complete=None) | {"url": "https://example.nhs.uk/paper"}
+    assert client.post(evidence_add_url(assessment), data).status_code == 302
+    assert response(assessment).version == 0  # nothing typed: no answer event, just the evidence
