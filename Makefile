@@ -7,7 +7,7 @@ PORT ?= 8000
 
 .PHONY: setup run test bench lint format data clean
 
-setup: $(VENV)/.installed node_modules/.installed build/static/nhsuk-portal.css
+setup: $(VENV)/.installed node_modules/.installed build/static/nhsuk-portal.css build/static/nhsuk/nhsuk-frontend.min.js
 
 $(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
@@ -22,6 +22,11 @@ node_modules/.installed: package.json package-lock.json
 # The design system's CSS, compiled without its externally hosted fonts (see static/scss/nhsuk.scss).
 build/static/nhsuk-portal.css: static/scss/nhsuk.scss node_modules/.installed
 	npm run --silent build:css
+
+# Only the design system's script and assets are served (not its 9,000 source files), so
+# collectstatic and the image stay small.
+build/static/nhsuk/nhsuk-frontend.min.js: node_modules/.installed
+	npm run --silent build:js
 
 # Migrate, load real organisations and both framework versions, create demo people, print their
 # sign-ins, then serve the portal on the embedded default (SQLite, tasks in-process).

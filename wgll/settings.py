@@ -176,10 +176,11 @@ STATIC_URL = "/static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=VAR_DIR / "static")
 STATICFILES_DIRS = [
     BASE_DIR / "static",
-    # Built by `make setup`: the NHS.UK CSS compiled without externally hosted fonts.
+    # Built by `make setup`: the NHS.UK CSS compiled without externally hosted fonts, and the
+    # design system's script (nhsuk/nhsuk-frontend.min.js) copied from npm.
     BASE_DIR / "build" / "static",
-    # nhsuk-frontend's compiled CSS, JS and icons, installed from npm by `make setup`.
-    ("nhsuk", BASE_DIR / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk"),
+    # nhsuk-frontend's icons and manifest, installed from npm by `make setup`.
+    ("nhsuk/assets", BASE_DIR / "node_modules" / "nhsuk-frontend" / "dist" / "nhsuk" / "assets"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

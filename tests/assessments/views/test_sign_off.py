@@ -94,3 +94,13 @@ def test_sign_off_without_a_last_year_shows_scores_and_no_comparison(client, ass
     assert 'id="provisional-overall">2.0</strong>' in page
     assert "Changes since" not in page
     assert "The answers raise no validation flags." in page
+
+
+def test_sign_off_says_why_each_level_changed_and_compares_like_for_like(client, ready, team):
+    """Strategy rose because the answers changed; network is level 3 now, but its level-1 'd'
+    criterion is new this year, so part of any change is the framework's, and the approver is told."""
+    page = sign_off_page(client, ready, team["approver"])
+    changes = page.split('id="changes"', 1)[1]
+    assert "The organisation changed its answer" in changes  # strategy 1 -> 4
+    assert 'id="like-for-like"' in changes and "this year's criteria" in changes
+    assert 'id="question-set-changed"' in changes
