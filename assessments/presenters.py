@@ -300,7 +300,8 @@ def check_answers_context(assessment: Assessment, user: Any) -> dict[str, Any]:
     sections = selectors.assessment_task_list(assessment)
     responses = [r for s in sections for r in s.responses]
     prefetch_related_objects(responses, "evidence", "domain__criteria")
-    last_year = {row.response.pk: row.previous_level for row in selectors.year_on_year(assessment)}
+    year_rows = selectors.year_on_year(assessment)
+    last_year = {row.response.pk: row.previous_level for row in year_rows}
     measures = []
     for section in sections:
         rows = []
@@ -330,6 +331,7 @@ def check_answers_context(assessment: Assessment, user: Any) -> dict[str, Any]:
         "missing": [r for r in responses if not r.is_complete],
         "total": len(responses),
         "has_previous": assessment.previous_id is not None,
+        "like_for_like": like_for_like_context(selectors.year_on_year_summary(assessment, year_rows)),
         "can_mark_ready": may(user, AssessmentAction.MARK_READY, assessment),
         "can_edit_any": any(row["can_edit"] for measure in measures for row in measure["rows"]),
         "read_only_reason": read_only_reason(assessment),

@@ -91,4 +91,6 @@ def test_the_lead_sees_the_framework_change_and_a_like_for_like_comparison(royal
     assert "last year's notes" in text.lower()
 
     page.goto(base + "/check/")
-    assert "Check these before you submit" not in page.locator("main").inner_text()
+    text = page.locator("main").inner_text()
+    assert "Check these before you submit" not in text
+    assert "The questions changed between 2024/25" in text
