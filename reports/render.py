@@ -79,6 +79,17 @@ def _not_shown(comparison: Comparison) -> str:
     )
 
 
+def _peer_position(peers: Comparison, quarter: str) -> str:
+    """E.g. "This overall score is in the second-highest quarter of the 118 acute trusts (trusts
+    whose main care setting is acute) with a scored assessment this cycle." The group is named in
+    words and counted, so a board knows what "quarter" is a quarter of."""
+    return (
+        f"This overall score is {quarter} of the {peers.size} {peers.members} "
+        f"({peers.name[0].lower()}{peers.name[1:]}) with a scored assessment this cycle. "
+        f"Their median overall score is {peers.overall_median}."
+    )
+
+
 def report_context(data: ReportData) -> dict[str, Any]:
     assessment = data.assessment
     organisation = assessment.organisation
@@ -103,10 +114,7 @@ def report_context(data: ReportData) -> dict[str, Any]:
     elif not data.peer_group.shown:
         peer_sentence = _not_shown(data.peer_group)
     elif data.peer_quarter:
-        peer_sentence = (
-            f"Among {data.peer_group.name.lower()} ({data.peer_group.size} organisations), this overall score is "
-            f"{data.peer_quarter}. The peer group's median overall score is {data.peer_group.overall_median}."
-        )
+        peer_sentence = _peer_position(data.peer_group, data.peer_quarter)
     else:
         peer_sentence = "The overall score could not be placed in its peer group."
     return {

@@ -42,10 +42,12 @@ def _current_scores(cycle_id: int) -> QuerySet[AssessmentScore]:
 @dataclass
 class Comparison:
     """One comparison group: its name, how many organisations it has, and its medians (only
-    when it is big enough to show)."""
+    when it is big enough to show). `size` counts the members with a current score this cycle
+    (the organisation itself included); `members` names them in a phrase ("acute trusts")."""
 
     name: str
     size: int
+    members: str = "organisations"
     overall_median: Decimal | None = None
     measure_medians: dict[str, Decimal] = field(default_factory=dict)
 
@@ -131,8 +133,8 @@ def _comparisons(assessment: Assessment) -> tuple[Comparison | None, str | None,
         ics_of[organisation_id] = ics_id
         setting_of[organisation_id] = settings[0] if settings else None
 
-    def group(name: str, members: list[int]) -> Comparison:
-        comparison = Comparison(name=name, size=len(members))
+    def group(name: str, members: list[int], noun: str = "trusts") -> Comparison:
+        comparison = Comparison(name=name, size=len(members), members=noun)
         if comparison.shown:
             comparison.overall_median = figures.median([overall[m] for m in members if m in overall])
             by_measure: dict[str, list[Decimal]] = defaultdict(list)
@@ -150,7 +152,7 @@ def _comparisons(assessment: Assessment) -> tuple[Comparison | None, str | None,
         return None, None, ics, national
     label = CareSetting(setting).label.lower() if setting in CareSetting.values else setting
     peers = [m for m in everyone if setting_of[m] == setting]
-    peer_group = group(f"Trusts whose main care setting is {label}", peers)
+    peer_group = group(f"Trusts whose main care setting is {label}", peers, f"{label} trusts")
     own = overall.get(organisation.pk)
     others = [overall[m] for m in peers if m != organisation.pk and m in overall]
     peer_quarter = figures.quarter(own, others) if own is not None and peer_group.shown else None
