@@ -20,7 +20,7 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 from markupsafe import Markup
-from weasyprint import HTML
+from weasyprint import HTML, Document
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from assessments.rules.evidence import is_web_link
@@ -163,9 +163,15 @@ def report_html(data: ReportData) -> str:
     return render_to_string(TEMPLATE, report_context(data), using="jinja2")
 
 
-def report_pdf(data: ReportData) -> bytes:
-    """The board report as a tagged PDF (PDF/UA-1), A4, with page numbers."""
+def report_document(data: ReportData) -> Document:
+    """The board report laid out in pages (what the PDF is written from, and what tests inspect
+    to check where pages break)."""
     html = report_html(data)
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=RestrictedFetcher()).write_pdf(
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=RestrictedFetcher()).render(
         pdf_variant="pdf/ua-1", pdf_tags=True
     )
+
+
+def report_pdf(data: ReportData) -> bytes:
+    """The board report as a tagged PDF (PDF/UA-1), A4, with page numbers."""
+    return report_document(data).write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)
