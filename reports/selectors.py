@@ -3,6 +3,7 @@ report shows, gathered in a fixed number of queries."""
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -10,7 +11,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from assessments.models import Assessment, AssessmentScore, DomainScore, Evidence, ValidationFlag
+from assessments.models import Assessment, AssessmentScore, AuditEvent, DomainScore, Evidence, ValidationFlag
 from assessments.rules.scoring import unmet_for_next_level
 from assessments.selectors import (
     assessment_flags,
@@ -31,6 +32,34 @@ def reports_visible_to(user: Any) -> QuerySet[BoardReport]:
 
 def reports_of(assessment: Assessment) -> QuerySet[BoardReport]:
     return BoardReport.objects.filter(assessment=assessment).select_related("requested_by")
+
+
+def report_in_production(assessment: Assessment, *, since: datetime.datetime) -> BoardReport | None:
+    """The assessment's report queued or rendering since `since`, if any (one pending for longer
+    was lost with its message or its worker: the sweep queues it again)."""
+    pending = BoardReport.objects.filter(assessment=assessment, status__in=BoardReport.PENDING)
+    return pending.filter(requested_at__gte=since).first()
+
+
+def newest_ready_report(assessment: Assessment) -> BoardReport | None:
+    return BoardReport.objects.filter(assessment=assessment, status=BoardReport.Status.READY).first()
+
+
+def report_is_up_to_date(report: BoardReport, scores_fingerprint: str) -> bool:
+    """Whether a ready report shows what a new version would: the same scores, and nothing
+    recorded on the assessment since it began rendering (a status change such as validation, a
+    resolved flag), since those change what a report says even when the scores do not."""
+    if report.status != BoardReport.Status.READY or report.scores_fingerprint != scores_fingerprint:
+        return False
+    since = report.started_at or report.requested_at
+    return not AuditEvent.objects.filter(assessment_id=report.assessment_id, created_at__gte=since).exists()
+
+
+def report_requests_since(user: Any, since: datetime.datetime) -> list[datetime.datetime]:
+    """When `user` asked for the board reports they asked for since `since`, oldest first (any
+    assessment; regenerations after re-scoring are nobody's request)."""
+    rows = BoardReport.objects.filter(requested_by=user, requested_at__gte=since).order_by("requested_at")
+    return list(rows.values_list("requested_at", flat=True))
 
 
 def _current_scores(cycle_id: int) -> QuerySet[AssessmentScore]:
