@@ -4,14 +4,24 @@ Services import this module to queue work after commit; tasks import services on
 their bodies, so the two never import each other at load time. Queueing never blocks or fails
 the caller: if the broker is down the work stays visible in the database and a periodic sweep
 re-drives it (`queue_safely`).
+
+With no broker (the embedded default) tasks run in this process. WGLL_INPROCESS_TASKS says how:
+"thread" (the development default) hands each one to a single background thread, so a page that
+queues a report render or a scoring answers at once instead of after the seconds the task takes;
+"eager" (the tests) runs it inside the call that queued it, so a test sees its outcome at once.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 from celery import Task, shared_task
-from django.db import InterfaceError, OperationalError
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connections
 
 from assessments.models import Assessment
 from assessments.selectors import assessments_needing_scores
@@ -24,13 +34,76 @@ def queue_safely(task: Task, *args: object, what: str) -> bool:
 
     `what` names the job for the log, e.g. "scoring of assessment 12". The caller's work has
     already committed; a lost message is found again by the sweep that owns that kind of job.
+    In-process in "thread" mode the task goes to the background thread instead of the broker.
     """
     try:
-        task.apply_async(args, retry=False)
+        if _in_background(task):
+            _background.submit(task, args, what)
+        else:
+            task.apply_async(args, retry=False)
     except Exception:
         logger.warning("Could not queue %s; the periodic sweep will pick it up", what, exc_info=True)
         return False
     return True
+
+
+def _in_background(task: Task) -> bool:
+    return bool(task.app.conf.task_always_eager) and settings.WGLL_INPROCESS_TASKS == "thread"
+
+
+class _BackgroundTasks:
+    """One worker thread running in-process tasks in the order they were queued: one at a time,
+    as one Celery worker would, so they never compete for SQLite's single writer."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._executor: ThreadPoolExecutor | None = None
+        self._queued = 0
+
+    def submit(self, task: Task, args: tuple[object, ...], what: str) -> None:
+        with self._lock:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wgll-tasks")
+            self._queued += 1
+            self._executor.submit(self._run, task, args, what)
+
+    @staticmethod
+    def _run(task: Task, args: tuple[object, ...], what: str) -> None:
+        try:
+            task.apply(args)  # the task's own code, retries included, as eager mode runs it
+        except Exception:
+            logger.exception("In-process task failed: %s", what)
+        finally:
+            # The thread outlives each job: never leave its database connections open between jobs.
+            connections.close_all()
+
+    def wait(self, timeout: float = 60) -> None:
+        """Return once every task queued so far, and every task those queued, has run."""
+        deadline = time.monotonic() + timeout
+        while True:
+            with self._lock:
+                executor, queued = self._executor, self._queued
+            if executor is None:
+                return
+            executor.submit(lambda: None).result(timeout=max(0.0, deadline - time.monotonic()))
+            with self._lock:
+                if self._queued == queued:
+                    return
+
+    def forget(self) -> None:
+        """After a fork: the parent's thread does not exist in the child."""
+        self._lock = threading.Lock()
+        self._executor = None
+
+
+_background = _BackgroundTasks()
+os.register_at_fork(after_in_child=_background.forget)
+
+
+def wait_for_inprocess_tasks(timeout: float = 60) -> None:
+    """Wait for the background thread of in-process "thread" mode to finish what it was given,
+    for a caller that needs the outcome (a test); returns at once in any other mode."""
+    _background.wait(timeout)
 
 
 @shared_task(

@@ -77,7 +77,11 @@ def demo_history_seed(
     trace_level = trace_logger.level
     trace_logger.setLevel(logging.WARNING)
     try:
-        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+        # Without a broker, tasks run inline while seeding: each submission must be scored as its
+        # transaction commits, before the ICS review that follows it and the backdating of its cycle.
+        with override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend", WGLL_INPROCESS_TASKS="eager"
+        ):
             _seed_cycles(selected, actors, anomalies, exemplars, say)
     finally:
         trace_logger.setLevel(trace_level)

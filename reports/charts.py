@@ -8,6 +8,7 @@ same figures beside it; series differ by line style as well as colour.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from xml.sax.saxutils import escape
 
 import pygal
 from pygal.style import Style
+from pygal.util import text_len
 
 FONT = '"Liberation Sans", "DejaVu Sans", sans-serif'
 
@@ -53,9 +55,19 @@ SAFE_CONFIG = {
     "show_legend": True,
     "legend_at_bottom": True,
     "legend_at_bottom_columns": 2,
+    # Names are never cut short with "…": a board must be able to read which line is which
+    # ("Median: Trusts whose main care setting is acute"), and measure names are the axes.
+    "truncate_legend": -1,
+    "truncate_label": -1,
     "width": 720,
     "height": 520,
 }
+
+# pygal's own layout figures (its defaults), used to make room for legends that are not cut.
+MARGIN = 20
+SPACING = 10
+LEGEND_BOX = 12
+PLOT_HEIGHT = 470  # the chart above the legend
 
 
 _SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL | re.IGNORECASE)
@@ -80,8 +92,28 @@ def _svg(chart: pygal.graph.graph.Graph, title: str, description: str) -> str:
     return svg.replace("<svg ", '<svg role="img" aria-label="' + escape(title, {'"': "&quot;"}) + '" ', 1)
 
 
+def legend_layout(names: Sequence[str]) -> dict[str, int]:
+    """Columns, width and height for a bottom legend whose entries are never truncated.
+
+    pygal sizes the legend by a generous estimate of text width (0.6 em a character): two
+    columns only when every entry fits half the chart (and they pair up evenly: pygal leaves no
+    room for a half-filled last row); otherwise one entry a line, the chart made wide enough for
+    the longest, and tall enough for every line below the plot.
+    """
+    font = STYLE.legend_font_size
+    longest = max((text_len(len(name), font) for name in names), default=0)
+    entry = longest + LEGEND_BOX + 5  # box, gap, text
+    # The legend starts after the plot's left margin (about 50 units); as much again on the right.
+    width = max(SAFE_CONFIG["width"], math.ceil(entry + 5 * MARGIN))
+    columns = 2 if len(names) % 2 == 0 and entry <= (width - 5 * MARGIN) / 2 else 1
+    rows = math.ceil(len(names) / columns)
+    height = PLOT_HEIGHT + math.ceil(rows * 1.5 * max(font, LEGEND_BOX)) + 2 * SPACING
+    return {"legend_at_bottom_columns": columns, "width": width, "height": height}
+
+
 def radar(labels: Sequence[str], series: Sequence[Series], title: str, description: str) -> str:
-    chart = pygal.Radar(**SAFE_CONFIG, range=(0, 5), fill=False, dots_size=3)
+    layout = legend_layout([item.name for item in series])
+    chart = pygal.Radar(**{**SAFE_CONFIG, **layout}, range=(0, 5), fill=False, dots_size=3)
     chart.title = title
     chart.x_labels = list(labels)
     for index, item in enumerate(series):

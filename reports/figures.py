@@ -4,8 +4,10 @@ Why these rules:
 
 * Comparison groups of fewer than 5 organisations are never shown: with 2-4 peers a median or a
   quarter all but names the other organisations' scores, and it says little about anyone.
-* A position in a group is given as a quarter ("in the top quarter"), never as a rank: a rank
+* A position in a group is given as a quarter ("in the highest quarter"), never as a rank: a rank
   invites league tables that the small differences between self-assessed scores cannot bear.
+  Quarters are named from both ends ("second-highest", "second-lowest"): "the third quarter"
+  or "the second quarter" leaves a reader to guess which end is counted from.
   The position is the mid-rank percentile among the *other* organisations (ties count half),
   so an organisation tied with everyone sits in the middle, not at the top or bottom.
 """
@@ -19,7 +21,13 @@ from assessments.rules.scoring import one_decimal
 
 MIN_GROUP_SIZE = 5
 
-QUARTERS = ("in the bottom quarter", "in the third quarter", "in the second quarter", "in the top quarter")
+# Lowest to highest.
+QUARTERS = (
+    "in the lowest quarter",
+    "in the second-lowest quarter",
+    "in the second-highest quarter",
+    "in the highest quarter",
+)
 
 
 def median(values: Sequence[Decimal]) -> Decimal | None:

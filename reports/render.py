@@ -20,7 +20,7 @@ from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone
 from markupsafe import Markup
-from weasyprint import HTML
+from weasyprint import HTML, Document
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from assessments.presenters import like_for_like_context
@@ -80,6 +80,17 @@ def _not_shown(comparison: Comparison) -> str:
     )
 
 
+def _peer_position(peers: Comparison, quarter: str) -> str:
+    """E.g. "This overall score is in the second-highest quarter of the 118 acute trusts (trusts
+    whose main care setting is acute) with a scored assessment this cycle." The group is named in
+    words and counted, so a board knows what "quarter" is a quarter of."""
+    return (
+        f"This overall score is {quarter} of the {peers.size} {peers.members} "
+        f"({peers.name[0].lower()}{peers.name[1:]}) with a scored assessment this cycle. "
+        f"Their median overall score is {peers.overall_median}."
+    )
+
+
 def report_context(data: ReportData) -> dict[str, Any]:
     assessment = data.assessment
     organisation = assessment.organisation
@@ -104,10 +115,7 @@ def report_context(data: ReportData) -> dict[str, Any]:
     elif not data.peer_group.shown:
         peer_sentence = _not_shown(data.peer_group)
     elif data.peer_quarter:
-        peer_sentence = (
-            f"Among {data.peer_group.name.lower()} ({data.peer_group.size} organisations), this overall score is "
-            f"{data.peer_quarter}. The peer group's median overall score is {data.peer_group.overall_median}."
-        )
+        peer_sentence = _peer_position(data.peer_group, data.peer_quarter)
     else:
         peer_sentence = "The overall score could not be placed in its peer group."
     return {
@@ -158,9 +166,15 @@ def report_html(data: ReportData) -> str:
     return render_to_string(TEMPLATE, report_context(data), using="jinja2")
 
 
-def report_pdf(data: ReportData) -> bytes:
-    """The board report as a tagged PDF (PDF/UA-1), A4, with page numbers."""
+def report_document(data: ReportData) -> Document:
+    """The board report laid out in pages (what the PDF is written from, and what tests inspect
+    to check where pages break)."""
     html = report_html(data)
-    return HTML(string=html, base_url=BASE_URL, url_fetcher=RestrictedFetcher()).write_pdf(
+    return HTML(string=html, base_url=BASE_URL, url_fetcher=RestrictedFetcher()).render(
         pdf_variant="pdf/ua-1", pdf_tags=True
     )
+
+
+def report_pdf(data: ReportData) -> bytes:
+    """The board report as a tagged PDF (PDF/UA-1), A4, with page numbers."""
+    return report_document(data).write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)

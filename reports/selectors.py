@@ -3,6 +3,7 @@ report shows, gathered in a fixed number of queries."""
 
 from __future__ import annotations
 
+import datetime
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -11,7 +12,7 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from assessments.models import Assessment, AssessmentScore, DomainScore, Evidence, ValidationFlag
+from assessments.models import Assessment, AssessmentScore, AuditEvent, DomainScore, Evidence, ValidationFlag
 from assessments.rules.carry_forward import cause_text
 from assessments.rules.scoring import unmet_for_next_level
 from assessments.selectors import (
@@ -38,6 +39,34 @@ def reports_of(assessment: Assessment) -> QuerySet[BoardReport]:
     return BoardReport.objects.filter(assessment=assessment).select_related("requested_by")
 
 
+def report_in_production(assessment: Assessment, *, since: datetime.datetime) -> BoardReport | None:
+    """The assessment's report queued or rendering since `since`, if any (one pending for longer
+    was lost with its message or its worker: the sweep queues it again)."""
+    pending = BoardReport.objects.filter(assessment=assessment, status__in=BoardReport.PENDING)
+    return pending.filter(requested_at__gte=since).first()
+
+
+def newest_ready_report(assessment: Assessment) -> BoardReport | None:
+    return BoardReport.objects.filter(assessment=assessment, status=BoardReport.Status.READY).first()
+
+
+def report_is_up_to_date(report: BoardReport, scores_fingerprint: str) -> bool:
+    """Whether a ready report shows what a new version would: the same scores, and nothing
+    recorded on the assessment since it began rendering (a status change such as validation, a
+    resolved flag), since those change what a report says even when the scores do not."""
+    if report.status != BoardReport.Status.READY or report.scores_fingerprint != scores_fingerprint:
+        return False
+    since = report.started_at or report.requested_at
+    return not AuditEvent.objects.filter(assessment_id=report.assessment_id, created_at__gte=since).exists()
+
+
+def report_requests_since(user: Any, since: datetime.datetime) -> list[datetime.datetime]:
+    """When `user` asked for the board reports they asked for since `since`, oldest first (any
+    assessment; regenerations after re-scoring are nobody's request)."""
+    rows = BoardReport.objects.filter(requested_by=user, requested_at__gte=since).order_by("requested_at")
+    return list(rows.values_list("requested_at", flat=True))
+
+
 def _current_scores(cycle_id: int) -> QuerySet[AssessmentScore]:
     """The cycle's current scores (assessments.selectors.current_score_q): a stale score, or one
     from an older scoring method, is never compared."""
@@ -47,10 +76,12 @@ def _current_scores(cycle_id: int) -> QuerySet[AssessmentScore]:
 @dataclass
 class Comparison:
     """One comparison group: its name, how many organisations it has, and its medians (only
-    when it is big enough to show)."""
+    when it is big enough to show). `size` counts the members with a current score this cycle
+    (the organisation itself included); `members` names them in a phrase ("acute trusts")."""
 
     name: str
     size: int
+    members: str = "organisations"
     overall_median: Decimal | None = None
     measure_medians: dict[str, Decimal] = field(default_factory=dict)
 
@@ -139,8 +170,8 @@ def _comparisons(assessment: Assessment) -> tuple[Comparison | None, str | None,
         ics_of[organisation_id] = ics_id
         setting_of[organisation_id] = settings[0] if settings else None
 
-    def group(name: str, members: list[int]) -> Comparison:
-        comparison = Comparison(name=name, size=len(members))
+    def group(name: str, members: list[int], noun: str = "trusts") -> Comparison:
+        comparison = Comparison(name=name, size=len(members), members=noun)
         if comparison.shown:
             comparison.overall_median = figures.median([overall[m] for m in members if m in overall])
             by_measure: dict[str, list[Decimal]] = defaultdict(list)
@@ -158,7 +189,7 @@ def _comparisons(assessment: Assessment) -> tuple[Comparison | None, str | None,
         return None, None, ics, national
     label = CareSetting(setting).label.lower() if setting in CareSetting.values else setting
     peers = [m for m in everyone if setting_of[m] == setting]
-    peer_group = group(f"Trusts whose main care setting is {label}", peers)
+    peer_group = group(f"Trusts whose main care setting is {label}", peers, f"{label} trusts")
     own = overall.get(organisation.pk)
     others = [overall[m] for m in peers if m != organisation.pk and m in overall]
     peer_quarter = figures.quarter(own, others) if own is not None and peer_group.shown else None

@@ -17,12 +17,19 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.models import Assessment
+from assessments.rules.dates import long_datetime
 from assessments.selectors import assessment_current_score
 from organisations.access import may
 from reports.access import ReportAction
 from reports.models import BoardReport
 from reports.render import report_pdf
-from reports.selectors import board_report_data
+from reports.selectors import (
+    board_report_data,
+    newest_ready_report,
+    report_in_production,
+    report_is_up_to_date,
+    report_requests_since,
+)
 from reports.tasks import queue_render
 
 logger = logging.getLogger(__name__)
@@ -36,6 +43,19 @@ TOO_SLOW = "The report took too long to produce. Try again; if it fails again, c
 SCORES_GONE = (
     "The scores changed while the report was being produced (the assessment is being re-scored). Try again shortly."
 )
+IN_PRODUCTION = "A new version of this report is already being produced: it appears below when it is ready."
+UP_TO_DATE = "The latest version already shows the current scores: download it below."
+TOO_MANY = (
+    "You have asked for {limit} board reports in the last hour, the most anyone can. "
+    "You can ask for another from {when}."
+)
+
+# Each version costs seconds of rendering on a worker: a person may ask for this many an hour.
+REQUESTS_PER_PERSON = 5
+REQUEST_WINDOW = datetime.timedelta(hours=1)
+# A report queued or rendering for longer was lost (a message, a worker, a restarted dev server):
+# the sweep queues it again, and it no longer stops a new version being asked for.
+STUCK_AFTER = datetime.timedelta(minutes=15)
 
 
 def _queue_render_after_commit(report_id: int) -> None:
@@ -44,12 +64,32 @@ def _queue_render_after_commit(report_id: int) -> None:
 
 @transaction.atomic
 def report_request(*, assessment: Assessment, actor: Any) -> BoardReport:
-    """Queue a new version of the assessment's board report. Earlier versions are kept."""
+    """Queue a new version of the assessment's board report. Earlier versions are kept.
+
+    A new version is refused when it would add nothing or only load the workers: while one is
+    queued or rendering (it is on its way; one pending for over STUCK_AFTER is taken as lost),
+    when the newest ready one already shows the current scores and nothing has been recorded on
+    the assessment since, and beyond REQUESTS_PER_PERSON requests a person has made in the last
+    hour (across assessments).
+    """
     if not may(actor, ReportAction.REQUEST_REPORT, assessment):
         raise PermissionDenied("You cannot request a board report for this assessment.")
+    # Two presses at once are checked one after the other (PostgreSQL; SQLite writes one at a time).
+    Assessment.objects.select_for_update().filter(pk=assessment.pk).first()
     score = assessment_current_score(assessment)
     if score is None:
         raise ValidationError(NOT_SCORED)
+    now = timezone.now()
+    if report_in_production(assessment, since=now - STUCK_AFTER) is not None:
+        raise ValidationError(IN_PRODUCTION)
+    newest = newest_ready_report(assessment)
+    if newest is not None and report_is_up_to_date(newest, score.scored_at.isoformat()):
+        raise ValidationError(UP_TO_DATE)
+    recent = report_requests_since(actor, now - REQUEST_WINDOW)
+    if len(recent) >= REQUESTS_PER_PERSON:
+        # The oldest of the last REQUESTS_PER_PERSON leaves the window first.
+        again = recent[-REQUESTS_PER_PERSON] + REQUEST_WINDOW
+        raise ValidationError(TOO_MANY.format(limit=REQUESTS_PER_PERSON, when=long_datetime(again)))
     report = BoardReport.objects.create(
         assessment=assessment,
         requested_by=actor,
@@ -126,8 +166,6 @@ def report_render(*, report_id: int) -> BoardReport | None:
 
 
 # Keeping reports in step with scores, and re-driving what a broker or worker lost.
-
-STUCK_AFTER = datetime.timedelta(minutes=15)
 
 
 @transaction.atomic

@@ -208,6 +208,11 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Digital maturity ass
 # Celery: no broker means the embedded default, where tasks run in-process as they are queued.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="")
 CELERY_TASK_ALWAYS_EAGER = not CELERY_BROKER_URL
+# How in-process tasks run (no broker only): "thread" after the response, on one background
+# thread, so a page never waits seconds for a render; "eager" inside the call that queued them.
+WGLL_INPROCESS_TASKS = env.str("WGLL_INPROCESS_TASKS", default="thread")
+if WGLL_INPROCESS_TASKS not in {"thread", "eager"}:
+    raise ImproperlyConfigured(f"WGLL_INPROCESS_TASKS must be 'thread' or 'eager', not {WGLL_INPROCESS_TASKS!r}.")
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
 if not CELERY_BROKER_URL:

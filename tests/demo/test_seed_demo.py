@@ -27,7 +27,10 @@ def _counts() -> dict[str, int]:
 
 
 @pytest.fixture
-def seeded():
+def seeded(settings):
+    # As `make run` seeds (in-process tasks on the background thread): the seeder must still have
+    # each submission scored as it commits.
+    settings.WGLL_INPROCESS_TASKS = "thread"
     organisations_load_reference_data()
     framework_load(path=DEFINITIONS_DIR)
     demo_users_create()

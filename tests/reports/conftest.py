@@ -36,6 +36,24 @@ def scored(assessment, team, django_capture_on_commit_callbacks):
     return assessment
 
 
+PEER_LEVELS = [1, 2, 2, 3, 4, 4]
+
+
+@pytest.fixture
+def acute_peers(cycle, world, person):
+    """Six more acute trusts, submitted and scored at these overall levels: with trust A's 3.0,
+    a peer group of seven (big enough to show) that puts trust A in the second-highest quarter."""
+    from assessments.services.cycles import cycle_open
+    from tests import factories
+    from tests.assessments.flagging import answer_submit_and_flag
+
+    trusts = [factories.OrganisationFactory(ics=world.ics_2, care_settings=["acute"]) for _ in PEER_LEVELS]
+    cycle_open(cycle=cycle)  # their assessments
+    return [
+        answer_submit_and_flag(trust, cycle, person, level) for trust, level in zip(trusts, PEER_LEVELS, strict=True)
+    ]
+
+
 def pdf_reader(report) -> PdfReader:
     with report.file.open("rb") as handle:
         return PdfReader(io.BytesIO(handle.read()))

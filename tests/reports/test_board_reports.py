@@ -57,6 +57,27 @@ def test_a_requested_report_shows_scores_next_steps_and_flags(client, scored, te
     assert b"".join(download.streaming_content).startswith(b"%PDF-1.7")
 
 
+def test_the_peer_position_names_its_quarter_from_an_end_and_the_group_it_is_of(
+    scored, team, acute_peers, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        report = report_request(assessment=scored, actor=team["lead"])
+    report.refresh_from_db()
+    assert report.status == BoardReport.Status.READY, report.error
+    text = squashed(pdf_text(report))
+    # Trust A's 3.0 against 1, 2, 2, 3, 4, 4: above three, tied with one of the six others.
+    assert (
+        squashed(
+            "This overall score is in the second-highest quarter of the 7 acute trusts (trusts whose main care "
+            "setting is acute) with a scored assessment this cycle. Their median overall score is 3.0."
+        )
+        in text
+    )
+    assert squashed("third quarter") not in text and squashed("second quarter") not in text
+    # The radar's legend names the peer group in full (pygal used to cut it short with "…").
+    assert squashed("Median: Trusts whose main care setting is acute") in text and "…" not in text
+
+
 def test_the_pdf_is_tagged_with_title_language_and_page_numbers(scored, team, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         report = report_request(assessment=scored, actor=team["lead"])
@@ -181,6 +202,9 @@ def test_only_a_failed_report_can_be_retried(scored, team, django_capture_on_com
 
 def test_new_versions_keep_the_old_ones_downloadable(client, scored, team, django_capture_on_commit_callbacks):
     first = request_through_page(client, team["lead"], scored, django_capture_on_commit_callbacks)
+    # A resolved flag changes what the report says, so a second version may be asked for.
+    flag = ValidationFlag.objects.filter(assessment=scored).first()
+    flag_resolve(flag_id=flag.pk, actor=team["reviewer"], comment="Checked with the trust.")
     second = request_through_page(client, team["lead"], scored, django_capture_on_commit_callbacks)
     assert first.pk != second.pk and first.file.name != second.file.name
     for report in (first, second):

@@ -77,3 +77,19 @@ def test_site_url_comes_from_the_environment_in_development():
 
 def test_debug_only_when_asked():
     assert settings_in({"DEBUG": "true"}).stdout.split()[2] == "True"
+
+
+def inprocess_mode(env: dict[str, str]) -> subprocess.CompletedProcess:
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.WGLL_INPROCESS_TASKS)"
+    clean = {key: value for key, value in os.environ.items() if key != "WGLL_INPROCESS_TASKS"}
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "wgll.settings", **env},
+    )  # fmt: skip
+
+
+def test_in_process_tasks_run_on_a_background_thread_unless_told_to_run_inline():
+    assert inprocess_mode({}).stdout.strip() == "thread"
+    assert inprocess_mode({"WGLL_INPROCESS_TASKS": "eager"}).stdout.strip() == "eager"
+    refused = inprocess_mode({"WGLL_INPROCESS_TASKS": "later"})
+    assert refused.returncode != 0 and "WGLL_INPROCESS_TASKS must be 'thread' or 'eager'" in refused.stderr
