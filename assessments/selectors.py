@@ -390,17 +390,27 @@ def year_on_year(assessment: Assessment) -> list[YearOnYearRow]:
         domain_criteria_map = criteria.get(response.domain_id, {})
         crosswalk = crosswalks.get(response.domain_id, {})
         earlier_keys = [key for s in sources for keys in earlier.get(s.domain_id, {}).values() for key in keys]
-        change = level_change(
-            criteria=domain_criteria_map,
-            crosswalk=crosswalk,
-            sources=sources,
-            earlier_keys=earlier_keys,
-            met=response.met_criteria,
-            current_level=response.level,
-        )
-        fresh = tuple(new_criteria(domain_criteria_map, earlier_keys, crosswalk)) if sources else ()
-        rows.append(YearOnYearRow(response, sources, change, fresh))
+        rows.append(_year_on_year_row(response, sources, domain_criteria_map, crosswalk, earlier_keys))
     return rows
+
+
+def _year_on_year_row(
+    response: DomainResponse,
+    sources: list[DomainResponse],
+    criteria: dict[int, list[str]],
+    crosswalk: dict[str, list[str]],
+    earlier_keys: list[str],
+) -> YearOnYearRow:
+    change = level_change(
+        criteria=criteria,
+        crosswalk=crosswalk,
+        sources=sources,
+        earlier_keys=earlier_keys,
+        met=response.met_criteria,
+        current_level=response.level,
+    )
+    fresh = tuple(new_criteria(criteria, earlier_keys, crosswalk)) if sources else ()
+    return YearOnYearRow(response, sources, change, fresh)
 
 
 def domain_year_on_year(response: DomainResponse) -> YearOnYearRow | None:
@@ -412,16 +422,9 @@ def domain_year_on_year(response: DomainResponse) -> YearOnYearRow | None:
     earlier_keys = list(
         Criterion.objects.filter(domain_id__in=[s.domain_id for s in sources]).values_list("key", flat=True)
     )
-    criteria, crosswalk = domain_criteria(response.domain), domain_crosswalk(response.domain)
-    change = level_change(
-        criteria=criteria,
-        crosswalk=crosswalk,
-        sources=sources,
-        earlier_keys=earlier_keys,
-        met=response.met_criteria,
-        current_level=response.level,
+    return _year_on_year_row(
+        response, sources, domain_criteria(response.domain), domain_crosswalk(response.domain), earlier_keys
     )
-    return YearOnYearRow(response, sources, change, tuple(new_criteria(criteria, earlier_keys, crosswalk)))
 
 
 def carried_criteria(row: YearOnYearRow) -> list[str]:

@@ -158,12 +158,7 @@ def domain(request: HttpRequest, cycle_slug: str, ods_code: str, domain_key: str
     form = AnswerForm(request.POST, criteria=criteria)
     if form.is_valid():
         try:
-            response_services.response_save(
-                response_id=response.pk,
-                expected_version=form.cleaned_data["version"],
-                answer=form.answer(),
-                actor=request.user,
-            )
+            _save_answer(request, response, form)
         except response_services.EditConflict as conflict:
             # Keep the person's answer, but start it from the newer version: saving again is then
             # a deliberate choice to replace what the other person saved.
@@ -233,14 +228,15 @@ class _Refused(Exception):
     """A service refused part of a combined save; its errors are on the form concerned."""
 
 
+def _save_answer(request: HttpRequest, response: DomainResponse, form: AnswerForm) -> DomainResponse:
+    return response_services.response_save(
+        response_id=response.pk, expected_version=form.cleaned_data["version"], answer=form.answer(), actor=request.user
+    )
+
+
 def _save_draft(request: HttpRequest, response: DomainResponse, answer_form: DraftAnswerForm) -> None:
     try:
-        response_services.response_save(
-            response_id=response.pk,
-            expected_version=answer_form.cleaned_data["version"],
-            answer=answer_form.answer(),
-            actor=request.user,
-        )
+        _save_answer(request, response, answer_form)
     except ValidationError as error:
         add_service_errors(answer_form, error)
         raise _Refused from error

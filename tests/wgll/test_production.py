@@ -37,6 +37,8 @@ def production_env(tmp_path) -> dict[str, str]:
         "SECRET_KEY": "production-test-only-" + "x" * 40,
         "ALLOWED_HOSTS": HOST,
         "SITE_URL": "https://dma.example.nhs.uk",
+        # No broker here: the seeding script needs its submission scored and report rendered as it goes.
+        "WGLL_INPROCESS_TASKS": "eager",
         # TLS ends at the proxy in front of gunicorn; the test speaks for it (X-Forwarded-Proto).
         "SECURE_SSL_REDIRECT": "false",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'portal.sqlite3'}",
