@@ -80,6 +80,8 @@ def test_the_lead_sees_the_framework_change_and_a_like_for_like_comparison(royal
     page.goto(base + "/changes/")
     text = page.locator("main").inner_text()
     assert "The questions changed between 2024/25" in text
+    assert "<p" not in text  # the note is markup, not escaped text
+    assert page.locator("#question-set-changed").is_visible()
     assert "Like for like" in text and "This year's framework changed (new or raised criteria)" in text
     assert "The organisation changed its answer" not in text
     last, this = (float(v) for v in page.locator("#like-for-like + p strong").all_inner_texts())
