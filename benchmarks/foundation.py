@@ -4,7 +4,7 @@ import csv
 
 import yaml
 
-from framework.definition import parse_definition
+from framework.definition import known_version, parse_definition
 from framework.services import DEFINITIONS_DIR, framework_load
 from organisations.models import Organisation, Role, RoleAssignment, User
 from organisations.reference_data import DEFAULT_DATA_DIR
@@ -36,7 +36,7 @@ def run(measure, report) -> None:
         known = {}
         for file in files:
             parsed = parse_definition(file, known)
-            known[parsed.definition.framework.version] = {d.key for _, _, d in parsed.definition.domains()}
+            known[parsed.definition.framework.version] = known_version(parsed.definition)
 
     report(
         "validate both framework files (no writes)",

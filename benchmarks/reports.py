@@ -2,7 +2,7 @@
 storage) against a one-paragraph WeasyPrint document, and the worker's memory over many renders.
 
 The report is a demo organisation's: a few organisations are seeded through the services with
-`wgll.demo` (three cycles, so the report has a change since last year and a trend chart), enough
+`demo` (three cycles, so the report has a change since last year and a trend chart), enough
 trusts in one ICS and one care setting for the ICS, peer group and national comparisons to be
 shown. The scoring benchmark leaves a 2025/26 cycle of random answers behind; it is renamed out of
 the demo's way first (names sort after the demo cycles, so it is neither a previous cycle nor part
@@ -128,7 +128,7 @@ def _run(measure, report) -> None:
     shown = [c.name for c in (data.ics, data.peer_group, data.national) if c is not None and c.shown]
     print(
         f"\nBoard report: {subject.organisation.name}, {subject.cycle.name} ({subject.status}); "
-        f"{len(ORGANISATIONS)} organisations seeded with wgll.demo in {time.perf_counter() - started:.1f} s"
+        f"{len(ORGANISATIONS)} organisations seeded with the demo app in {time.perf_counter() - started:.1f} s"
     )
     print(
         f"  trend {', '.join(name for name, _ in data.trend)}; comparisons shown: {', '.join(shown) or 'none'}; "

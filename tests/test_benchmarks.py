@@ -1,0 +1,25 @@
+"""`make bench` keeps working: every benchmark runs end to end at a tiny size, each measured
+function once. Figures are never asserted here (speed targets live in the benchmarks); this only
+stops a refactor from breaking the benchmark code that nobody runs in CI otherwise."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def once(function, repeat=1):
+    function()
+    return (1.0, 0.0)
+
+
+def test_every_benchmark_runs_at_a_tiny_size(monkeypatch, capsys):
+    from benchmarks import foundation, reports, scoring
+
+    monkeypatch.setattr(scoring, "NATIONAL_ORGANISATIONS", 20)
+    monkeypatch.setattr(reports, "RENDERS", 1)
+    printed = []
+    for benchmark in (foundation, scoring, reports):
+        benchmark.run(once, lambda *figures: printed.append(figures))
+    output = capsys.readouterr().out
+    assert len(printed) >= 6
+    assert "Python and SQL identical" in output and "Board report:" in output
