@@ -531,8 +531,7 @@ def publication_refusal(choice: Publication, wanted: str) -> str | None:
     if wanted == choice.release:
         return None
     if wanted == Cycle.Release.FINAL and choice.current == Cycle.Release.UNPUBLISHED:
-        # The same words as the workflow service, which refuses it too.
-        return "Publish a provisional release before the final one"
+        return None  # the workflow service refuses final before provisional, in its own words
     if wanted == Cycle.Release.PROVISIONAL and choice.current != Cycle.Release.UNPUBLISHED:
         return "The provisional release has already been published"
     return choice.reason or "That release cannot be published now. Check the figures again"

@@ -453,7 +453,7 @@ def year_on_year_summary(assessment: Assessment, rows: list[YearOnYearRow] | Non
     if not assessment.previous_id:
         return None
     rows = year_on_year(assessment) if rows is None else rows
-    previous = Assessment.objects.select_related("cycle__framework").get(pk=assessment.previous_id)
+    previous = assessment.previous  # loaded by year_on_year already
     return YearOnYearSummary(
         previous_cycle=previous.cycle.name,
         previous_framework=previous.cycle.framework.version,

@@ -197,21 +197,26 @@ def last_year_level():
     return 1
 
 
-@pytest.fixture
-def carried_draft(last_year_cycle, frameworks, world, team, last_year_level):
-    """Trust A answered 2024/25 at `last_year_level` (1 unless a test says otherwise) everywhere;
-    2025/26 is opened and pre-filled from it."""
+def open_next_year(organisation) -> Assessment:
+    """Open 2025/26 (after `last_year_cycle`), pre-filled from 2024/25; the organisation's assessment."""
     from framework.models import FrameworkVersion
 
-    last_year = Assessment.objects.get(cycle=last_year_cycle, organisation=world.trust_a)
-    complete_everything(last_year, team["lead"], level=last_year_level)
     today = datetime.date.today()
     cycle = Cycle.objects.create(
         name="2025/26", framework=FrameworkVersion.objects.get(version="2025/26"),
         opens_on=today - datetime.timedelta(days=1), closes_on=today + datetime.timedelta(days=30),
     )  # fmt: skip
     cycle_open(cycle=cycle)
-    return Assessment.objects.get(cycle=cycle, organisation=world.trust_a)
+    return Assessment.objects.get(cycle=cycle, organisation=organisation)
+
+
+@pytest.fixture
+def carried_draft(last_year_cycle, frameworks, world, team, last_year_level):
+    """Trust A answered 2024/25 at `last_year_level` (1 unless a test says otherwise) everywhere;
+    2025/26 is opened and pre-filled from it."""
+    last_year = Assessment.objects.get(cycle=last_year_cycle, organisation=world.trust_a)
+    complete_everything(last_year, team["lead"], level=last_year_level)
+    return open_next_year(world.trust_a)
 
 
 @pytest.fixture

@@ -1,14 +1,10 @@
 """The board report says when the question set changed and compares like for like, so a
 framework change is never presented to a board as the organisation's decline."""
 
-import datetime
-
 import pytest
 
-from assessments.models import Assessment, Cycle
-from assessments.services.cycles import cycle_open
+from assessments.models import Assessment
 from assessments.services.scoring import assessment_score
-from framework.models import FrameworkVersion
 from reports.render import report_html
 from reports.selectors import board_report_data
 from tests.assessments import conftest as assessment_fixtures
@@ -28,13 +24,7 @@ def two_years(last_year_cycle, frameworks, world, team):
     last_year = Assessment.objects.get(cycle=last_year_cycle, organisation=world.trust_a)
     complete_everything(last_year, team["lead"], level=2)
     assessment_score(assessment_id=submit(last_year, team).pk)
-    today = datetime.date.today()
-    cycle = Cycle.objects.create(
-        name="2025/26", framework=FrameworkVersion.objects.get(version="2025/26"),
-        opens_on=today - datetime.timedelta(days=1), closes_on=today + datetime.timedelta(days=30),
-    )  # fmt: skip
-    cycle_open(cycle=cycle)
-    this_year = Assessment.objects.get(cycle=cycle, organisation=world.trust_a)
+    this_year = assessment_fixtures.open_next_year(world.trust_a)
     for response in this_year.responses.all():  # confirm last year's answers as they are
         response.status = response.Status.COMPLETED
         response.save(update_fields=["status"])

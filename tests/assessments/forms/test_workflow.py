@@ -6,21 +6,13 @@ import pytest
 from django.utils import timezone
 
 from assessments.forms.workflow import SignOffForm
+from tests.assessments.views.test_workflow import sign_off_data
 
 OPENS = datetime.date(2025, 4, 1)
 
 
 def form(date: datetime.date, opens_on: datetime.date = OPENS) -> SignOffForm:
-    data = {
-        "name": "Jo Chair",
-        "role": "Chair of the board",
-        "meeting_date_day": str(date.day),
-        "meeting_date_month": str(date.month),
-        "meeting_date_year": str(date.year),
-        "minute_reference": "BM/25/117",
-        "declaration": "yes",
-    }
-    return SignOffForm(data, cycle_opens_on=opens_on)
+    return SignOffForm(sign_off_data(date), cycle_opens_on=opens_on)
 
 
 @pytest.mark.parametrize("date", [datetime.date(1900, 1, 1), datetime.date(2024, 3, 31)], ids=["1900", "day-before"])

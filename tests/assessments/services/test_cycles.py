@@ -2,7 +2,7 @@ import pytest
 
 from assessments.models import Assessment, AuditEvent, DomainResponse
 from assessments.services.cycles import cycle_open
-from tests.assessments.conftest import complete_everything
+from tests.assessments.conftest import complete_everything, open_next_year
 
 pytestmark = pytest.mark.django_db
 
@@ -70,29 +70,15 @@ def test_next_year_is_prefilled_through_split_and_kept_domains(last_year_cycle, 
 @pytest.fixture
 def opened_after_level_2(last_year_cycle, frameworks, world, person):
     """Trust A answered 2024/25 at level 2 everywhere (infra: 1a 1b 2a 2b) with one piece of
-    evidence on infra; `open_next_year()` opens 2025/26, after any crosswalk change a test makes."""
-    import datetime
-
-    from assessments.models import Cycle
+    evidence on infra; calling the fixture opens 2025/26, after any crosswalk change a test makes."""
     from assessments.services.evidence import evidence_add_link
-    from framework.models import FrameworkVersion
 
     lead = person("assessment_lead", world.trust_a)
     last_year = Assessment.objects.get(cycle=last_year_cycle, organisation=world.trust_a)
     complete_everything(last_year, lead, level=2)
     infra = last_year.responses.get(domain__key="infra")
     evidence_add_link(response_id=infra.pk, url="https://example.nhs.uk/hosting", title="Hosting paper", actor=lead)
-
-    def open_next_year() -> Assessment:
-        today = datetime.date.today()
-        cycle = Cycle.objects.create(
-            name="2025/26", framework=FrameworkVersion.objects.get(version="2025/26"),
-            opens_on=today, closes_on=today + datetime.timedelta(days=30),
-        )  # fmt: skip
-        cycle_open(cycle=cycle)
-        return Assessment.objects.get(cycle=cycle, organisation=world.trust_a)
-
-    return open_next_year
+    return lambda: open_next_year(world.trust_a)
 
 
 def test_a_criterion_that_replaces_one_met_last_year_is_carried_as_met(opened_after_level_2):
