@@ -83,6 +83,9 @@ class DomainDef(_Strict):
     # all of them. A domain split between several successors must say, so evidence for one half
     # never lands on the other.
     evidence_from: list[str] | None = None
+    # The foundational domains of the same version this one builds on (closed-loop barcoding on
+    # EPMA, EPMA on EPR coverage): answers far ahead of a prerequisite contradict each other.
+    depends_on: list[str] = []
     guidance: GuidanceDef
     levels: dict[int, LevelDef]
 
@@ -156,7 +159,8 @@ def parse_definition(path: Path, known_versions: KnownVersions) -> ParsedDefinit
 
 def _check_meaning(definition: FrameworkDef, known_versions: KnownVersions, report: _Reporter, root: yaml.Node) -> None:
     """The rules a schema cannot express: the seven measures, unique keys, five levels each
-    with criteria, known care settings, and replacements that point at real domains."""
+    with criteria, known care settings, replacements that point at real domains, and
+    prerequisites that apply wherever their dependents do and never go round in a circle."""
 
     def problem(path: tuple[PathElement, ...], message: str) -> None:
         report.add(root, path, message)
@@ -205,6 +209,7 @@ def _check_meaning(definition: FrameworkDef, known_versions: KnownVersions, repo
                 first_seen[domain.key] = _format_path(here)
     if previous is not None:
         _check_splits(definition, previous, problem)
+    _check_prerequisites(definition, problem, previous, header.supersedes)
 
 
 def _predecessors(domain: DomainDef, previous: Mapping[str, set[str]]) -> list[str]:
@@ -225,6 +230,78 @@ def _check_splits(definition: FrameworkDef, previous: Mapping[str, set[str]], pr
                 f"{', '.join(split)} is split between several domains: add evidence_from listing the domains "
                 "whose evidence carries to this one (or [] for none)",
             )
+
+
+def _check_prerequisites(
+    definition: FrameworkDef, problem, previous: Mapping[str, set[str]] | None, supersedes: str | None
+) -> None:
+    """Prerequisites (`depends_on`) are other domains of this same file, asked of everyone
+    their dependent is asked of, and never circular.
+
+    A dependent's answers are cross-checked against its prerequisite's, so a trust in a care
+    setting the prerequisite does not cover, or an ICB for a prerequisite outside the system
+    assessment, would have no answer to check against. A circle would make each domain the
+    other's foundation, which says nothing about which has to come first.
+    """
+    domains: dict[str, DomainDef] = {}
+    for _, _, domain in definition.domains():
+        domains.setdefault(domain.key, domain)
+    at: dict[tuple[str, str], tuple] = {}  # (dependent, prerequisite) -> where it is declared
+    for m, d, domain in definition.domains():
+        here = ("measures", m, "domains", d, "depends_on")
+        for i, key in enumerate(domain.depends_on):
+            prerequisite = domains.get(key)
+            if key == domain.key:
+                problem((*here, i), "a domain cannot depend on itself")
+            elif domain.depends_on.index(key) != i:
+                problem((*here, i), f"{key!r} is listed twice")
+            elif prerequisite is None:
+                earlier = f" (it is a domain of {supersedes}, not of this version)" if key in (previous or {}) else ""
+                problem((*here, i), f"depends on unknown domain {key!r}: it is not a domain of this file{earlier}")
+            else:
+                missing = [s for s in domain.care_settings if s not in prerequisite.care_settings]
+                if missing:
+                    problem(
+                        (*here, i),
+                        f"{key!r} does not apply to {', '.join(missing)}, where this domain applies: "
+                        "a prerequisite must apply wherever the domain that depends on it does",
+                    )
+                if domain.system_assessment and not prerequisite.system_assessment:
+                    problem(
+                        (*here, i),
+                        f"{key!r} is not part of the system assessment: a system_assessment domain may only "
+                        "depend on system_assessment domains",
+                    )
+                at.setdefault((domain.key, key), (*here, i))
+    graph = {key: [p for p in dict.fromkeys(domain.depends_on) if (key, p) in at] for key, domain in domains.items()}
+    for cycle in _cycles(graph):
+        problem(at[(cycle[0], cycle[1])], f"depends_on goes round in a circle: {' -> '.join(cycle)}")
+
+
+def _cycles(graph: Mapping[str, list[str]]) -> list[list[str]]:
+    """Each circle a depth-first walk meets, once, starting from its earliest node in `graph`'s
+    order and ending where it started ("a -> b -> a")."""
+    order = {key: n for n, key in enumerate(graph)}
+    done: set[str] = set()
+    found: dict[tuple[str, ...], list[str]] = {}
+
+    def walk(key: str, path: list[str]) -> None:
+        path.append(key)
+        for following in graph.get(key, []):
+            if following in path:
+                circle = path[path.index(following) :]
+                start = min(range(len(circle)), key=lambda n: order[circle[n]])
+                circle = circle[start:] + circle[:start]
+                found.setdefault(tuple(circle), [*circle, circle[0]])
+            elif following not in done:
+                walk(following, path)
+        path.pop()
+        done.add(key)
+
+    for key in graph:
+        if key not in done:
+            walk(key, [])
+    return list(found.values())
 
 
 def _check_domain(domain: DomainDef, here: tuple, problem, previous: Mapping[str, set[str]] | None, supersedes) -> None:

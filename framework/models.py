@@ -65,6 +65,11 @@ class Domain(models.Model):
     evidence_from = models.JSONField(
         null=True, blank=True, help_text="Keys of the domains whose evidence carries forward to this one (null: all)."
     )
+    depends_on = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="Keys of the domains of the same version this one builds on (its prerequisites).",
+    )
     what_good_looks_like = models.TextField()
     evidence_expected = models.JSONField(default=list)
 

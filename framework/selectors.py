@@ -72,6 +72,22 @@ def framework_crosswalks(framework_id: int) -> dict[int, Crosswalk]:
     return crosswalks
 
 
+def framework_prerequisites(framework_id: int) -> dict[str, tuple[str, ...]]:
+    """Each domain's prerequisites (`depends_on`) by domain key, in framework order, for the
+    domains of a version that have any; one query. The loader has checked that a prerequisite
+    applies wherever its dependent does, so an organisation answering a dependent domain has an
+    answer to the prerequisite to check it against."""
+    # JSON emptiness is tested differently by SQLite and PostgreSQL, and a version has ~50
+    # domains, so the empty lists are dropped in Python.
+    return {
+        key: tuple(depends_on)
+        for key, depends_on in Domain.objects.filter(framework_id=framework_id)
+        .order_by("measure__position", "position")
+        .values_list("key", "depends_on")
+        if depends_on
+    }
+
+
 def framework_versions() -> QuerySet[FrameworkVersion]:
     return FrameworkVersion.objects.select_related("supersedes").annotate(domain_count=Count("domains"))
 

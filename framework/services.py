@@ -122,20 +122,22 @@ def _definition_questions(definition: FrameworkDef) -> set[tuple]:
 def _write_crosswalk(version: FrameworkVersion, item: ParsedDefinition) -> LoadOutcome:
     """An in-use version whose questions are unchanged may have its crosswalk added or corrected:
     which earlier domains and criteria each continues changes how last year's answers carry
-    forward and compare, never what this year's answers mean."""
+    forward and compare, and which domains each builds on (`depends_on`) changes how this
+    year's answers are cross-checked; neither changes what an answer means."""
     domains = {domain.key: domain for domain in version.domains.all()}
     criteria = {(c.domain_id, c.key): c for c in Criterion.objects.filter(domain__framework=version)}
     changed_domains, changed_criteria = [], []
     for _, _, definition in item.definition.domains():
         domain = domains[definition.key]
         domain.replaces, domain.evidence_from = definition.replaces, definition.evidence_from
+        domain.depends_on = definition.depends_on
         changed_domains.append(domain)
         for level in definition.levels.values():
             for criterion_def in level.criteria:
                 criterion = criteria[(domain.pk, criterion_def.key)]
                 criterion.replaces = criterion_def.replaces
                 changed_criteria.append(criterion)
-    Domain.objects.bulk_update(changed_domains, ["replaces", "evidence_from"])
+    Domain.objects.bulk_update(changed_domains, ["replaces", "evidence_from", "depends_on"])
     Criterion.objects.bulk_update(changed_criteria, ["replaces"])
     version.source_file, version.source_sha256 = item.file, item.sha256
     version.save(update_fields=["source_file", "source_sha256", "loaded_at"])
@@ -193,6 +195,7 @@ def _write_content(version: FrameworkVersion, definition: FrameworkDef) -> tuple
                 system_assessment=domain.system_assessment,
                 replaces=domain.replaces,
                 evidence_from=domain.evidence_from,
+                depends_on=domain.depends_on,
                 what_good_looks_like=domain.guidance.what_good_looks_like.strip(),
                 evidence_expected=domain.guidance.evidence_expected,
             )
