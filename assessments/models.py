@@ -12,8 +12,9 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from assessments.rules.flags import PATTERN_KINDS
 from framework.models import Domain, FrameworkVersion
-from organisations.models import Organisation
+from organisations.models import IntegratedCareSystem, Organisation
 
 
 class Cycle(models.Model):
@@ -28,6 +29,9 @@ class Cycle(models.Model):
     closes_on = models.DateField()
     release = models.CharField(max_length=12, choices=Release.choices, default=Release.UNPUBLISHED)
     opened_at = models.DateTimeField(null=True, blank=True)
+    # When every submitted assessment's flags were last worked out together (services/flags.py):
+    # a score newer than this means the pattern flags are due again.
+    flags_refreshed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-name"]
@@ -144,6 +148,14 @@ class Evidence(models.Model):
     size = models.PositiveIntegerField(default=0)
     url = models.URLField(max_length=500, blank=True)
     carried_forward = models.BooleanField(default=False)
+    # The same evidence seen twice (one file backing every domain, or one organisation's file in
+    # another's assessment) is a sign of gaming: assessments/rules/evidence.py says how it is made.
+    digest = models.CharField(
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text="SHA-256 of the file's content, or of the normalised web link.",
+    )
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     added_at = models.DateTimeField(auto_now_add=True)
 
@@ -257,25 +269,42 @@ class DomainScore(models.Model):
 
 
 class ValidationFlag(models.Model):
-    """A warning that a submitted assessment may be overstated or understated (rules and
-    thresholds in assessments/flags.py), stored so a reviewer can resolve it with a comment.
+    """A warning that a submitted assessment may be overstated or understated (the detectors and
+    their thresholds are in assessments/rules/flags.py and assessments/rules/patterns.py), stored so
+    a reviewer can resolve it with a comment.
 
-    A flag is about one domain (`domain` set) or one measure (`measure_key` set). Recomputing
-    keeps a resolved flag, with its resolution, for as long as the same flag is still raised.
+    A flag is about one domain (`domain` set), one measure (`measure_key` set) or the whole
+    assessment (neither). Recomputing keeps a resolved flag, with its resolution, for as long as
+    the same flag is still raised. `details` holds the figures behind it (the peers' changes, the
+    reused file, the copied notes side by side) for the reviewer's page, as plain JSON.
     """
 
     class Kind(models.TextChoices):
-        # The values are the kinds named in assessments/flags.py.
+        # The values are the kinds named in assessments/rules/flags.py.
         LEVEL_JUMP_WITHOUT_NOTE = "level_jump_without_note", "Big change since last year, not explained"
-        HIGH_LEVEL_WITHOUT_EVIDENCE = "high_level_without_evidence", "High level without evidence"
+        HIGH_LEVEL_WITHOUT_EVIDENCE = "high_level_without_evidence", "High level without real evidence"
+        FALL_WITH_EVIDENCE_UNCHANGED = "fall_with_evidence_unchanged", "Level fell while the evidence is unchanged"
+        PREREQUISITE_UNMET = "prerequisite_unmet", "Ahead of the domains it builds on"
+        CHANGE_AGAINST_PEERS = "change_against_peers", "Changed unlike similar organisations"
         PEER_OUTLIER = "peer_outlier", "Unusual compared with similar organisations"
-        ICB_INCONSISTENT_WITH_MEMBERS = "icb_inconsistent_with_members", "Differs from its member trusts"
+        EVIDENCE_REUSED = "evidence_reused", "Same evidence used again and again"
+        COPIED_NOTES = "copied_notes", "Notes copied between answers"
+        ICB_INCONSISTENT_WITH_MEMBERS = "icb_inconsistent_with_members", "Differs from its member organisations"
+
+    class Severity(models.TextChoices):
+        # The values are the severities named in assessments/rules/flags.py.
+        LOW = "low", "Low"
+        MEDIUM = "medium", "Medium"
+        HIGH = "high", "High"
 
     assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="flags")
     kind = models.CharField(max_length=40, choices=Kind.choices)
     domain = models.ForeignKey(Domain, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
     measure_key = models.CharField(max_length=40, blank=True)
+    severity = models.CharField(max_length=6, choices=Severity.choices, default=Severity.MEDIUM)
     explanation = models.TextField()
+    to_clear = models.TextField(blank=True, help_text="What evidence or change would clear the flag.")
+    details = models.JSONField(default=dict, blank=True)
     computed_at = models.DateTimeField()
     resolved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
@@ -306,3 +335,30 @@ class ValidationFlag(models.Model):
     @property
     def is_resolved(self) -> bool:
         return self.resolved_at is not None
+
+    @property
+    def is_pattern(self) -> bool:
+        """Seen only beside other answers or organisations: for reviewers, never resolved by the
+        organisation itself."""
+        return self.kind in PATTERN_KINDS
+
+
+class FlagRate(models.Model):
+    """How many of an ICS's submitted organisations are flagged in a cycle, per kind of flag
+    (`kind` "" for any kind): precomputed whenever the cycle's flags are refreshed or one is
+    resolved, so national and ICS pages read 42 rows per kind instead of every flag."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="flag_rates")
+    ics = models.ForeignKey(IntegratedCareSystem, on_delete=models.CASCADE, related_name="flag_rates")
+    kind = models.CharField(max_length=40, blank=True, choices=ValidationFlag.Kind.choices)
+    submitted = models.PositiveIntegerField(help_text="Organisations of the ICS with a submitted assessment.")
+    flagged = models.PositiveIntegerField(help_text="Of those, how many have a flag of this kind.")
+    unresolved = models.PositiveIntegerField(help_text="Of those, how many have such a flag not yet resolved.")
+    computed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["cycle", "ics__name", "kind"]
+        constraints = [models.UniqueConstraint(fields=["cycle", "ics", "kind"], name="one_flag_rate_per_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.cycle} {self.ics}: {self.flagged} of {self.submitted} flagged ({self.kind or 'any'})"

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from assessments import selectors
 from assessments.access import AssessmentAction, is_open_for_editing
+from assessments.flag_inputs import draft_flags
 from assessments.models import Assessment, AuditEvent, Cycle, DomainResponse, ValidationFlag
 from assessments.rules.carry_forward import LIKE_FOR_LIKE_METHOD, cause_text
 from assessments.rules.dates import closing_text, long_date, long_datetime
@@ -280,7 +281,7 @@ def draft_flag_rows(assessment: Assessment, domain_names: dict[str, str] | None 
     """The validation flags the answers raise as they stand, each with its label and a link to
     its domain, for the check-answers and sign-off pages (`domain_names` by key when the page
     has them loaded already; else one query)."""
-    flags = selectors.draft_flags(assessment)
+    flags = draft_flags(assessment)
     if domain_names is None:
         domain_names = dict(assessment.responses.values_list("domain__key", "domain__name"))
     return [

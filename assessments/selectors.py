@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, F, Prefetch, Q, QuerySet
+from django.db.models import F, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from assessments.access import AssessmentAction
@@ -24,16 +24,13 @@ from assessments.models import (
     Cycle,
     DomainResponse,
     Evidence,
-    MeasureScore,
     ValidationFlag,
 )
-from assessments.rules import flags as flag_rules
 from assessments.rules import scoring as scoring_rules
 from assessments.rules.carry_forward import (
     LevelChange,
     LikeForLike,
     carried_met_criteria,
-    carried_notes,
     level_change,
     like_for_like,
     new_criteria,
@@ -47,7 +44,7 @@ from framework.selectors import (
     framework_crosswalks,
 )
 from organisations.access import grants_for, may, visible_organisations_q
-from organisations.models import CareSetting, Organisation, Role, RoleAssignment, User
+from organisations.models import Organisation, Role, RoleAssignment, User
 
 # Scoped lookups.
 
@@ -506,93 +503,7 @@ def assignable_people(assessment: Assessment) -> list[User]:
     return sorted(people.values(), key=lambda p: (p.get_full_name() or p.email).lower())
 
 
-# Validation flags: what the pure rules are fed, and the stored flags.
-
-
-def flag_domain_answers(assessment: Assessment) -> tuple[list[flag_rules.DomainAnswer], dict[str, Domain]]:
-    """Each domain's answer beside last year's (joined on domain keys) and last year's answers
-    scored on this year's criteria, as the flag rules take them, and the domains by key: four queries."""
-    responses = list(
-        DomainResponse.objects.filter(assessment=assessment)
-        .select_related("domain__measure")
-        .annotate(evidence_count=Count("evidence"))
-        .order_by("domain__measure__position", "domain__position")
-    )
-    last_year = last_year_answers(assessment, [r.domain for r in responses])
-    framework_id = assessment.cycle.framework_id
-    criteria, crosswalks = framework_criteria(framework_id), framework_crosswalks(framework_id)
-    earlier = framework_criteria(assessment.previous.cycle.framework_id) if assessment.previous_id else {}
-    answers = []
-    for response in responses:
-        sources = last_year[response.domain.key]
-        change = level_change(
-            criteria=criteria.get(response.domain_id, {}),
-            crosswalk=crosswalks.get(response.domain_id, {}),
-            sources=sources,
-            earlier_keys=[key for s in sources for keys in earlier.get(s.domain_id, {}).values() for key in keys],
-            met=response.met_criteria,
-            current_level=response.level,
-        )
-        answers.append(
-            flag_rules.DomainAnswer(
-                domain_key=response.domain.key,
-                domain_name=response.domain.name,
-                level=response.level,
-                notes=response.notes,
-                evidence_count=response.evidence_count,
-                previous_levels=tuple(source.level for source in sources),
-                like_for_like_level=change.like_for_like if change else None,
-                # The text the cycle's opening carried in, by the very rule that carried it, so
-                # "unchanged from last year" means exactly that.
-                carried_notes=carried_notes(response.domain.key, sources),
-            )
-        )
-    return answers, {response.domain.key: response.domain for response in responses}
-
-
-def draft_flags(assessment: Assessment) -> list[flag_rules.Flag]:
-    """The answer-based flags of an assessment as it stands (computed, not stored), so the
-    organisation can put them right, or explain them, before it submits."""
-    answers, _ = flag_domain_answers(assessment)
-    return flag_rules.answer_flags(answers)
-
-
-def _by_measure(rows: Iterable[tuple[str, Decimal]]) -> dict[str, list[Decimal]]:
-    grouped: dict[str, list[Decimal]] = defaultdict(list)
-    for key, value in rows:
-        grouped[key].append(value)
-    return grouped
-
-
-def score_flags(assessment: Assessment) -> list[flag_rules.Flag]:
-    """Peer-outlier flags for a trust, member-consistency flags for an ICB, from the cycle's
-    current scores; none until the assessment itself has a current score."""
-    in_cycle = MeasureScore.objects.filter(current_score_q("score__"), score__assessment__cycle_id=assessment.cycle_id)
-    own = list(in_cycle.filter(score__assessment=assessment).values_list("measure_key", "measure_name", "value"))
-    if not own:
-        return []
-    scores = [flag_rules.MeasureValue(key, name, value) for key, name, value in own]
-    organisation = assessment.organisation
-    others = in_cycle.exclude(score__assessment=assessment)
-    if organisation.kind == Organisation.Kind.ICB:
-        members = others.filter(
-            score__assessment__organisation__ics_id=organisation.ics_id,
-            score__assessment__organisation__kind=Organisation.Kind.TRUST,
-        )
-        return flag_rules.icb_inconsistent_with_members(
-            scores, _by_measure(members.values_list("measure_key", "value"))
-        )
-    setting = organisation.main_care_setting
-    if not setting:
-        return []
-    peers = others.filter(
-        score__assessment__organisation__kind=Organisation.Kind.TRUST,
-        score__assessment__organisation__care_settings__0=setting,
-    )
-    label = CareSetting(setting).label.lower() if setting in CareSetting.values else setting
-    return flag_rules.peer_outliers(
-        scores, _by_measure(peers.values_list("measure_key", "value")), f"other {label} trusts"
-    )
+# Validation flags as stored (what the rules are fed is in flag_inputs.py).
 
 
 def measure_names(framework_id: int) -> dict[str, tuple[int, str]]:
@@ -605,10 +516,15 @@ def measure_names(framework_id: int) -> dict[str, tuple[int, str]]:
     }
 
 
+WHOLE_ASSESSMENT = "the whole assessment"
+
+
 def flag_subject(flag: ValidationFlag, measures: dict[str, tuple[int, str]]) -> str:
-    """What the flag is about, in words: the domain's or the measure's name."""
+    """What the flag is about, in words: the domain's or the measure's name, or the whole assessment."""
     if flag.domain_id:
         return flag.domain.name
+    if not flag.measure_key:
+        return WHOLE_ASSESSMENT
     return measures.get(flag.measure_key, (0, flag.measure_key))[1]
 
 
@@ -634,6 +550,8 @@ def assessment_flags(assessment: Assessment) -> list[ValidationFlag]:
     def order(flag: ValidationFlag) -> tuple:
         if flag.domain_id:
             return (flag.domain.measure.position, 0, flag.domain.position, flag.kind)
+        if not flag.measure_key:
+            return (-1, 0, 0, flag.kind)  # about the whole assessment: first
         return (measures.get(flag.measure_key, (99, ""))[0], 1, 0, flag.kind)
 
     return sorted(stored, key=order)

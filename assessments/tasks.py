@@ -17,7 +17,10 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from celery import Task, shared_task
 from django.conf import settings
@@ -29,18 +32,19 @@ from assessments.selectors import assessments_needing_scores
 logger = logging.getLogger(__name__)
 
 
-def queue_safely(task: Task, *args: object, what: str) -> bool:
+def queue_safely(task: Task, *args: object, what: str, countdown: float | None = None) -> bool:
     """Publish `task(*args)`; on any broker failure log it and return False, never raise.
 
     `what` names the job for the log, e.g. "scoring of assessment 12". The caller's work has
     already committed; a lost message is found again by the sweep that owns that kind of job.
-    In-process in "thread" mode the task goes to the background thread instead of the broker.
+    In-process in "thread" mode the task goes to the background thread instead of the broker;
+    `countdown` (seconds to wait before running) applies on a broker only.
     """
     try:
         if _in_background(task):
             _background.submit(task, args, what)
         else:
-            task.apply_async(args, retry=False)
+            task.apply_async(args, retry=False, countdown=countdown)
     except Exception:
         logger.warning("Could not queue %s; the periodic sweep will pick it up", what, exc_info=True)
         return False
@@ -59,16 +63,21 @@ class _BackgroundTasks:
         self._lock = threading.Lock()
         self._executor: ThreadPoolExecutor | None = None
         self._queued = 0
+        self._waiting: set[tuple[str, tuple[object, ...]]] = set()
 
     def submit(self, task: Task, args: tuple[object, ...], what: str) -> None:
         with self._lock:
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wgll-tasks")
+            if (task.name, args) in self._waiting:
+                return  # the same job is already waiting to run: running it once covers both
+            self._waiting.add((task.name, args))
             self._queued += 1
             self._executor.submit(self._run, task, args, what)
 
-    @staticmethod
-    def _run(task: Task, args: tuple[object, ...], what: str) -> None:
+    def _run(self, task: Task, args: tuple[object, ...], what: str) -> None:
+        with self._lock:
+            self._waiting.discard((task.name, args))
         try:
             task.apply(args)  # the task's own code, retries included, as eager mode runs it
         except Exception:
@@ -94,6 +103,7 @@ class _BackgroundTasks:
         """After a fork: the parent's thread does not exist in the child."""
         self._lock = threading.Lock()
         self._executor = None
+        self._waiting = set()
 
 
 _background = _BackgroundTasks()
@@ -138,3 +148,69 @@ def sweep_unscored_task() -> int:
 def queue_scoring(assessment_id: int) -> bool:
     """Publish a scoring task; False (logged) when the broker cannot take it right now."""
     return queue_safely(score_assessment_task, assessment_id, what=f"scoring of assessment {assessment_id}")
+
+
+@shared_task(
+    name="assessments.refresh_cycle_flags",
+    acks_late=True,
+    reject_on_worker_lost=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    retry_backoff=True,
+    retry_backoff_max=300,
+    retry_jitter=True,
+    max_retries=8,
+    soft_time_limit=280,
+    time_limit=300,
+)
+def refresh_cycle_flags_task(cycle_id: int) -> str | None:
+    """Re-judge every submitted assessment of a cycle together, if a score is newer than the
+    cycle's flags (a burst of scorings queues many of these; the first does the work)."""
+    from assessments.services.flags import cycle_flags_refresh
+
+    changes = cycle_flags_refresh(cycle_id=cycle_id, only_if_due=True)
+    return None if changes is None else f"{changes.added} added, {changes.updated} updated, {changes.removed} removed"
+
+
+@shared_task(name="assessments.sweep_cycle_flags", acks_late=True, soft_time_limit=100, time_limit=120)
+def sweep_cycle_flags_task() -> int:
+    """Queue the flag refresh of every cycle whose flags are older than its newest score (beat
+    runs this periodically, so a refresh lost to a broker outage or a dead worker still happens)."""
+    from assessments.services.flags import cycles_with_flags_due
+
+    return sum(queue_cycle_flags(pk) for pk in cycles_with_flags_due())
+
+
+# While seeding or re-scoring many assessments in one process, each cycle's flags are refreshed
+# once at the end instead of after every scoring (see `cycle_flags_deferred`).
+_deferred_cycles: ContextVar[set[int] | None] = ContextVar("deferred_cycle_flags", default=None)
+
+
+def queue_cycle_flags(cycle_id: int) -> bool:
+    """Queue the refresh of a cycle's flags after a scoring, a little later on a broker so that
+    a burst of submissions is judged in one go (settings.FLAGS_REFRESH_DELAY_SECONDS)."""
+    deferred = _deferred_cycles.get()
+    if deferred is not None:
+        deferred.add(cycle_id)
+        return True
+    return queue_safely(
+        refresh_cycle_flags_task,
+        cycle_id,
+        what=f"flag refresh of cycle {cycle_id}",
+        countdown=settings.FLAGS_REFRESH_DELAY_SECONDS or None,
+    )
+
+
+@contextmanager
+def cycle_flags_deferred() -> Iterator[set[int]]:
+    """Within the block, scorings only note their cycle; on leaving it, each noted cycle's flags
+    are refreshed once, here and now (for the demo seed and other bulk work in one process)."""
+    from assessments.services.flags import cycle_flags_refresh
+
+    touched: set[int] = set()
+    token = _deferred_cycles.set(touched)
+    try:
+        yield touched
+    finally:
+        _deferred_cycles.reset(token)
+    for cycle_id in sorted(touched):
+        cycle_flags_refresh(cycle_id=cycle_id)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from assessments.models import Assessment, AssessmentScore, AuditEvent, Cycle, DomainResponse, Evidence
 from assessments.services.cycles import cycle_open
 from assessments.services.workflow import cycle_publish
+from assessments.tasks import cycle_flags_deferred
 from demo.anomalies import Anomalies, demo_anomalies
 from demo.cycles import DEMO_CYCLES, DemoCycle
 from demo.model import profile_for
@@ -79,8 +80,12 @@ def demo_history_seed(
     try:
         # Without a broker, tasks run inline while seeding: each submission must be scored as its
         # transaction commits, before the ICS review that follows it and the backdating of its cycle.
-        with override_settings(
-            EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend", WGLL_INPROCESS_TASKS="eager"
+        # Each cycle's pattern flags are judged once, with every organisation in, not after each one.
+        with (
+            override_settings(
+                EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend", WGLL_INPROCESS_TASKS="eager"
+            ),
+            cycle_flags_deferred(),
         ):
             _seed_cycles(selected, actors, anomalies, exemplars, say)
     finally:

@@ -4,11 +4,13 @@ named from their checked content type. Pure: bytes and strings in, verdicts out.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import PurePath
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import filetype
 from pypdf import PdfReader
@@ -234,3 +236,34 @@ def download_name(title: str, content_type: str) -> str:
     stem = re.sub(r"[^A-Za-z0-9 ._()-]+", "", stem)
     stem = re.sub(r"\s+", " ", stem).strip(" .-")[:100]
     return f"{stem or 'evidence'}{suffix}"
+
+
+# Fingerprints: the same evidence seen twice, whatever it is called.
+
+# Query parameters that say where a reader came from, not which page it is.
+TRACKING_PARAMETERS = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid")
+
+
+def content_digest(content: bytes) -> str:
+    """SHA-256 of a file's bytes: the same file under any name or title."""
+    return hashlib.sha256(content).hexdigest()
+
+
+def normalised_link(url: str) -> str:
+    """A web link as the page it names: scheme and host in lower case, no "www.", no default
+    port, no fragment, no trailing slash, no tracking parameters, the other parameters sorted."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    query = sorted(
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not key.lower().startswith(TRACKING_PARAMETERS)
+    )
+    return urlunsplit(("https", host, parts.path.rstrip("/"), urlencode(query), ""))
+
+
+def link_digest(url: str) -> str:
+    """SHA-256 of the normalised link: http and https, "www." or not, are the same page."""
+    return hashlib.sha256(normalised_link(url).encode()).hexdigest()

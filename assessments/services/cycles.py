@@ -87,7 +87,8 @@ def cycle_open(*, cycle: Cycle, actor: Any = None) -> OpenSummary:
         Evidence.objects.bulk_create(
             Evidence(
                 response=response, kind=item.kind, title=item.title, file=item.file.name, url=item.url,
-                content_type=item.content_type, size=item.size, carried_forward=True, added_by=item.added_by,
+                content_type=item.content_type, size=item.size, digest=item.digest, carried_forward=True,
+                added_by=item.added_by,
             )
             for response, items in carried_evidence
             for item in items

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from assessments.access import AssessmentAction
 from assessments.models import AuditEvent, DomainResponse, Evidence
-from assessments.rules.evidence import NOT_A_WEB_LINK, check_upload, is_web_link
+from assessments.rules.evidence import NOT_A_WEB_LINK, check_upload, content_digest, is_web_link, link_digest
 from assessments.services.audit import record
 from assessments.services.responses import response_lock
 from organisations.access import may
@@ -35,6 +35,7 @@ def evidence_add_file(*, response_id: int, upload: Any, title: str, actor: Any) 
         title=(title.strip() or upload.name)[:200],
         content_type=verdict.content_type,
         size=upload.size,
+        digest=content_digest(content),
         added_by=actor,
     )
     evidence.file.save("upload", upload, save=False)
@@ -51,7 +52,12 @@ def evidence_add_link(*, response_id: int, url: str, title: str, actor: Any) -> 
     if not is_web_link(url):
         raise ValidationError({"url": NOT_A_WEB_LINK})
     evidence = Evidence(
-        response=response, kind=Evidence.Kind.LINK, url=url, title=(title.strip() or url)[:200], added_by=actor
+        response=response,
+        kind=Evidence.Kind.LINK,
+        url=url,
+        title=(title.strip() or url)[:200],
+        digest=link_digest(url),
+        added_by=actor,
     )
     evidence.full_clean(exclude=["file", "response"])
     evidence.save()

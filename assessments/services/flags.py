@@ -1,30 +1,38 @@
-"""Validation flags: the pure rules (assessments/rules/flags.py) applied to stored answers and
-scores, and a reviewer's resolution of a flag.
+"""Validation flags: the pure rules (assessments/rules/flags.py and patterns.py) applied to stored
+answers and scores, and a reviewer's resolution of a flag.
 
-* `assessment_flags_refresh` recomputes and stores the flags of a submitted assessment; scoring
-  calls it in its own transaction, because two of the rules compare scores.
+* `assessment_flags_refresh` stores one submitted assessment's *answer* flags; scoring calls it
+  in its own transaction, so the organisation and its reviewer see them with the new score.
+* `cycle_flags_refresh` works out every flag of every submitted assessment of a cycle at once,
+  pattern flags included, and stores the differences. A worker runs it after scoring (debounced:
+  a burst of submissions costs one run) and a beat sweep re-runs it for any cycle with a score
+  newer than its last refresh, so the flags never depend on the order in which organisations
+  submitted, and re-running over an unchanged cycle changes nothing.
+* `flag_rates_refresh` recounts, per ICS and kind, how many organisations are flagged (the
+  rows national and ICS pages read); the cycle refresh and every resolution call it.
 * `flag_resolve` records a reviewer's resolution, with an audit event.
-
-Peers are re-checked lazily: scoring one organisation changes its peers' medians, but only the
-assessment just scored is refreshed (an ICB's score does not enter any peer group, and a trust's
-score is not re-fed to its ICB). The others' peer and ICB flags catch up the next time they are
-scored or refreshed; re-checking every peer on each submission would make the last submitters
-pay for everyone, and flags are prompts to look, not results.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
 from assessments.access import AssessmentAction
-from assessments.models import Assessment, AuditEvent, ValidationFlag
+from assessments.flag_inputs import draft_answers, submissions
+from assessments.models import Assessment, AssessmentScore, AuditEvent, Cycle, FlagRate, ValidationFlag
 from assessments.rules import flags as flag_rules
-from assessments.selectors import flag_domain_answers, flag_subject, measure_names, score_flags
+from assessments.rules.patterns import cycle_flags
+from assessments.selectors import flag_subject, measure_names
 from assessments.services.audit import record
+from framework.models import Domain
 from organisations.access import may
 
 
@@ -32,45 +40,180 @@ class NotFlaggable(Exception):
     """The assessment is not (or no longer) submitted: its stored flags are left as they are."""
 
 
+@dataclass(frozen=True)
+class FlagChanges:
+    """What a refresh did: how many flags it added, updated and removed, over how many assessments."""
+
+    assessments: int = 0
+    added: int = 0
+    updated: int = 0
+    removed: int = 0
+
+    def __add__(self, other: FlagChanges) -> FlagChanges:
+        return FlagChanges(
+            self.assessments + other.assessments,
+            self.added + other.added,
+            self.updated + other.updated,
+            self.removed + other.removed,
+        )
+
+
+def _identity(kind: str, domain_key: str, measure_key: str) -> tuple[str, str, str]:
+    return (kind, domain_key, measure_key)
+
+
+def _stored_identity(stored: ValidationFlag) -> tuple[str, str, str]:
+    return _identity(stored.kind, stored.domain.key if stored.domain_id else "", stored.measure_key)
+
+
+def _sync(
+    assessment_id: int,
+    raised: Sequence[flag_rules.Flag],
+    existing: Iterable[ValidationFlag],
+    domains: dict[str, Domain],
+    now: Any,
+) -> FlagChanges:
+    """Make the stored flags of one assessment (those in `existing`) the `raised` ones.
+
+    A flag still raised is kept, with its resolution if it has one (the reviewer has already
+    answered that question), and its figures brought up to date; one no longer raised is deleted,
+    resolved or not; a new one is added unresolved. A flag whose figures did not change is not
+    written at all, so an unchanged cycle costs no writes."""
+    stored = {_stored_identity(flag): flag for flag in existing}
+    added, updated = [], []
+    for flag in raised:
+        current = stored.pop(_identity(flag.kind, flag.domain_key, flag.measure_key), None)
+        details = dict(flag.details)
+        if current is None:
+            added.append(
+                ValidationFlag(
+                    assessment_id=assessment_id,
+                    kind=flag.kind,
+                    domain=domains[flag.domain_key] if flag.domain_key else None,
+                    measure_key=flag.measure_key,
+                    severity=flag.severity,
+                    explanation=flag.explanation,
+                    to_clear=flag.to_clear,
+                    details=details,
+                    computed_at=now,
+                )
+            )
+        elif (current.explanation, current.severity, current.to_clear, current.details) != (
+            flag.explanation,
+            flag.severity,
+            flag.to_clear,
+            details,
+        ):
+            current.explanation, current.severity, current.to_clear = flag.explanation, flag.severity, flag.to_clear
+            current.details, current.computed_at = details, now
+            updated.append(current)
+    ValidationFlag.objects.bulk_create(added)
+    ValidationFlag.objects.bulk_update(updated, ["explanation", "severity", "to_clear", "details", "computed_at"])
+    ValidationFlag.objects.filter(pk__in=[stale.pk for stale in stored.values()]).delete()
+    return FlagChanges(1, len(added), len(updated), len(stored))
+
+
 @transaction.atomic
 def assessment_flags_refresh(*, assessment_id: int) -> list[ValidationFlag]:
-    """Recompute and store the flags of a submitted assessment, in one transaction.
+    """Recompute and store the answer flags of a submitted assessment, in one transaction.
 
-    Idempotent. A flag still raised is kept and its explanation brought up to date; if it was
-    resolved, its resolution stays (the reviewer has already answered that question). A flag no
-    longer raised is deleted, resolved or not. New flags are added unresolved.
-    """
+    Idempotent; leaves the pattern flags to `cycle_flags_refresh`, which judges them with the
+    whole cycle in view."""
     assessment = (
         Assessment.objects.select_for_update(of=("self",)).select_related("cycle", "organisation").get(pk=assessment_id)
     )
     if assessment.status not in Assessment.SUBMITTED_OR_LATER:
         raise NotFlaggable(f"Assessment {assessment_id} is {assessment.status}, not submitted.")
-    answers, domains = flag_domain_answers(assessment)
-    raised = [*flag_rules.answer_flags(answers), *score_flags(assessment)]
-    existing = {
-        (stored.kind, stored.domain.key if stored.domain_id else "", stored.measure_key): stored
-        for stored in ValidationFlag.objects.filter(assessment=assessment).select_related("domain")
-    }
-    now = timezone.now()
-    kept: list[ValidationFlag] = []
-    for flag in raised:
-        stored = existing.pop((flag.kind, flag.domain_key, flag.measure_key), None)
-        if stored is None:
-            stored = ValidationFlag.objects.create(
-                assessment=assessment,
-                kind=flag.kind,
-                domain=domains[flag.domain_key] if flag.domain_key else None,
-                measure_key=flag.measure_key,
-                explanation=flag.explanation,
-                computed_at=now,
-            )
-        else:
-            stored.explanation = flag.explanation
-            stored.computed_at = now
-            stored.save(update_fields=["explanation", "computed_at"])
-        kept.append(stored)
-    ValidationFlag.objects.filter(pk__in=[stale.pk for stale in existing.values()]).delete()
-    return kept
+    answers, facts = draft_answers(assessment)
+    raised = flag_rules.answer_flags(answers, facts.prerequisites)
+    existing = ValidationFlag.objects.filter(assessment=assessment, kind__in=flag_rules.ANSWER_KINDS).select_related(
+        "domain"
+    )
+    _sync(assessment.pk, raised, existing, facts.domains, timezone.now())
+    return list(ValidationFlag.objects.filter(assessment=assessment))
+
+
+def latest_score_in(cycle: Cycle) -> Any:
+    """When the cycle's newest score was written (None before any)."""
+    return AssessmentScore.objects.filter(assessment__cycle=cycle).aggregate(latest=Max("scored_at"))["latest"]
+
+
+def cycle_flags_due(cycle: Cycle) -> bool:
+    """A score newer than the cycle's last flag refresh (or none yet, once anything is scored)."""
+    latest = latest_score_in(cycle)
+    return latest is not None and (cycle.flags_refreshed_at is None or cycle.flags_refreshed_at < latest)
+
+
+@transaction.atomic
+def cycle_flags_refresh(*, cycle_id: int, only_if_due: bool = False) -> FlagChanges | None:
+    """Work out and store every flag of every submitted assessment of the cycle, in one transaction.
+
+    The cycle's row is locked first, so two workers never refresh one cycle at once (the second
+    waits, then finds nothing due). With `only_if_due` (the task after scoring) a cycle refreshed
+    since its newest score is left alone and None returned: that is how a burst of submissions
+    costs one refresh."""
+    cycle = Cycle.objects.select_for_update().get(pk=cycle_id)
+    if only_if_due and not cycle_flags_due(cycle):
+        return None
+    started = timezone.now()
+    built, facts = submissions(cycle)
+    raised = cycle_flags(built, facts.prerequisites)
+    existing: dict[int, list[ValidationFlag]] = {}
+    for flag in ValidationFlag.objects.filter(assessment_id__in=[int(s.ref) for s in built]).select_related("domain"):
+        existing.setdefault(flag.assessment_id, []).append(flag)
+    changes = FlagChanges()
+    for submission in built:
+        assessment_id = int(submission.ref)
+        changes += _sync(assessment_id, raised[submission.ref], existing.get(assessment_id, []), facts.domains, started)
+    flag_rates_refresh(cycle=cycle, computed_at=started)
+    cycle.flags_refreshed_at = started
+    cycle.save(update_fields=["flags_refreshed_at"])
+    return changes
+
+
+def flag_rates_refresh(*, cycle: Cycle, ics_ids: Iterable[int] | None = None, computed_at: Any = None) -> None:
+    """Recount the cycle's flag rates per ICS and kind (of the ICSs named, or all): two queries
+    and one write each way, whatever the number of flags."""
+    computed_at = computed_at or timezone.now()
+    assessments = Assessment.objects.filter(cycle=cycle, status__in=Assessment.SUBMITTED_OR_LATER)
+    if ics_ids is not None:
+        ics_ids = list(ics_ids)
+        assessments = assessments.filter(organisation__ics_id__in=ics_ids)
+    submitted: dict[int, int] = defaultdict(int)
+    for ics_id in assessments.values_list("organisation__ics_id", flat=True):
+        submitted[ics_id] += 1
+    flagged: dict[tuple[int, str], set[int]] = defaultdict(set)
+    unresolved: dict[tuple[int, str], set[int]] = defaultdict(set)
+    for assessment_id, ics_id, kind, resolved_at in ValidationFlag.objects.filter(
+        assessment__in=assessments
+    ).values_list("assessment_id", "assessment__organisation__ics_id", "kind", "resolved_at"):
+        for key in ((ics_id, kind), (ics_id, "")):
+            flagged[key].add(assessment_id)
+            if resolved_at is None:
+                unresolved[key].add(assessment_id)
+    rows = [
+        FlagRate(
+            cycle=cycle,
+            ics_id=ics_id,
+            kind=kind,
+            submitted=count,
+            flagged=len(flagged.get((ics_id, kind), ())),
+            unresolved=len(unresolved.get((ics_id, kind), ())),
+            computed_at=computed_at,
+        )
+        for ics_id, count in submitted.items()
+        for kind in ("", *flag_rules.KINDS)
+    ]
+    stale = FlagRate.objects.filter(cycle=cycle)
+    if ics_ids is not None:
+        stale = stale.filter(ics_id__in=ics_ids)
+    stale.delete()
+    FlagRate.objects.bulk_create(rows)
+
+
+def cycles_with_flags_due() -> list[int]:
+    """The cycles whose pattern flags are older than their newest score (the beat sweep's list)."""
+    return [cycle.pk for cycle in Cycle.objects.all() if cycle_flags_due(cycle)]
 
 
 @transaction.atomic
@@ -91,6 +234,7 @@ def flag_resolve(*, flag_id: int, actor: Any, comment: str) -> ValidationFlag:
     flag.resolved_at = timezone.now()
     flag.resolution_comment = comment.strip()
     flag.save(update_fields=["resolved_by", "resolved_at", "resolution_comment"])
+    flag_rates_refresh(cycle=flag.assessment.cycle, ics_ids=[flag.assessment.organisation.ics_id])
     subject = flag_subject(flag, measure_names(flag.assessment.cycle.framework_id))
     record(
         assessment=flag.assessment,
@@ -99,7 +243,13 @@ def flag_resolve(*, flag_id: int, actor: Any, comment: str) -> ValidationFlag:
         summary=f"Validation flag resolved: {flag.get_kind_display()} ({subject})",
         domain=flag.domain,
         before={"resolved": False},
-        after={"resolved": True, "kind": flag.kind, "measure_key": flag.measure_key, "explanation": flag.explanation},
+        after={
+            "resolved": True,
+            "kind": flag.kind,
+            "severity": flag.severity,
+            "measure_key": flag.measure_key,
+            "explanation": flag.explanation,
+        },
         comment=flag.resolution_comment,
     )
     return flag

@@ -1,42 +1,38 @@
-"""The validation flag rules, on plain data (no database)."""
-
-from decimal import Decimal
+"""The answer flags, on plain data (no database): each rule on hand-made cases, including the
+honest answers that must not be flagged."""
 
 import pytest
 
 from assessments.rules import flags
-from assessments.rules.flags import DomainAnswer, MeasureValue
+from assessments.rules.flags import DomainAnswer, EvidenceItem
 
-D = Decimal
+CLOUD_WORDS = flags.vocabulary_of(
+    "Cloud hosting", "Clinical systems are hosted in a public cloud or a shared data centre with tested failover."
+)
 LONG_NOTE = "We moved every clinical system to the cloud in March, see the board paper."
 LAST_YEAR_NOTE = "Last year we had a plan to move to the cloud but had not started it at all."
+BLAND = "We have made significant progress in this area over the past year and continue to improve."
+PAPER = EvidenceItem(kind="file", title="Board paper", digest="a" * 64, size=180_000)
+OLD_PAPER = EvidenceItem(kind="file", title="Last year's paper", digest="b" * 64, size=90_000, carried_forward=True)
 
 
-def answer(level, previous=(), notes="", carried="", evidence=0, key="cloud", name="Cloud hosting"):
+def answer(level, previous=(), notes="", carried="", evidence=(), key="cloud", name="Cloud hosting", **more):
     return DomainAnswer(
-        domain_key=key, domain_name=name, level=level, notes=notes, evidence_count=evidence,
-        previous_levels=tuple(previous), carried_notes=carried,
+        domain_key=key, domain_name=name, level=level, notes=notes, evidence=tuple(evidence),
+        previous_levels=tuple(previous), carried_notes=carried, vocabulary=CLOUD_WORDS, **more,
     )  # fmt: skip
-
-
-def scores(value, key="smart_foundations", name="Ensure smart foundations"):
-    return [MeasureValue(key, name, D(value))]
-
-
-def peers(*values, key="smart_foundations"):
-    return {key: [D(v) for v in values]}
 
 
 # Notes that explain a change.
 
 
-def test_new_notes_of_forty_characters_or_more_explain_a_change():
-    assert flags.notes_explain_change("x" * 40, carried_notes="")
-    assert flags.notes_explain_change(LONG_NOTE, carried_notes=LAST_YEAR_NOTE)
+def test_new_particular_notes_explain_a_change():
+    assert flags.notes_explain_change(LONG_NOTE, carried_notes=LAST_YEAR_NOTE, vocabulary=CLOUD_WORDS)
+    assert flags.notes_explain_change("Failover to the second data centre was tested in May 2025.", "", CLOUD_WORDS)
 
 
 def test_notes_shorter_than_forty_characters_explain_nothing():
-    assert not flags.notes_explain_change("x" * 39, carried_notes="")
+    assert not flags.notes_explain_change("Moved to the cloud in 2025.", carried_notes="")
     assert not flags.notes_explain_change("Updated after review.", carried_notes="")
 
 
@@ -45,8 +41,16 @@ def test_notes_unchanged_from_last_year_explain_nothing_even_with_different_spac
     assert not flags.notes_explain_change(f"  {LAST_YEAR_NOTE.replace(' ', '   ')}\n", carried_notes=LAST_YEAR_NOTE)
 
 
-def test_forty_characters_are_counted_without_padding():
-    assert not flags.notes_explain_change(" " * 10 + "x" * 39 + "\n\n", carried_notes="")
+def test_a_bland_note_just_over_the_length_limit_explains_nothing():
+    assert len(BLAND) > flags.EXPLAINING_NOTE_MIN_CHARS
+    assert not flags.notes_explain_change(BLAND, carried_notes="", vocabulary=CLOUD_WORDS)
+
+
+def test_a_note_pasted_into_several_domains_explains_none_of_them():
+    pasted = [answer(4, previous=[1], notes=LONG_NOTE, key=f"d{i}") for i in range(3)]
+    boilerplate = flags.boilerplate_notes(pasted)
+    assert not flags.notes_explain_change(LONG_NOTE, "", CLOUD_WORDS, boilerplate)
+    assert len(flags.level_jump_without_note(pasted)) == 3
 
 
 # Level jumps.
@@ -55,15 +59,17 @@ def test_forty_characters_are_counted_without_padding():
 def test_a_rise_of_two_levels_without_new_notes_is_flagged_and_explained():
     [flag] = flags.level_jump_without_note([answer(3, previous=[1], notes=LAST_YEAR_NOTE, carried=LAST_YEAR_NOTE)])
     assert flag.kind == flags.LEVEL_JUMP_WITHOUT_NOTE
-    assert flag.domain_key == "cloud" and flag.measure_key == ""
+    assert flag.domain_key == "cloud" and flag.measure_key == "" and flag.severity == flags.MEDIUM
     assert flag.explanation.startswith("Cloud hosting rose from level 1 last year to level 3 this year (2 levels)")
     assert "notes do not say what changed" in flag.explanation and "overstated" in flag.explanation
+    assert "Say in the notes what changed" in flag.to_clear
+    assert flag.details == {"from_level": 1, "to_level": 3, "last_year_level": 1}
 
 
-def test_a_fall_of_two_levels_without_new_notes_is_flagged_as_possibly_understated():
+def test_a_fall_of_three_levels_is_flagged_as_possibly_understated_and_serious():
     [flag] = flags.level_jump_without_note([answer(1, previous=[4])])
     assert "fell from level 4 last year to level 1 this year (3 levels)" in flag.explanation
-    assert "understated" in flag.explanation
+    assert "understated" in flag.explanation and flag.severity == flags.HIGH
 
 
 @pytest.mark.parametrize("level, previous", [(2, 1), (1, 2), (3, 3), (0, 0), (5, 4)])
@@ -73,6 +79,10 @@ def test_a_change_of_less_than_two_levels_is_not_flagged(level, previous):
 
 def test_a_jump_explained_by_new_notes_is_not_flagged():
     assert flags.level_jump_without_note([answer(4, previous=[1], notes=LONG_NOTE, carried=LAST_YEAR_NOTE)]) == []
+
+
+def test_a_jump_with_a_bland_note_is_flagged():
+    assert len(flags.level_jump_without_note([answer(4, previous=[1], notes=BLAND)])) == 1
 
 
 def test_a_long_note_carried_forward_unchanged_does_not_explain_a_jump():
@@ -89,15 +99,26 @@ def test_a_split_or_merged_domain_is_compared_with_its_highest_predecessor():
     assert "from level 2 last year" in flag.explanation
 
 
+def test_a_fall_caused_by_new_criteria_alone_is_not_the_organisations_change():
+    # Last year level 4; on this year's raised criteria last year's answers reach 2: the organisation's
+    # own change is 2 -> 2, none.
+    assert flags.level_jump_without_note([answer(2, previous=[4], like_for_like_level=2)]) == []
+
+
 # High levels without evidence.
 
 
 @pytest.mark.parametrize("level", [3, 4, 5])
-def test_level_three_or_more_without_evidence_is_flagged_and_explained(level):
-    [flag] = flags.high_level_without_evidence([answer(level)])
+def test_a_new_claim_of_level_three_or_more_without_evidence_is_flagged(level):
+    [flag] = flags.high_level_without_evidence([answer(level, previous=[2])])
     assert flag.kind == flags.HIGH_LEVEL_WITHOUT_EVIDENCE and flag.domain_key == "cloud"
-    assert flag.explanation.startswith(f"Cloud hosting is claimed at level {level}, but no evidence is attached.")
-    assert "level 3 and above" in flag.explanation
+    assert flag.explanation.startswith(f"Cloud hosting is claimed at level {level}, up from level 2, but no evidence")
+    assert "level 3 and above" in flag.explanation and "Attach the documents" in flag.to_clear
+
+
+def test_a_first_assessment_is_a_new_claim():
+    [flag] = flags.high_level_without_evidence([answer(3)])
+    assert "up from no earlier assessment" in flag.explanation
 
 
 @pytest.mark.parametrize("level", [0, 1, 2])
@@ -105,11 +126,86 @@ def test_levels_below_three_need_no_evidence(level):
     assert flags.high_level_without_evidence([answer(level)]) == []
 
 
-def test_any_evidence_clears_the_high_level_flag():
-    assert flags.high_level_without_evidence([answer(5, evidence=1)]) == []
+def test_a_claim_carried_forward_unchanged_is_not_asked_about_again():
+    assert flags.high_level_without_evidence([answer(4, previous=[4])]) == []
+    assert flags.high_level_without_evidence([answer(3, previous=[5])]) == []
 
 
-def test_answer_flags_combine_both_answer_rules_per_domain():
+def test_a_substantive_file_or_a_page_link_clears_the_flag():
+    assert flags.high_level_without_evidence([answer(5, evidence=[PAPER])]) == []
+    page = EvidenceItem(kind="link", title="Policy", url="https://trust.nhs.uk/policies/cloud")
+    assert flags.high_level_without_evidence([answer(5, evidence=[page])]) == []
+
+
+def test_a_token_file_or_a_front_page_link_does_not_clear_the_flag():
+    tiny = EvidenceItem(kind="file", title="Digital update", size=900)
+    home = EvidenceItem(kind="link", title="Our website", url="https://www.trust.nhs.uk/")
+    [flag] = flags.high_level_without_evidence([answer(4, previous=[2], evidence=[tiny, home])])
+    assert "the only evidence attached cannot show it" in flag.explanation
+    assert "a file of 900 bytes, too small to hold a document" in flag.explanation
+    assert "a link to the front page of a web site" in flag.explanation
+    assert [item["title"] for item in flag.details["evidence"]] == ["Digital update", "Our website"]
+
+
+# Falls while last year's evidence stays.
+
+
+def fallen(key, evidence=(OLD_PAPER,), notes="", **more):
+    return answer(2, previous=[3], key=key, name=key.title(), evidence=evidence, previous_evidence_count=1,
+                  notes=notes, **more)  # fmt: skip
+
+
+def test_several_quiet_falls_with_last_years_evidence_unchanged_are_flagged():
+    found = flags.fall_with_evidence_unchanged([fallen("a"), fallen("b"), fallen("c")])
+    assert [f.domain_key for f in found] == ["a", "b", "c"]
+    assert found[0].kind == flags.FALL_WITH_EVIDENCE_UNCHANGED
+    assert found[0].explanation.startswith("A fell from level 3 last year to level 2, one of 3 domains")
+    assert "understated" in found[0].explanation
+
+
+def test_one_or_two_quiet_falls_are_not_a_pattern():
+    assert flags.fall_with_evidence_unchanged([fallen("a"), fallen("b")]) == []
+
+
+def test_falls_explained_or_with_changed_evidence_are_not_flagged():
+    explained = fallen("a", notes="Cloud failover was not tested in 2025 because the supplier contract ended.")
+    new_evidence = fallen("b", evidence=(OLD_PAPER, PAPER))
+    removed = answer(2, previous=[3], key="c", evidence=(), previous_evidence_count=1)
+    assert flags.fall_with_evidence_unchanged([explained, new_evidence, removed, fallen("d"), fallen("e")]) == []
+
+
+# Prerequisites.
+
+PREREQUISITES = {"barcoding": ("epma",), "epma": ("epr",)}
+
+
+def domain(key, level, notes=""):
+    return DomainAnswer(domain_key=key, domain_name=key.upper(), level=level, notes=notes, vocabulary=CLOUD_WORDS)
+
+
+def test_a_domain_far_ahead_of_what_it_builds_on_is_flagged():
+    [flag] = flags.prerequisite_unmet([domain("epr", 3), domain("epma", 1), domain("barcoding", 4)], PREREQUISITES)
+    assert flag.kind == flags.PREREQUISITE_UNMET and flag.domain_key == "barcoding" and flag.severity == flags.HIGH
+    assert flag.explanation.startswith("BARCODING is claimed at level 4, but it builds on EPMA (level 1).")
+    assert flag.details["prerequisites"] == [{"domain_key": "epma", "name": "EPMA", "level": 1}]
+
+
+@pytest.mark.parametrize("barcoding, epma", [(4, 3), (3, 2), (2, 0), (5, 4)])
+def test_one_level_ahead_or_below_level_three_is_consistent(barcoding, epma):
+    answers = [domain("epr", 5), domain("epma", epma), domain("barcoding", barcoding)]
+    assert flags.prerequisite_unmet(answers, PREREQUISITES) == []
+
+
+def test_an_explained_exception_and_an_unanswered_prerequisite_are_not_flagged():
+    note = "Barcoding runs on the standalone pharmacy system (since June 2024), not on EPMA."
+    assert flags.prerequisite_unmet([domain("epma", 1), domain("barcoding", 4, notes=note)], PREREQUISITES) == []
+    assert flags.prerequisite_unmet([domain("barcoding", 5)], PREREQUISITES) == []
+
+
+# Together.
+
+
+def test_answer_flags_combine_the_answer_rules_and_the_kinds_are_split_in_two():
     found = flags.answer_flags(
         [answer(4, previous=[1]), answer(2, previous=[2], key="network", name="Networks"), answer(3, key="x")]
     )
@@ -118,89 +214,13 @@ def test_answer_flags_combine_both_answer_rules_per_domain():
         (flags.HIGH_LEVEL_WITHOUT_EVIDENCE, "cloud"),
         (flags.HIGH_LEVEL_WITHOUT_EVIDENCE, "x"),
     ]
-    assert set(flags.ANSWER_KINDS) == {flags.LEVEL_JUMP_WITHOUT_NOTE, flags.HIGH_LEVEL_WITHOUT_EVIDENCE}
+    assert set(flags.ANSWER_KINDS) | set(flags.PATTERN_KINDS) == set(flags.KINDS)
+    assert not set(flags.ANSWER_KINDS) & set(flags.PATTERN_KINDS)
 
 
-# Peer outliers: modified z-score on the median and MAD of the other organisations.
-
-PEER_GROUP = ("2.0", "2.1", "2.2", "2.3", "2.4")  # median 2.2, MAD 0.1: flagged beyond 2.2 +/- 0.52
-
-
-def test_modified_z_score_is_distance_from_the_median_over_scaled_mad():
-    z = flags.modified_z_score(D("2.8"), [D(v) for v in PEER_GROUP])
-    assert z == D("0.6") / (D("1.4826") * D("0.1"))
-    assert round(z, 2) == D("4.05")
-
-
-def test_modified_z_score_is_none_without_spread():
-    assert flags.modified_z_score(D("4.0"), [D("2.0")] * 4 + [D("3.0")]) is None
-
-
-def test_a_score_far_above_the_peers_is_flagged_and_explained():
-    [flag] = flags.peer_outliers(scores("2.8"), peers(*PEER_GROUP), "other acute trusts")
-    assert flag.kind == flags.PEER_OUTLIER
-    assert flag.measure_key == "smart_foundations" and flag.domain_key == ""
-    assert flag.explanation.startswith(
-        "The score for Ensure smart foundations (2.8) is far higher than those of 5 other acute trusts, "
-        "whose middle score is 2.2."
-    )
-
-
-def test_a_score_far_below_the_peers_is_flagged_as_lower():
-    [flag] = flags.peer_outliers(scores("1.6"), peers(*PEER_GROUP), "other acute trusts")
-    assert "far lower than" in flag.explanation
-
-
-@pytest.mark.parametrize("value", ["2.7", "2.2", "1.7"])
-def test_a_score_within_the_limit_is_not_flagged(value):
-    # 2.7 and 1.7 are 0.5 from the median: a modified z-score of 3.37, inside 3.5.
-    assert flags.peer_outliers(scores(value), peers(*PEER_GROUP), "other acute trusts") == []
-
-
-def test_one_extreme_peer_cannot_hide_an_outlier():
-    # With a mean and standard deviation the 5.0 would stretch the yardstick and hide the 3.2.
-    group = (*PEER_GROUP, "5.0")
-    assert len(flags.peer_outliers(scores("3.2"), peers(*group), "other acute trusts")) == 1
-
-
-def test_fewer_than_five_other_organisations_say_nothing():
-    assert flags.peer_outliers(scores("5.0"), peers(*PEER_GROUP[:4]), "other acute trusts") == []
-
-
-def test_no_spread_among_peers_says_nothing():
-    assert flags.peer_outliers(scores("5.0"), peers("2.0", "2.0", "2.0", "2.0", "3.0"), "peers") == []
-
-
-def test_only_measures_with_peer_scores_are_judged():
-    assert flags.peer_outliers(scores("5.0", key="well_led", name="Well led"), peers(*PEER_GROUP), "peers") == []
-
-
-# ICB system scores against their members.
-
-
-def test_an_icb_score_more_than_one_above_its_members_median_is_flagged_and_explained():
-    [flag] = flags.icb_inconsistent_with_members(scores("3.1"), peers("2.0", "2.0", "2.5"))
-    assert flag.kind == flags.ICB_INCONSISTENT_WITH_MEMBERS and flag.measure_key == "smart_foundations"
-    assert flag.explanation.startswith(
-        "The system's score for Ensure smart foundations (3.1) is 1.1 higher than the middle score "
-        "of its 3 member trusts (2.0)."
-    )
-
-
-def test_an_icb_score_more_than_one_below_its_members_median_is_flagged_as_lower():
-    [flag] = flags.icb_inconsistent_with_members(scores("1.0"), peers("2.5", "3.0", "3.5"))
-    assert "2.0 lower than" in flag.explanation
-
-
-@pytest.mark.parametrize("value", ["3.0", "1.0", "2.0"])
-def test_an_icb_score_within_one_of_its_members_is_not_flagged(value):
-    assert flags.icb_inconsistent_with_members(scores(value), peers("2.0", "2.0", "2.5")) == []
-
-
-def test_an_even_number_of_members_uses_the_mean_of_the_middle_two():
-    [flag] = flags.icb_inconsistent_with_members(scores("4.0"), peers("1.0", "2.0", "3.0", "4.0"))
-    assert "1.5 higher than the middle score of its 4 member trusts (2.5)" in flag.explanation
-
-
-def test_an_icb_with_fewer_than_three_scored_members_is_not_judged():
-    assert flags.icb_inconsistent_with_members(scores("5.0"), peers("1.0", "1.0")) == []
+def test_an_honest_improvement_with_notes_and_evidence_raises_no_answer_flag():
+    answers = [
+        answer(4, previous=[2], notes=LONG_NOTE, evidence=[PAPER]),
+        answer(3, previous=[2], key="net", notes="New Wi-Fi covers 40 wards since April 2025.", evidence=[PAPER]),
+    ]
+    assert flags.answer_flags(answers) == []

@@ -6,7 +6,7 @@ import pytest
 from assessments import selectors
 from assessments.models import Assessment, ValidationFlag
 from assessments.rules import flags
-from assessments.selectors import draft_flags
+from assessments.flag_inputs import draft_flags
 from assessments.services.cycles import cycle_open
 from assessments.services.flags import NotFlaggable, assessment_flags_refresh, flag_resolve
 from tests import factories

@@ -6,7 +6,7 @@ from django.urls import reverse
 from markupsafe import escape
 
 from assessments.models import Assessment, AuditEvent, ValidationFlag
-from assessments.selectors import draft_flags
+from assessments.flag_inputs import draft_flags
 from assessments.services.flags import flag_resolve
 from tests.assessments.conftest import complete_everything
 from tests.assessments.flagging import answer_submit_and_flag, resolved, set_level, stored, submit_and_flag, url

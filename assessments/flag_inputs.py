@@ -1,0 +1,225 @@
+"""What the flag rules are fed: stored answers, evidence and scores turned into the plain data of
+assessments/rules/flags.py and patterns.py. Reads only.
+
+`submissions` builds a whole cycle in a fixed number of queries (about a dozen, whatever the
+number of organisations), so a worker can judge every submitted assessment of a cycle against the
+same yardstick at once; `draft_answers` builds one assessment's answers the same way, for the
+answer flags shown before sign-off. Both go through `_answers`, so a flag seen on a draft is the
+flag stored after submission.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count
+
+from assessments.models import Assessment, AssessmentScore, Cycle, DomainResponse, Evidence, MeasureScore
+from assessments.rules.carry_forward import carried_notes, level_change
+from assessments.rules.flags import DomainAnswer, EvidenceItem, Flag, answer_flags, vocabulary_of
+from assessments.rules.patterns import MeasureValue, Submission
+from assessments.selectors import current_score_q
+from framework.models import Criterion, Domain
+from framework.selectors import framework_criteria, framework_crosswalks, framework_prerequisites
+from organisations.models import CareSetting, Organisation
+
+# Evidence carried forward keeps last year's moment of attaching, which the copy does not store:
+# any time before this year's, so an organisation's own carried file is always "first".
+CARRIED_FORWARD_AT = 1.0
+ICB_PEER_GROUP = "icb"
+
+
+@dataclass(frozen=True)
+class FrameworkFacts:
+    """What the rules need of a framework version, read once per cycle."""
+
+    domains: dict[str, Domain]  # by key
+    criteria: dict
+    crosswalks: dict
+    vocabulary: dict[str, frozenset[str]]  # by domain key
+    prerequisites: dict[str, tuple[str, ...]]
+
+    @classmethod
+    def of(cls, framework_id: int) -> FrameworkFacts:
+        domains = {d.key: d for d in Domain.objects.filter(framework_id=framework_id).select_related("measure")}
+        texts: dict[int, list[str]] = defaultdict(list)
+        for domain_id, text in Criterion.objects.filter(domain__framework_id=framework_id).values_list(
+            "domain_id", "text"
+        ):
+            texts[domain_id].append(text)
+        return cls(
+            domains=domains,
+            criteria=framework_criteria(framework_id),
+            crosswalks=framework_crosswalks(framework_id),
+            vocabulary={key: vocabulary_of(d.name, *texts[d.pk]) for key, d in domains.items()},
+            prerequisites=framework_prerequisites(framework_id),
+        )
+
+
+def _evidence_items(response_ids: Iterable[int]) -> dict[int, list[EvidenceItem]]:
+    items: dict[int, list[EvidenceItem]] = defaultdict(list)
+    for row in (
+        Evidence.objects.filter(response_id__in=list(response_ids))
+        .order_by("added_at", "pk")
+        .values("response_id", "kind", "title", "digest", "size", "url", "carried_forward", "added_at")
+    ):
+        items[row["response_id"]].append(
+            EvidenceItem(
+                kind=row["kind"],
+                title=row["title"],
+                digest=row["digest"],
+                size=row["size"],
+                url=row["url"],
+                carried_forward=row["carried_forward"],
+                added_at=CARRIED_FORWARD_AT if row["carried_forward"] else row["added_at"].timestamp(),
+            )
+        )
+    return items
+
+
+def _answers(
+    assessments: list[Assessment], facts: FrameworkFacts, earlier_criteria: Mapping[int, Mapping]
+) -> dict[int, list[DomainAnswer]]:
+    """Each assessment's answers beside last year's, by assessment id: four queries in all."""
+    responses = list(
+        DomainResponse.objects.filter(assessment__in=assessments)
+        .select_related("domain")
+        .order_by("domain__measure__position", "domain__position")
+    )
+    previous_ids = [a.previous_id for a in assessments if a.previous_id]
+    last_year: dict[int, dict[str, DomainResponse]] = defaultdict(dict)
+    for response in (
+        DomainResponse.objects.filter(assessment_id__in=previous_ids)
+        .select_related("domain")
+        .annotate(evidence_count=Count("evidence"))
+    ):
+        last_year[response.assessment_id][response.domain.key] = response
+    evidence = _evidence_items(r.pk for r in responses)
+    previous_of = {a.pk: a.previous_id for a in assessments}
+    answers: dict[int, list[DomainAnswer]] = defaultdict(list)
+    for response in responses:
+        domain = response.domain
+        sources = domain.predecessors_in(last_year.get(previous_of[response.assessment_id], {}))
+        change = level_change(
+            criteria=facts.criteria.get(domain.pk, {}),
+            crosswalk=facts.crosswalks.get(domain.pk, {}),
+            sources=sources,
+            earlier_keys=[
+                key for s in sources for keys in earlier_criteria.get(s.domain_id, {}).values() for key in keys
+            ],
+            met=response.met_criteria,
+            current_level=response.level,
+        )
+        answers[response.assessment_id].append(
+            DomainAnswer(
+                domain_key=domain.key,
+                domain_name=domain.name,
+                measure_key=facts.domains[domain.key].measure.key if domain.key in facts.domains else "",
+                level=response.level,
+                notes=response.notes,
+                evidence=tuple(evidence.get(response.pk, ())),
+                previous_levels=tuple(source.level for source in sources),
+                like_for_like_level=change.like_for_like if change else None,
+                # The text the cycle's opening carried in, by the very rule that carried it, so
+                # "unchanged from last year" means exactly that.
+                carried_notes=carried_notes(domain.key, sources),
+                previous_evidence_count=sum(source.evidence_count for source in sources),
+                vocabulary=facts.vocabulary.get(domain.key, frozenset()),
+                written_at=response.updated_at.timestamp() if response.updated_at else 0.0,
+            )
+        )
+    return answers
+
+
+def _earlier_criteria(assessments: Iterable[Assessment]) -> dict[int, Mapping]:
+    """The criteria maps of last year's framework versions (usually one), by domain id."""
+    earlier: dict[int, Mapping] = {}
+    for framework_id in {a.previous.cycle.framework_id for a in assessments if a.previous_id}:
+        earlier.update(framework_criteria(framework_id))
+    return earlier
+
+
+def draft_answers(assessment: Assessment) -> tuple[list[DomainAnswer], FrameworkFacts]:
+    """One assessment's answers as the answer flags take them, and its framework's facts."""
+    facts = FrameworkFacts.of(assessment.cycle.framework_id)
+    answers = _answers([assessment], facts, _earlier_criteria([assessment]))
+    return answers.get(assessment.pk, []), facts
+
+
+def draft_flags(assessment: Assessment) -> list[Flag]:
+    """The answer flags of an assessment as it stands (computed, not stored), so the organisation
+    can put them right, or explain them, before it submits. Pattern flags are never shown here."""
+    answers, facts = draft_answers(assessment)
+    return answer_flags(answers, facts.prerequisites)
+
+
+def peer_group(organisation: Organisation) -> tuple[str, str]:
+    """The group an organisation is compared with, and its name in words: ICBs with ICBs, trusts
+    with trusts of the same main care setting."""
+    if organisation.kind == Organisation.Kind.ICB:
+        return ICB_PEER_GROUP, "ICBs"
+    setting = organisation.main_care_setting or ""
+    if not setting:
+        return "", ""
+    label = CareSetting(setting).label.lower() if setting in CareSetting.values else setting
+    return setting, f"{label} trusts"
+
+
+def _scores(assessment_ids: list[int]) -> tuple[dict[int, Decimal | None], dict[int, list[MeasureValue]]]:
+    overall = dict(
+        AssessmentScore.objects.filter(current_score_q(), assessment_id__in=assessment_ids).values_list(
+            "assessment_id", "overall"
+        )
+    )
+    measures: dict[int, list[MeasureValue]] = defaultdict(list)
+    for assessment_id, key, name, value in (
+        MeasureScore.objects.filter(current_score_q("score__"), score__assessment_id__in=assessment_ids)
+        .order_by("position")
+        .values_list("score__assessment_id", "measure_key", "measure_name", "value")
+    ):
+        measures[assessment_id].append(MeasureValue(key, name, value))
+    return overall, measures
+
+
+def submitted_in(cycle: Cycle) -> list[Assessment]:
+    return list(
+        Assessment.objects.filter(cycle=cycle, status__in=Assessment.SUBMITTED_OR_LATER)
+        .select_related("organisation__ics", "previous__cycle")
+        .order_by("pk")
+    )
+
+
+def submissions(cycle: Cycle) -> tuple[list[Submission], FrameworkFacts]:
+    """Every submitted assessment of the cycle as the pattern rules take them, and the framework's
+    facts. Only assessments with a current score carry scores (the others are still being scored
+    and are judged on their answers alone)."""
+    assessments = submitted_in(cycle)
+    facts = FrameworkFacts.of(cycle.framework_id)
+    answers = _answers(assessments, facts, _earlier_criteria(assessments))
+    overall, measures = _scores([a.pk for a in assessments])
+    previous_ids = [a.previous_id for a in assessments if a.previous_id]
+    previous_overall, previous_measures = _scores(previous_ids)
+    built = []
+    for assessment in assessments:
+        organisation = assessment.organisation
+        group, label = peer_group(organisation)
+        built.append(
+            Submission(
+                ref=str(assessment.pk),
+                name=organisation.name,
+                ods_code=organisation.ods_code,
+                ics=organisation.ics.icb_ods_code,
+                peer_group=group,
+                peer_label=label,
+                is_icb=organisation.kind == Organisation.Kind.ICB,
+                answers=tuple(answers.get(assessment.pk, ())),
+                measures=tuple(measures.get(assessment.pk, ())),
+                overall=overall.get(assessment.pk),
+                previous_measures={m.key: m.value for m in previous_measures.get(assessment.previous_id, ())},
+                previous_overall=previous_overall.get(assessment.previous_id),
+            )
+        )
+    return built, facts
