@@ -45,9 +45,11 @@ def main() -> None:
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        from benchmarks import foundation, reports, scoring
+        from benchmarks import flag_evaluation, foundation, reports, scoring
 
         print(f"Database: {connection.vendor}\n")
+        flag_evaluation.run()
+        print()
         foundation.run(measure, report)
         scoring.run(measure, report)
         reports.run(measure, report)

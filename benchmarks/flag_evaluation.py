@@ -413,12 +413,49 @@ def generate(seed: int, domains: list[DomainSpec]) -> tuple[list[Submission], li
     return [submission(org, years[org.ref]) for org in orgs], orgs
 
 
+def baseline_flagged(submissions: list[Submission]) -> set[str]:
+    """Who the 2025.1 rules (before this evaluation) would have flagged, for the baseline: a jump
+    of two levels without 40 characters of new notes, level 3 or more with no evidence at all, a
+    measure score beyond a modified z-score of 3.5 on the plain scale, an ICB measure more than
+    1.0 from its members' median."""
+    flagged = set()
+    for s in submissions:
+        for a in s.answers:
+            jump = a.previous_levels and abs(a.level - max(a.previous_levels)) >= 2
+            explained = len(" ".join(a.notes.split())) >= 40 and a.notes.split() != a.carried_notes.split()
+            if (jump and not explained) or (a.level >= 3 and not a.evidence):
+                flagged.add(s.ref)
+    by_group: dict[tuple[str, str], list[tuple[str, float]]] = defaultdict(list)
+    for s in submissions:
+        if not s.is_icb:
+            for m in s.measures:
+                by_group[(s.peer_group, m.key)].append((s.ref, float(m.value)))
+    for entries in by_group.values():
+        for ref, value in entries:
+            others = [v for r, v in entries if r != ref]
+            if len(others) < 5:
+                continue
+            centre = statistics.median(others)
+            mad = statistics.median([abs(v - centre) for v in others])
+            if mad and abs(value - centre) / (1.4826 * mad) > 3.5:
+                flagged.add(ref)
+    for icb in (s for s in submissions if s.is_icb):
+        members = [s for s in submissions if s.ics == icb.ics and not s.is_icb]
+        for m in icb.measures:
+            values = [float(x.value) for s in members for x in s.measures if x.key == m.key]
+            if len(values) >= 3 and abs(float(m.value) - statistics.median(values)) > 1.0:
+                flagged.add(icb.ref)
+    return flagged
+
+
 @dataclass
 class Outcome:
     seed: int
     recall: float
     false_flag_rate: float
     precision: float
+    baseline_recall: float
+    baseline_false_flag_rate: float
     by_pattern: dict[tuple[str, str], tuple[int, int]]  # (pattern, strength) -> (caught, planted)
     false_by_kind: dict[str, int]
     clean: int
@@ -428,6 +465,7 @@ class Outcome:
 def evaluate(seed: int, domains: list[DomainSpec]) -> Outcome:
     submissions, orgs = generate(seed, domains)
     flags = cycle_flags(submissions, {d.key: d.depends_on for d in domains if d.depends_on})
+    before = baseline_flagged(submissions)
     by_pattern: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
     false_by_kind: dict[str, int] = defaultdict(int)
     caught = false = gamed = 0
@@ -450,6 +488,8 @@ def evaluate(seed: int, domains: list[DomainSpec]) -> Outcome:
         recall=caught / gamed if gamed else 1.0,
         false_flag_rate=false / clean if clean else 0.0,
         precision=caught / (caught + false) if caught + false else 1.0,
+        baseline_recall=sum(1 for o in orgs if o.pattern and o.ref in before) / gamed if gamed else 1.0,
+        baseline_false_flag_rate=sum(1 for o in orgs if not o.pattern and o.ref in before) / clean if clean else 0.0,
         by_pattern={k: (v[0], v[1]) for k, v in by_pattern.items()},
         false_by_kind=dict(false_by_kind),
         clean=clean,
@@ -468,6 +508,9 @@ def run(seeds=SEEDS) -> list[Outcome]:
     print(f"  recall          {_spread([o.recall for o in outcomes])}")
     print(f"  false flags     {_spread([o.false_flag_rate for o in outcomes])} of clean organisations")
     print(f"  precision       {_spread([o.precision for o in outcomes])}")
+    print("  baseline: the 2025.1 flags on the same cycles")
+    print(f"    recall        {_spread([o.baseline_recall for o in outcomes])}")
+    print(f"    false flags   {_spread([o.baseline_false_flag_rate for o in outcomes])} of clean organisations")
     print("  recall per pattern and strength (caught/planted over all seeds):")
     for pattern in PATTERNS:
         cells = []

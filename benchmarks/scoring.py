@@ -18,10 +18,12 @@ import time
 from django.db import connection, transaction
 from django.utils import timezone
 
-from assessments.models import Assessment, AssessmentScore, Cycle, DomainResponse, DomainScore
+from assessments.models import Assessment, AssessmentScore, Cycle, DomainResponse, DomainScore, ValidationFlag
 from assessments.rules import scoring
 from assessments.services.cycles import cycle_open
+from assessments.services.flags import cycle_flags_refresh
 from assessments.services.scoring import assessment_score
+from assessments.tasks import cycle_flags_deferred
 from framework.models import Criterion, Domain, FrameworkVersion, Level
 from framework.selectors import framework_criteria
 from organisations.models import IntegratedCareSystem, Organisation, Region
@@ -189,8 +191,11 @@ def run(measure, report) -> None:
     )
 
     def service_loop():
-        for pk in assessments:
-            assessment_score(assessment_id=pk)
+        # As on workers: each scoring stores its own answer flags; the cycle's pattern flags are
+        # judged once after the burst (the debounced refresh), here at the end of the block.
+        with cycle_flags_deferred():
+            for pk in assessments:
+                assessment_score(assessment_id=pk)
 
     python, sql = levels_in_python(cycle), levels_in_sql(cycle)
     _compare("this cycle", python, sql)
@@ -223,6 +228,13 @@ def run(measure, report) -> None:
         python_figures,
     )
     print(f"  stored scores: {AssessmentScore.objects.filter(assessment__cycle=cycle).count()}")
+    report(
+        "cycle: every flag of every assessment (cycle_flags_refresh)",
+        measure(lambda: cycle_flags_refresh(cycle_id=cycle.pk), 3),
+        "pure rule over a bulk fetch (levels only)",
+        python_figures,
+    )
+    print(f"  stored flags: {ValidationFlag.objects.filter(assessment__cycle=cycle).count()}")
 
     started = time.perf_counter()
     national = national_cycle(NATIONAL_ORGANISATIONS)

@@ -17,9 +17,11 @@ class Anomalies:
     no_evidence: frozenset[str]  # never attach evidence, and claim level 4 in a few domains
     inflators: frozenset[str]  # claim level 5 across Empower citizens: far above their peers
     deflators: frozenset[str]  # drop to level 0-1 across Smart foundations: far below their peers
+    copiers: frozenset[str] = frozenset()  # take other trusts' notes, word for word, into a few domains
+    token_reusers: frozenset[str] = frozenset()  # claim level 4 in six domains on one link to their home page
 
     def kind(self, ods_code: str) -> str:
-        for name in ("jumpers", "no_evidence", "inflators", "deflators"):
+        for name in ("jumpers", "no_evidence", "inflators", "deflators", "copiers", "token_reusers"):
             if ods_code in getattr(self, name):
                 return name
         return ""
@@ -41,4 +43,6 @@ def demo_anomalies() -> Anomalies:
         no_evidence=frozenset(others[4:7]),
         inflators=frozenset(others[7:9]),
         deflators=frozenset(others[9:11]),
+        copiers=frozenset(others[11:13]),
+        token_reusers=frozenset(others[13:15]),
     )

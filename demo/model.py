@@ -42,6 +42,19 @@ NOTES_BY_LEVEL = {
     4: "Embedded across the organisation with outcomes measured and reported to the board.",
     5: "Recognised as an exemplar; our approach has been shared and adopted across the system.",
 }
+MONTHS = ["January", "March", "April", "June", "July", "September", "October", "November"]
+
+
+def demo_note(domain_name: str, level: int, cycle_name: str, rng: random.Random) -> str:
+    """A note as a lead writes one: the domain, where it stands, and this organisation's own
+    figures (when and how far), so no two organisations' notes are the same text."""
+    year = int(cycle_name[:4])
+    return (
+        f"{domain_name}: {NOTES_BY_LEVEL[level]} "
+        f"({rng.choice(MONTHS)} {rng.choice((year - 1, year))}; {rng.randint(12, 96)}% of services)"
+    )
+
+
 FIRST_NAMES = ["Amina", "Ben", "Chloe", "David", "Ewa", "Farah", "George", "Hannah", "Imran", "Jess", "Kofi", "Laura"]
 LAST_NAMES = ["Adeyemi", "Brown", "Chen", "Davies", "Ellis", "Fraser", "Gill", "Hughes", "Iqbal", "Jones", "Kaur"]
 LEAD_TITLES = ["Chief Information Officer", "Chief Digital Information Officer", "Director of Digital"]

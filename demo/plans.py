@@ -8,6 +8,7 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.db.models import F
 from django.utils import timezone
 
 from assessments.models import Assessment, Cycle, DomainResponse, Evidence
@@ -20,7 +21,7 @@ from assessments.services.workflow import (
     assessment_validate,
 )
 from demo.anomalies import Anomalies
-from demo.model import NOTES_BY_LEVEL, Profile, rng_for, target_level, ticks_for
+from demo.model import Profile, demo_note, rng_for, target_level, ticks_for
 from demo.people import Actors
 from framework.selectors import CriteriaMap
 from organisations.models import Organisation
@@ -55,6 +56,22 @@ def board_meeting_date(latest: bool, real_closes_on: datetime.date, rng: random.
     if latest:
         return timezone.localdate() - datetime.timedelta(days=rng.randint(1, 20))
     return real_closes_on - datetime.timedelta(days=rng.randint(8, 40))
+
+
+def _notes_of_another(response: DomainResponse) -> str:
+    """Another organisation's notes to the same domain this cycle (one already answered), for a
+    demo copier to take word for word."""
+    return (
+        DomainResponse.objects.filter(
+            assessment__cycle_id=response.assessment.cycle_id, domain_id=response.domain_id, notes__regex=r"\d"
+        )
+        .exclude(assessment_id=response.assessment_id)
+        .exclude(notes=F("carried_forward_from__notes"))
+        .order_by("updated_at")
+        .values_list("notes", flat=True)
+        .first()
+        or ""
+    )
 
 
 def seed_organisation(
@@ -92,7 +109,9 @@ def seed_organisation(
     with_evidence = set(Evidence.objects.filter(response__assessment=assessment).values_list("response_id", flat=True))
     jump_domains = (
         set(rng.sample(range(len(responses)), min(len(responses), rng.randint(4, 6))))
-        if anomaly in {"jumpers", "no_evidence"}
+        if anomaly in {"jumpers", "no_evidence", "copiers"}
+        else set(rng.sample(range(len(responses)), min(len(responses), 6)))
+        if anomaly == "token_reusers"
         else set()
     )
 
@@ -106,7 +125,8 @@ def seed_organisation(
         before = response.carried_forward_from.level if carried and response.carried_forward_from else None
         latent_key = domain.replaces[0] if domain.replaces else domain.key
         level = target_level(profile, code, latent_key, domain.measure.key, year)
-        notes = NOTES_BY_LEVEL[level] if rng.random() > 0.12 else ""
+        note = demo_note(domain.name, level, cycle.name, rng)
+        notes = note if rng.random() > 0.12 else ""
         if anomaly == "jumpers" and index in jump_domains and before is not None:
             level, notes = min(5, before + 2), response.notes  # the notes say nothing of the jump
         elif anomaly == "no_evidence" and index in jump_domains:
@@ -115,18 +135,19 @@ def seed_organisation(
             level = 5
         elif anomaly == "deflators" and domain.measure.key == "smart_foundations":
             level = rng.randint(0, 1)
+        elif anomaly == "copiers" and index in jump_domains and (copied := _notes_of_another(response)):
+            level, notes = min(5, (before or level) + 1), copied
+        elif anomaly == "token_reusers" and index in jump_domains:
+            level = 4
         elif before is not None:
             if level == response.level == before:
                 continue  # last year's answer still holds: confirmed below with the others
             if level > before:
-                notes = f"Up from level {before} last year: {NOTES_BY_LEVEL[level]}"
+                notes = f"Up from level {before} last year. {note}"
             elif level < before:
-                notes = (
-                    f"Down from level {before} last year after reassessment against this year's criteria. "
-                    f"{NOTES_BY_LEVEL[level]}"
-                )
+                notes = f"Down from level {before} last year after reassessment against this year's criteria. {note}"
             else:
-                notes = f"Still level {before}, reviewed against this year's criteria. {NOTES_BY_LEVEL[level]}"
+                notes = f"Still level {before}, reviewed against this year's criteria. {note}"
         complete = plan.status != Assessment.Status.DRAFT or rng.random() < 0.7
         response = response_save(
             response_id=response.pk,
@@ -134,7 +155,11 @@ def seed_organisation(
             answer=Answer(met_criteria=ticks_for(levels, level, rng), notes=notes, complete=complete),
             actor=lead,
         )
-        if response.level >= 3 and response.pk not in with_evidence and rng.random() < evidence_rate:
+        if anomaly == "token_reusers" and index in jump_domains:
+            evidence_add_link(
+                response_id=response.pk, url=f"https://www.{code.lower()}.nhs.uk/", title="Digital update", actor=lead
+            )
+        elif response.level >= 3 and response.pk not in with_evidence and rng.random() < evidence_rate:
             evidence_add_link(
                 response_id=response.pk,
                 url=f"https://evidence.example.org/{code.lower()}/{cycle.slug}/{domain.key}",

@@ -13,13 +13,17 @@ def once(function, repeat=1):
 
 
 def test_every_benchmark_runs_at_a_tiny_size(monkeypatch, capsys):
-    from benchmarks import foundation, reports, scoring
+    from benchmarks import flag_evaluation, foundation, reports, scoring
 
     monkeypatch.setattr(scoring, "NATIONAL_ORGANISATIONS", 20)
     monkeypatch.setattr(reports, "RENDERS", 1)
     printed = []
     for benchmark in (foundation, scoring, reports):
         benchmark.run(once, lambda *figures: printed.append(figures))
+    monkeypatch.setattr(flag_evaluation, "SYSTEMS", 6)
+    [outcome] = flag_evaluation.run(seeds=(1,))
+    assert outcome.gamed and outcome.clean
     output = capsys.readouterr().out
+    assert "recall per pattern and strength" in output
     assert len(printed) >= 6
     assert "Python and SQL identical" in output and "Board report:" in output

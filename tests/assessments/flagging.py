@@ -8,12 +8,12 @@ from django.urls import reverse
 from assessments.models import Assessment, ValidationFlag
 from assessments.services import evidence as evidence_services
 from assessments.services import responses as answers
-from assessments.services.flags import assessment_flags_refresh
+from assessments.services.flags import assessment_flags_refresh, cycle_flags_refresh
 from assessments.services.scoring import assessment_score
 from assessments.services.workflow import assessment_mark_ready, assessment_sign_off_and_submit
 from tests.assessments.conftest import complete_everything
 
-EXPLAINED = "We moved every clinical system to the cloud this spring; the board paper of May is attached."
+EXPLAINED = "We moved every clinical system to the cloud in May 2025; the board paper of that month is attached."
 
 PEER_LEVELS = [1, 1, 2, 2, 2, 3]  # median 2, MAD 0.5: an outlier is more than 2.6 from 2
 
@@ -49,9 +49,12 @@ def submit(assessment, lead, approver):
 
 
 def submit_and_flag(assessment, lead, approver):
+    """Submit, score and judge the whole cycle's flags, as the worker does after commit (a test's
+    transaction never commits, so the queued refresh would not run by itself)."""
     submitted = submit(assessment, lead, approver)
     assessment_score(assessment_id=submitted.pk)
     assessment_flags_refresh(assessment_id=submitted.pk)
+    cycle_flags_refresh(cycle_id=submitted.cycle_id)
     return submitted
 
 

@@ -11,7 +11,7 @@ from assessments import selectors
 from assessments.models import AssessmentScore
 from assessments.rules import flags as flag_rules
 from assessments.rules.scoring import SCORING_METHOD_VERSION
-from assessments.services.flags import assessment_flags_refresh
+from assessments.services.flags import cycle_flags_refresh
 from assessments.services.scoring import assessment_score
 from assessments.tasks import sweep_unscored_task
 from reports.selectors import board_report_data
@@ -82,7 +82,7 @@ def test_peer_flags_do_not_compare_with_an_older_methods_scores(assessment, team
 
     for peer in peers[:2]:  # four current peers left: too few to judge by
         score_by_older_method(peer)
-    assessment_flags_refresh(assessment_id=assessment.pk)
+    cycle_flags_refresh(cycle_id=assessment.cycle_id)
     assert stored(assessment, flag_rules.PEER_OUTLIER) == []
 
 

@@ -218,3 +218,25 @@ def test_images_and_text_are_still_recognised_by_their_content():
     assert refused("chart.pdf", png) == "The selected file's content is not a PDF file"
     assert check("notes.txt", "Board minutes – approved".encode()).content_type == "text/plain"
     assert refused("notes.txt", b"\x00\x01binary") == "The selected file is not a TXT text file"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://trust.nhs.uk/board/papers?b=2&a=1",
+        "http://www.trust.nhs.uk/board/papers/?a=1&b=2",
+        "https://trust.nhs.uk:443/board/papers?a=1&b=2&utm_campaign=x&fbclid=y#minutes",
+    ],
+)
+def test_links_to_the_same_page_normalise_alike(url):
+    from assessments.rules.evidence import link_digest, normalised_link
+
+    assert normalised_link(url) == "https://trust.nhs.uk/board/papers?a=1&b=2"
+    assert link_digest(url) == link_digest("https://trust.nhs.uk/board/papers?a=1&b=2")
+
+
+def test_different_pages_and_ports_do_not_normalise_alike():
+    from assessments.rules.evidence import normalised_link
+
+    assert normalised_link("https://trust.nhs.uk/a") != normalised_link("https://trust.nhs.uk/b")
+    assert normalised_link("https://trust.nhs.uk:8443/a") == "https://trust.nhs.uk:8443/a"

@@ -32,7 +32,7 @@ def domains(levels, previous=None, notes="", evidence=None, measure="smart_found
             evidence=tuple(evidence(i)) if evidence else (),
             vocabulary=WORDS,
             **more,
-        )  # fmt: skip
+        )
         for i, level in enumerate(levels)
     )
 
@@ -96,7 +96,8 @@ def test_a_trust_that_truly_improved_with_notes_and_evidence_is_not_flagged():
 
 def test_an_honest_fall_with_reasons_is_not_flagged():
     def note(i):
-        return f"The EPR module for {('outpatients', 'theatres', 'wards', 'clinics', 'pharmacy', 'radiology')[i]} was switched off in June 2025."
+        place = ("outpatients", "theatres", "wards", "clinics", "pharmacy", "radiology")[i]
+        return f"The EPR module for {place} was switched off in June 2025."
 
     fell = trust("X", "2.1", "2.7", answers=domains([2] * 6, previous=[3] * 6, notes=note))
     assert "X" not in patterns.change_against_peers([*peers_rising(), fell])
@@ -110,10 +111,9 @@ def test_a_measure_moving_alone_is_judged_with_its_own_limit_and_needs_several_d
     ordinary = {"smart_foundations": "2.6"}
     peers = [trust(f"P{i}", "2.6", "2.5", measures=ordinary, previous={"smart_foundations": "2.5"}) for i in range(12)]
     peers += [trust(f"Q{i}", "2.6", "2.5", measures={"smart_foundations": "2.8"}, previous=ordinary) for i in range(6)]
-    dropped = trust("X", "2.5", "2.5", answers=domains([1] * 5, previous=[2] * 5), measures={"smart_foundations": "1.6"},
-                    previous={"smart_foundations": "2.6"})  # fmt: skip
-    one_domain = trust("Y", "2.5", "2.5", answers=domains([1], previous=[3]), measures={"smart_foundations": "1.6"},
-                       previous={"smart_foundations": "2.6"})  # fmt: skip
+    fell = {"measures": {"smart_foundations": "1.6"}, "previous": {"smart_foundations": "2.6"}}
+    dropped = trust("X", "2.5", "2.5", answers=domains([1] * 5, previous=[2] * 5), **fell)
+    one_domain = trust("Y", "2.5", "2.5", answers=domains([1], previous=[3]), **fell)
     found = patterns.change_against_peers([*peers, dropped, one_domain])
     assert [(f.kind, f.measure_key) for f in found["X"]] == [(flags.CHANGE_AGAINST_PEERS, "smart_foundations")]
     assert "Y" not in found
@@ -221,7 +221,7 @@ def noted(ref, notes, written_at=0.0):
     answers = tuple(
         DomainAnswer(
             domain_key=f"d{i}", domain_name=f"Domain {i}", level=3, notes=text, vocabulary=WORDS, written_at=written_at
-        )  # fmt: skip
+        )
         for i, text in enumerate(notes)
     )
     return Submission(ref=ref, name=f"Org {ref}", ods_code=ref, ics="QE1", peer_group="acute",

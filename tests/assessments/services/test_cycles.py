@@ -102,3 +102,12 @@ def test_a_split_domains_evidence_carries_only_where_the_crosswalk_says(opened_a
     network = this_year.responses.get(domain__key="network")  # evidence_from: []
     assert [(e.title, e.carried_forward) for e in cloud.evidence.all()] == [("Hosting paper", True)]
     assert not network.evidence.exists()
+
+
+def test_carried_evidence_keeps_its_fingerprint(opened_after_level_2):
+    from assessments.rules.evidence import link_digest
+
+    this_year = opened_after_level_2()
+    cloud = this_year.responses.get(domain__key="cloud")
+    [carried] = cloud.evidence.all()
+    assert carried.digest == link_digest("https://example.nhs.uk/hosting")  # last year's link, as fingerprinted

@@ -91,3 +91,30 @@ def test_a_word_document_with_its_parts_is_accepted(assessment, team, media):
     evidence = add(assessment, team, "Digital strategy.docx", content)
     assert evidence.content_type == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     assert stored_files(media) == [content]
+
+
+# Fingerprints: the same evidence found again, whatever it is called.
+
+
+def test_a_file_is_fingerprinted_by_its_bytes_whatever_its_name(assessment, team, media):
+    import hashlib
+
+    content = long_pdf(pages=3)
+    first = add(assessment, team, "Board pack.pdf", content)
+    again = add(assessment, team, "Renamed copy.pdf", content)
+    assert first.digest == again.digest == hashlib.sha256(content).hexdigest()
+
+
+def test_a_link_is_fingerprinted_as_the_page_it_names(assessment, team):
+    from assessments.services.evidence import evidence_add_link
+
+    strategy = assessment.responses.get(domain__key="strategy")
+    digests = {
+        evidence_add_link(response_id=strategy.pk, url=url, title="Strategy", actor=team["lead"]).digest
+        for url in (
+            "https://www.trust.nhs.uk/strategy/",
+            "http://trust.nhs.uk/strategy?utm_source=board#top",
+            "HTTPS://TRUST.NHS.UK:443/strategy",
+        )
+    }
+    assert len(digests) == 1

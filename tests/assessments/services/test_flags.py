@@ -4,11 +4,18 @@ submitted assessments store flags (peer and ICB comparisons included), and revie
 import pytest
 
 from assessments import selectors
-from assessments.models import Assessment, ValidationFlag
-from assessments.rules import flags
 from assessments.flag_inputs import draft_flags
+from assessments.models import Assessment, FlagRate, ValidationFlag
+from assessments.rules import flags
 from assessments.services.cycles import cycle_open
-from assessments.services.flags import NotFlaggable, assessment_flags_refresh, flag_resolve
+from assessments.services.flags import (
+    NotFlaggable,
+    assessment_flags_refresh,
+    cycle_flags_refresh,
+    cycles_with_flags_due,
+    flag_resolve,
+)
+from assessments.services.scoring import assessment_score
 from tests import factories
 from tests.assessments.conftest import complete_everything
 from tests.assessments.flagging import (
@@ -36,8 +43,8 @@ def acute_peers(cycle, world):
 
 @pytest.fixture
 def members(cycle, world):
-    """Trust A and trust C are in ICS 1; two more member trusts join them."""
-    extra = [factories.OrganisationFactory(ics=world.ics_1) for _ in range(2)]
+    """Trust A and trust C are in ICS 1; three more member trusts join them."""
+    extra = [factories.OrganisationFactory(ics=world.ics_1) for _ in range(3)]
     cycle_open(cycle=cycle)
     return [world.trust_a, world.trust_c, *extra]
 
@@ -135,8 +142,12 @@ def test_refresh_keeps_a_resolution_while_the_flag_is_raised_and_drops_flags_no_
     jump = ValidationFlag.objects.get(kind=flags.LEVEL_JUMP_WITHOUT_NOTE)
     flag_resolve(flag_id=jump.pk, actor=team["reviewer"], comment="Explained at the review meeting.")
     stale = ValidationFlag.objects.create(
-        assessment=carried_draft, kind=flags.PEER_OUTLIER, measure_key="well_led", explanation="Old",
+        assessment=carried_draft, kind=flags.PREREQUISITE_UNMET, domain=jump.domain, explanation="Old",
         computed_at=jump.computed_at, resolved_by=team["reviewer"], resolved_at=jump.computed_at,
+    )  # fmt: skip
+    pattern = ValidationFlag.objects.create(
+        assessment=carried_draft, kind=flags.PEER_OUTLIER, measure_key="well_led", explanation="Old",
+        computed_at=jump.computed_at,
     )  # fmt: skip
 
     assessment_flags_refresh(assessment_id=carried_draft.pk)
@@ -144,6 +155,10 @@ def test_refresh_keeps_a_resolution_while_the_flag_is_raised_and_drops_flags_no_
     jump.refresh_from_db()
     assert jump.resolved_by == team["reviewer"] and jump.resolution_comment == "Explained at the review meeting."
     assert not ValidationFlag.objects.filter(pk=stale.pk).exists()
+    # The answer refresh leaves pattern flags to the cycle's refresh, which drops this stale one.
+    assert ValidationFlag.objects.filter(pk=pattern.pk).exists()
+    cycle_flags_refresh(cycle_id=carried_draft.cycle_id)
+    assert not ValidationFlag.objects.filter(pk=pattern.pk).exists()
     assert len(stored(carried_draft)) == 2
 
 
@@ -174,7 +189,7 @@ def test_a_trust_far_above_its_peers_is_flagged_for_every_measure(assessment, te
     foundations = next(f for f in outliers if f.measure_key == "smart_foundations")
     assert foundations.explanation.startswith(
         "The score for Ensure smart foundations (5.0) is far higher than those of 6 other acute trusts, "
-        "whose middle score is 2.0."
+        "whose middle score is 2.0; 0 of them score as high."
     )
 
 
@@ -213,7 +228,7 @@ def test_other_care_settings_and_unscored_drafts_are_not_peers(assessment, team,
     assert stored(assessment, flags.PEER_OUTLIER) == []
 
 
-@pytest.mark.parametrize("icb_level, flagged", [(4, True), (2, False)])
+@pytest.mark.parametrize("icb_level, flagged", [(4, True), (1, False)])
 def test_an_icb_far_from_its_members_is_flagged(cycle, world, members, person, icb_level, flagged):
     for trust in members:
         answer_submit_and_flag(trust, cycle, person, level=1)
@@ -225,14 +240,26 @@ def test_an_icb_far_from_its_members_is_flagged(cycle, world, members, person, i
         assert found == []
         return
     [flag] = found
-    assert flag.measure_key == "well_led"
+    assert flag.measure_key == "" and flag.domain is None
     assert flag.explanation.startswith(
-        "The system's score for Well led (4.0) is 3.0 higher than the middle score of its 4 member trusts (1.0)."
+        "The system's overall score (4.0) is 3.0 higher than the middle score of its 5 member organisations (1.0), "
+        "more than the 0.6 that the number and spread of its members allow."
     )
+    assert [m["overall"] for m in flag.details["members"]] == [1.0] * 5
 
 
-def test_an_icb_with_fewer_than_three_scored_members_is_not_judged(cycle, world, members, person):
-    for trust in members[:2]:
+def test_an_icb_scored_before_its_members_is_judged_once_they_are(cycle, world, members, person):
+    icb = answer_submit_and_flag(world.icb_1, cycle, person, level=4)
+    assert stored(icb, flags.ICB_INCONSISTENT_WITH_MEMBERS) == []
+
+    for trust in members:
+        answer_submit_and_flag(trust, cycle, person, level=1)
+
+    assert len(stored(icb, flags.ICB_INCONSISTENT_WITH_MEMBERS)) == 1
+
+
+def test_an_icb_with_fewer_than_five_scored_members_is_not_judged(cycle, world, members, person):
+    for trust in members[:4]:
         answer_submit_and_flag(trust, cycle, person, level=1)
 
     icb = answer_submit_and_flag(world.icb_1, cycle, person, level=4)
@@ -254,3 +281,72 @@ def test_the_flag_list_costs_a_fixed_number_of_queries(django_assert_num_queries
     with django_assert_num_queries(2):
         listed = selectors.assessment_flags(assessment)
     assert len(listed) == flagged.responses.count() and all(f.subject for f in listed)
+
+
+# The cycle-wide refresh: order-independent, idempotent, counted per ICS.
+
+
+def test_a_rescore_of_an_unchanged_cycle_raises_nothing_new_and_writes_nothing(
+    assessment, team, acute_peers, person, django_assert_max_num_queries
+):
+    for trust, level in zip(acute_peers, PEER_LEVELS, strict=True):
+        answer_submit_and_flag(trust, assessment.cycle, person, level)
+    complete_everything(assessment, team["lead"], level=5)
+    submit_and_flag(assessment, team["lead"], team["approver"])
+    before = sorted(ValidationFlag.objects.values_list("pk", "kind", "explanation", "computed_at"))
+
+    for submitted in Assessment.objects.filter(cycle=assessment.cycle, status=Assessment.Status.SUBMITTED):
+        assessment_score(assessment_id=submitted.pk)
+    changes = cycle_flags_refresh(cycle_id=assessment.cycle_id)
+
+    assert (changes.added, changes.updated, changes.removed) == (0, 0, 0)
+    assert sorted(ValidationFlag.objects.values_list("pk", "kind", "explanation", "computed_at")) == before
+
+
+def test_flags_are_the_same_whatever_the_order_of_submission(cycle, world, person):
+    def run(order):
+        for organisation, level in order:
+            answer_submit_and_flag(organisation, cycle, person, level)
+        return sorted(
+            (f.assessment.organisation.ods_code, f.kind, f.measure_key, f.explanation)
+            for f in ValidationFlag.objects.select_related("assessment__organisation")
+        )
+
+    trusts = [factories.OrganisationFactory(ics=world.ics_1) for _ in range(6)]
+    cycle_open(cycle=cycle)
+    levels = list(zip([*trusts, world.trust_a], [1, 1, 2, 2, 2, 3, 5], strict=True))
+    forwards = run(levels)
+    # Back to drafts and again, the other way round: the same flags, word for word.
+    Assessment.objects.filter(cycle=cycle).update(status=Assessment.Status.DRAFT, submitted_at=None)
+    ValidationFlag.objects.all().delete()
+    backwards = run(list(reversed(levels)))
+    assert forwards == backwards and any(kind == flags.PEER_OUTLIER for _, kind, _, _ in forwards)
+
+
+def test_the_refresh_after_scoring_runs_only_when_a_score_is_newer(flagged):
+    assert cycle_flags_refresh(cycle_id=flagged.cycle_id, only_if_due=True) is None  # refreshed when submitted
+    assessment_score(assessment_id=flagged.pk)
+    assert cycle_flags_refresh(cycle_id=flagged.cycle_id, only_if_due=True) is not None
+    assert cycles_with_flags_due() == []
+
+
+def test_flag_rates_count_flagged_and_unresolved_organisations_per_ics_and_kind(flagged, team):
+    rates = {r.kind: r for r in FlagRate.objects.filter(cycle=flagged.cycle, ics=flagged.organisation.ics)}
+    assert rates[""].submitted == 1 and rates[""].flagged == 1 and rates[""].unresolved == 1
+    assert rates[flags.HIGH_LEVEL_WITHOUT_EVIDENCE].flagged == 1 and rates[flags.COPIED_NOTES].flagged == 0
+
+    for flag in stored(flagged):
+        flag_resolve(flag_id=flag.pk, actor=team["reviewer"], comment="Checked at the review meeting.")
+
+    rate = FlagRate.objects.get(cycle=flagged.cycle, ics=flagged.organisation.ics, kind="")
+    assert (rate.flagged, rate.unresolved) == (1, 0)
+
+
+def test_the_task_and_the_sweep_refresh_a_cycle_with_a_newer_score(flagged, settings):
+    from assessments.tasks import refresh_cycle_flags_task, sweep_cycle_flags_task
+
+    ValidationFlag.objects.filter(assessment=flagged).delete()
+    assert refresh_cycle_flags_task.apply((flagged.cycle_id,)).get() is None  # nothing newer: skipped
+    assessment_score(assessment_id=flagged.pk)
+    assert sweep_cycle_flags_task.apply().get() == 1  # eager in tests: the refresh ran
+    assert stored(flagged)
