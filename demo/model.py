@@ -51,7 +51,8 @@ def demo_note(domain_name: str, level: int, cycle_name: str, rng: random.Random)
     year = int(cycle_name[:4])
     return (
         f"{domain_name}: {NOTES_BY_LEVEL[level]} "
-        f"({rng.choice(MONTHS)} {rng.choice((year - 1, year))}; {rng.randint(12, 96)}% of services)"
+        f"({rng.choice(MONTHS)} {rng.choice((year - 1, year))}; {rng.randint(12, 96)}% of services "
+        f"across {rng.randint(2, 30)} sites)"
     )
 
 

@@ -23,6 +23,7 @@ from assessments.services.workflow import (
 from demo.anomalies import Anomalies
 from demo.model import Profile, demo_note, rng_for, target_level, ticks_for
 from demo.people import Actors
+from framework.models import Domain
 from framework.selectors import CriteriaMap
 from organisations.models import Organisation
 
@@ -56,6 +57,21 @@ def board_meeting_date(latest: bool, real_closes_on: datetime.date, rng: random.
     if latest:
         return timezone.localdate() - datetime.timedelta(days=rng.randint(1, 20))
     return real_closes_on - datetime.timedelta(days=rng.randint(8, 40))
+
+
+def _planned_levels(responses: list[DomainResponse], profile: Profile, code: str, year: int) -> dict[str, int]:
+    """Each domain's level this year from the maturity model."""
+    planned = {}
+    for response in responses:
+        domain = response.domain
+        latent_key = domain.replaces[0] if domain.replaces else domain.key
+        planned[domain.key] = target_level(profile, code, latent_key, domain.measure.key, year)
+    return planned
+
+
+def _ahead_of_foundations(domain: Domain, planned: dict[str, int]) -> bool:
+    """Two or more levels above a domain it builds on: an honest lead says how in the notes."""
+    return any(planned[domain.key] - planned[key] >= 2 for key in domain.depends_on if key in planned)
 
 
 def _notes_of_another(response: DomainResponse) -> str:
@@ -98,8 +114,8 @@ def seed_organisation(
     rng = rng_for("answers", code, cycle.name)
     plan = latest_plan(organisation, anomalies) if latest else Plan(Assessment.Status.VALIDATED)
     anomaly = anomalies.kind(code) if latest else ""
-    # Most organisations attach evidence to every claim of level 3 or above; some are patchy.
-    evidence_rate = 0.0 if code in anomalies.no_evidence else (0.75 if rng_for("patchy", code).random() < 0.15 else 1.0)
+    # Most organisations attach evidence to every claim of level 3 or above; a few are patchy.
+    evidence_rate = 0.0 if code in anomalies.no_evidence else (0.75 if rng_for("patchy", code).random() < 0.06 else 1.0)
     assessment = Assessment.objects.select_related("cycle", "organisation").get(cycle=cycle, organisation=organisation)
     responses = list(
         assessment.responses.select_related("domain__measure", "carried_forward_from").order_by(
@@ -115,6 +131,7 @@ def seed_organisation(
         else set()
     )
 
+    planned = _planned_levels(responses, profile, code, year)
     for index, response in enumerate(responses):
         domain = response.domain
         levels = criteria[domain.pk]
@@ -123,10 +140,9 @@ def seed_organisation(
         carried = response.status == DomainResponse.Status.CARRIED_FORWARD
         # Last year's level of the domain this one continues (for a split domain, the whole).
         before = response.carried_forward_from.level if carried and response.carried_forward_from else None
-        latent_key = domain.replaces[0] if domain.replaces else domain.key
-        level = target_level(profile, code, latent_key, domain.measure.key, year)
+        level = planned[domain.key]
         note = demo_note(domain.name, level, cycle.name, rng)
-        notes = note if rng.random() > 0.12 else ""
+        notes = note if rng.random() > 0.12 or _ahead_of_foundations(domain, planned) else ""
         if anomaly == "jumpers" and index in jump_domains and before is not None:
             level, notes = min(5, before + 2), response.notes  # the notes say nothing of the jump
         elif anomaly == "no_evidence" and index in jump_domains:

@@ -20,8 +20,9 @@ them right.
   year's evidence is still attached, nothing added or removed, and the notes say nothing: the
   evidence that supported the higher level is still offered, so why is the level lower?
 * `prerequisite_unmet`: a domain is claimed at level 3 or above while a domain it builds on (the
-  framework file's `depends_on`) is two or more levels lower, and the notes do not explain how:
-  barcoding at level 4 without electronic prescribing contradicts itself.
+  framework file's `depends_on`) is two or more levels lower, and the notes do not explain how
+  (last year's notes still can: this is about the answer as it stands, not a change): barcoding
+  at level 4 without electronic prescribing contradicts itself.
 
 "Explaining" notes are written this year, are at least a sentence long, are not pasted into
 several domains, and say something particular to the domain: a date or figure, or at least two
@@ -237,6 +238,17 @@ def _explained(answer: DomainAnswer, boilerplate: frozenset[str]) -> bool:
     return notes_explain_change(answer.notes, answer.carried_notes, answer.vocabulary or None, boilerplate)
 
 
+def _explains_standing(answer: DomainAnswer, boilerplate: frozenset[str]) -> bool:
+    """Notes that explain an answer as it stands (not a change): last year's still do, if they
+    are a sentence long, not boilerplate and particular to the domain."""
+    written = normalised(answer.notes)
+    return (
+        len(written) >= EXPLAINING_NOTE_MIN_CHARS
+        and written.lower() not in boilerplate
+        and (not answer.vocabulary or is_specific(written, answer.vocabulary))
+    )
+
+
 EXPLAIN_IN_NOTES = (
     "Say in the notes what changed since last year (what was done or stopped, and when), "
     "and attach the evidence for it."
@@ -391,7 +403,7 @@ def prerequisite_unmet(answers: Sequence[DomainAnswer], prerequisites: Mapping[s
             for key in prerequisites.get(answer.domain_key, ())
             if key in by_key and answer.level - by_key[key].level >= PREREQUISITE_GAP
         ]
-        if not behind or _explained(answer, boilerplate):
+        if not behind or _explains_standing(answer, boilerplate):
             continue
         gap = max(answer.level - b.level for b in behind)
         names = " and ".join(f"{b.domain_name} (level {b.level})" for b in behind)

@@ -89,6 +89,7 @@ COPY_WITHIN_DOMAINS = 3
 COPY_ACROSS_SIMILARITY = 95
 SHINGLE_WORDS = 4
 COMMON_SHINGLE_NOTES = 40
+DISTINCT_SHARED_SHINGLES = 6
 SIDE_BY_SIDE_PAIRS = 5
 # ICB against members.
 MIN_ICB_MEMBERS = 5
@@ -546,19 +547,29 @@ def _copied_across(submissions: Sequence[Submission]) -> dict[str, list[dict]]:
             for j in holders[x + 1 :]:
                 if notes[i][0].ref != notes[j][0].ref:
                     shared[(i, j)] += 1
-    pairs: dict[str, list[dict]] = defaultdict(list)
+    # Near-identical notes, grouped by the pair of organisations.
+    matches: dict[tuple[str, str], list[tuple[int, int, int, float]]] = defaultdict(list)
     for (i, j), count in sorted(shared.items()):
-        (left, left_answer, left_text), (right, right_answer, right_text) = notes[i], notes[j]
+        (left, _, left_text), (right, _, right_text) = notes[i], notes[j]
         if count < 2 and min(len(left_text.split()), len(right_text.split())) > SHINGLE_WORDS + 1:
             continue
         similarity = _copies(left_text, right_text, COPY_ACROSS_SIMILARITY)
-        if not similarity:
+        if similarity:
+            matches[tuple(sorted((left.ref, right.ref)))].append((i, j, count, similarity))
+    pairs: dict[str, list[dict]] = defaultdict(list)
+    for found in matches.values():
+        # Notes written to one pattern can meet by chance when only a few words are their own; a
+        # note with many words of its own, or several notes shared by the same two organisations,
+        # cannot.
+        if len(found) < 2 and max(count for _, _, count, _ in found) < DISTINCT_SHARED_SHINGLES:
             continue
-        # The later writer is asked (both, when no order is known): the first may be the author.
-        if right_answer.written_at <= left_answer.written_at or not left_answer.written_at:
-            pairs[left.ref].append(_side_by_side(left, left_answer, right, right_answer, similarity))
-        if left_answer.written_at <= right_answer.written_at or not right_answer.written_at:
-            pairs[right.ref].append(_side_by_side(right, right_answer, left, left_answer, similarity))
+        for i, j, _, similarity in found:
+            (left, left_answer, _), (right, right_answer, _) = notes[i], notes[j]
+            # The later writer is asked (both, when no order is known): the first may be the author.
+            if right_answer.written_at <= left_answer.written_at or not left_answer.written_at:
+                pairs[left.ref].append(_side_by_side(left, left_answer, right, right_answer, similarity))
+            if left_answer.written_at <= right_answer.written_at or not right_answer.written_at:
+                pairs[right.ref].append(_side_by_side(right, right_answer, left, left_answer, similarity))
     return pairs
 
 

@@ -23,7 +23,7 @@ from assessments.rules.sign_off import board_meeting_date_problem
 from assessments.selectors import incomplete_responses, people_with_role, reviewers_of, unresolved_flag_count
 from assessments.services.audit import record
 from assessments.services.notifications import assessment_url, notify
-from assessments.tasks import queue_scoring
+from assessments.tasks import queue_cycle_flags, queue_scoring
 from organisations.access import may
 from organisations.models import Organisation, Role
 
@@ -188,7 +188,12 @@ def _reviewer_title(assessment: Assessment) -> str:
 @transaction.atomic
 def assessment_return(*, assessment: Assessment, actor: Any, comment: str) -> Assessment:
     summary = f"Returned for changes by {_reviewer_title(assessment)}"
-    return _review_decision(assessment, actor, to=Status.RETURNED, summary=summary, comment=comment.strip())
+    returned = _review_decision(assessment, actor, to=Status.RETURNED, summary=summary, comment=comment.strip())
+    # A returned assessment leaves the cycle's comparisons: its peers' pattern flags are due again.
+    Cycle.objects.filter(pk=returned.cycle_id).update(flags_refreshed_at=None)
+    cycle_id = returned.cycle_id
+    transaction.on_commit(lambda: queue_cycle_flags(cycle_id))
+    return returned
 
 
 @transaction.atomic

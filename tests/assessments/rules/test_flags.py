@@ -224,3 +224,12 @@ def test_an_honest_improvement_with_notes_and_evidence_raises_no_answer_flag():
         answer(3, previous=[2], key="net", notes="New Wi-Fi covers 40 wards since April 2025.", evidence=[PAPER]),
     ]
     assert flags.answer_flags(answers) == []
+
+
+def test_last_years_explanation_of_a_standing_exception_still_holds():
+    note = "Barcoding runs on the standalone pharmacy system (since June 2024), not on EPMA."
+    carried = DomainAnswer(
+        domain_key="barcoding", domain_name="BARCODING", level=4, notes=note, carried_notes=note,
+        previous_levels=(4,), vocabulary=CLOUD_WORDS,
+    )  # fmt: skip
+    assert flags.prerequisite_unmet([domain("epma", 1), carried], PREREQUISITES) == []

@@ -301,3 +301,18 @@ def test_cycle_flags_returns_every_submission_and_is_idempotent():
     assert set(first) == {s.ref for s in cycle}
     assert patterns.cycle_flags(cycle) == first
     assert [f.kind for f in first["QE9-ICB"]] == [flags.ICB_INCONSISTENT_WITH_MEMBERS]
+
+
+def test_notes_to_one_template_that_meet_by_chance_once_are_not_copies():
+    stock = "Delivered and in routine use across most services; see the linked evidence for the detail"
+
+    def note(domain, share):
+        return f"{domain}: {stock} (April 2024; {share}% of services)."
+
+    # Fifty organisations write to the same template, each with its own figure.
+    others = [noted(f"C{n}", [note("EPR coverage", 20 + n), note("Theatres", 30 + n)], 5.0) for n in range(50)]
+    a, b = noted("A", [note("EPR coverage", 79)], 10.0), noted("B", [note("EPR coverage", 79)], 20.0)
+    assert patterns.copied_notes([*others, a, b]) == {}  # a few words of their own can meet by chance
+    twice = [note("EPR coverage", 79), note("Theatres", 64)]
+    a, b = noted("A", twice, written_at=10.0), noted("B", twice, written_at=20.0)
+    assert list(patterns.copied_notes([*others, a, b])) == ["B"]  # two between the same two organisations

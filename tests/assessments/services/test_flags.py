@@ -350,3 +350,13 @@ def test_the_task_and_the_sweep_refresh_a_cycle_with_a_newer_score(flagged, sett
     assessment_score(assessment_id=flagged.pk)
     assert sweep_cycle_flags_task.apply().get() == 1  # eager in tests: the refresh ran
     assert stored(flagged)
+
+
+def test_a_returned_assessment_makes_its_cycles_flags_due_again(flagged, team):
+    from assessments.services.workflow import assessment_return
+
+    assert not cycles_with_flags_due()
+    assessment_return(assessment=flagged, actor=team["reviewer"], comment="Please add the board paper.")
+    assert cycles_with_flags_due() == [flagged.cycle_id]
+    cycle_flags_refresh(cycle_id=flagged.cycle_id, only_if_due=True)
+    assert cycles_with_flags_due() == []
