@@ -49,14 +49,6 @@ class FlagChanges:
     updated: int = 0
     removed: int = 0
 
-    def __add__(self, other: FlagChanges) -> FlagChanges:
-        return FlagChanges(
-            self.assessments + other.assessments,
-            self.added + other.added,
-            self.updated + other.updated,
-            self.removed + other.removed,
-        )
-
 
 def _identity(kind: str, domain_key: str, measure_key: str) -> tuple[str, str, str]:
     return (kind, domain_key, measure_key)
@@ -66,26 +58,47 @@ def _stored_identity(stored: ValidationFlag) -> tuple[str, str, str]:
     return _identity(stored.kind, stored.domain.key if stored.domain_id else "", stored.measure_key)
 
 
-def _sync(
+@dataclass
+class _Writes:
+    """The flag writes a refresh has planned, applied together: one insert, one update and one
+    delete for the whole cycle, whatever the number of assessments."""
+
+    added: list[ValidationFlag]
+    updated: list[ValidationFlag]
+    removed: list[int]
+    assessments: int = 0
+
+    def apply(self) -> FlagChanges:
+        ValidationFlag.objects.bulk_create(self.added, batch_size=500)
+        ValidationFlag.objects.bulk_update(
+            self.updated, ["explanation", "severity", "to_clear", "details", "computed_at"], batch_size=500
+        )
+        if self.removed:
+            ValidationFlag.objects.filter(pk__in=self.removed).delete()
+        return FlagChanges(self.assessments, len(self.added), len(self.updated), len(self.removed))
+
+
+def _plan(
+    writes: _Writes,
     assessment_id: int,
     raised: Sequence[flag_rules.Flag],
     existing: Iterable[ValidationFlag],
     domains: dict[str, Domain],
     now: Any,
-) -> FlagChanges:
-    """Make the stored flags of one assessment (those in `existing`) the `raised` ones.
+) -> None:
+    """Plan the writes that make the stored flags of one assessment (those in `existing`) the
+    `raised` ones.
 
     A flag still raised is kept, with its resolution if it has one (the reviewer has already
     answered that question), and its figures brought up to date; one no longer raised is deleted,
     resolved or not; a new one is added unresolved. A flag whose figures did not change is not
     written at all, so an unchanged cycle costs no writes."""
     stored = {_stored_identity(flag): flag for flag in existing}
-    added, updated = [], []
     for flag in raised:
         current = stored.pop(_identity(flag.kind, flag.domain_key, flag.measure_key), None)
         details = dict(flag.details)
         if current is None:
-            added.append(
+            writes.added.append(
                 ValidationFlag(
                     assessment_id=assessment_id,
                     kind=flag.kind,
@@ -106,11 +119,9 @@ def _sync(
         ):
             current.explanation, current.severity, current.to_clear = flag.explanation, flag.severity, flag.to_clear
             current.details, current.computed_at = details, now
-            updated.append(current)
-    ValidationFlag.objects.bulk_create(added)
-    ValidationFlag.objects.bulk_update(updated, ["explanation", "severity", "to_clear", "details", "computed_at"])
-    ValidationFlag.objects.filter(pk__in=[stale.pk for stale in stored.values()]).delete()
-    return FlagChanges(1, len(added), len(updated), len(stored))
+            writes.updated.append(current)
+    writes.removed.extend(stale.pk for stale in stored.values())
+    writes.assessments += 1
 
 
 @transaction.atomic
@@ -129,7 +140,9 @@ def assessment_flags_refresh(*, assessment_id: int) -> list[ValidationFlag]:
     existing = ValidationFlag.objects.filter(assessment=assessment, kind__in=flag_rules.ANSWER_KINDS).select_related(
         "domain"
     )
-    _sync(assessment.pk, raised, existing, facts.domains, timezone.now())
+    writes = _Writes([], [], [])
+    _plan(writes, assessment.pk, raised, existing, facts.domains, timezone.now())
+    writes.apply()
     return list(ValidationFlag.objects.filter(assessment=assessment))
 
 
@@ -161,10 +174,11 @@ def cycle_flags_refresh(*, cycle_id: int, only_if_due: bool = False) -> FlagChan
     existing: dict[int, list[ValidationFlag]] = {}
     for flag in ValidationFlag.objects.filter(assessment_id__in=[int(s.ref) for s in built]).select_related("domain"):
         existing.setdefault(flag.assessment_id, []).append(flag)
-    changes = FlagChanges()
+    writes = _Writes([], [], [])
     for submission in built:
         assessment_id = int(submission.ref)
-        changes += _sync(assessment_id, raised[submission.ref], existing.get(assessment_id, []), facts.domains, started)
+        _plan(writes, assessment_id, raised[submission.ref], existing.get(assessment_id, []), facts.domains, started)
+    changes = writes.apply()
     flag_rates_refresh(cycle=cycle, computed_at=started)
     cycle.flags_refreshed_at = started
     cycle.save(update_fields=["flags_refreshed_at"])

@@ -360,3 +360,23 @@ def test_a_returned_assessment_makes_its_cycles_flags_due_again(flagged, team):
     assert cycles_with_flags_due() == [flagged.cycle_id]
     cycle_flags_refresh(cycle_id=flagged.cycle_id, only_if_due=True)
     assert cycles_with_flags_due() == []
+
+
+def test_the_cycle_refresh_costs_the_same_queries_for_few_or_many_organisations(cycle, world, person):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries():
+        ValidationFlag.objects.all().delete()  # every flag is written afresh: the most it can cost
+        with CaptureQueriesContext(connection) as captured:
+            cycle_flags_refresh(cycle_id=cycle.pk)
+        return len(captured)
+
+    trusts = [factories.OrganisationFactory(ics=world.ics_1) for _ in range(8)]
+    cycle_open(cycle=cycle)
+    for trust in trusts[:2]:
+        answer_submit_and_flag(trust, cycle, person, level=3)
+    few = queries()
+    for trust in trusts[2:]:
+        answer_submit_and_flag(trust, cycle, person, level=3)
+    assert queries() == few
