@@ -10,6 +10,7 @@ flag stored after submission.
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -54,9 +55,16 @@ class FrameworkFacts:
             domains=domains,
             criteria=framework_criteria(framework_id),
             crosswalks=framework_crosswalks(framework_id),
-            vocabulary={key: vocabulary_of(d.name, *texts[d.pk]) for key, d in domains.items()},
+            vocabulary={key: _vocabulary(d.name, tuple(texts[d.pk])) for key, d in domains.items()},
             prerequisites=framework_prerequisites(framework_id),
         )
+
+
+@functools.lru_cache(maxsize=1024)
+def _vocabulary(name: str, texts: tuple[str, ...]) -> frozenset[str]:
+    """A domain's words, kept per text: the words of a question never change, and every scoring
+    would otherwise read the whole framework's criteria again."""
+    return vocabulary_of(name, *texts)
 
 
 def _evidence_items(response_ids: Iterable[int]) -> dict[int, list[EvidenceItem]]:
@@ -80,29 +88,66 @@ def _evidence_items(response_ids: Iterable[int]) -> dict[int, list[EvidenceItem]
     return items
 
 
+@dataclass(frozen=True)
+class _DomainRef:
+    key: str
+    name: str
+
+
+@dataclass(frozen=True)
+class _LastYear:
+    """Last year's answer to a domain, as the carry-forward rules read it (without a model
+    instance each: a national cycle has tens of thousands)."""
+
+    domain: _DomainRef
+    domain_id: int
+    level: int
+    notes: str
+    met_criteria: list
+    evidence_count: int
+
+
 def _answers(
     assessments: list[Assessment], facts: FrameworkFacts, earlier_criteria: Mapping[int, Mapping]
 ) -> dict[int, list[DomainAnswer]]:
-    """Each assessment's answers beside last year's, by assessment id: four queries in all."""
-    responses = list(
-        DomainResponse.objects.filter(assessment__in=assessments)
-        .select_related("domain")
-        .order_by("domain__measure__position", "domain__position")
+    """Each assessment's answers beside last year's, by assessment id: three queries in all."""
+    by_id = {domain.pk: domain for domain in facts.domains.values()}
+    responses = sorted(
+        DomainResponse.objects.filter(assessment__in=assessments).values(
+            "id", "assessment_id", "domain_id", "level", "notes", "met_criteria", "updated_at"
+        ),
+        key=lambda r: (by_id[r["domain_id"]].measure.position, by_id[r["domain_id"]].position, r["id"]),
     )
     previous_ids = [a.previous_id for a in assessments if a.previous_id]
-    last_year: dict[int, dict[str, DomainResponse]] = defaultdict(dict)
-    for response in (
+    last_year: dict[int, dict[str, _LastYear]] = defaultdict(dict)
+    for row in (
         DomainResponse.objects.filter(assessment_id__in=previous_ids)
-        .select_related("domain")
         .annotate(evidence_count=Count("evidence"))
+        .values(
+            "assessment_id",
+            "domain_id",
+            "domain__key",
+            "domain__name",
+            "level",
+            "notes",
+            "met_criteria",
+            "evidence_count",
+        )
     ):
-        last_year[response.assessment_id][response.domain.key] = response
-    evidence = _evidence_items(r.pk for r in responses)
+        last_year[row["assessment_id"]][row["domain__key"]] = _LastYear(
+            domain=_DomainRef(row["domain__key"], row["domain__name"]),
+            domain_id=row["domain_id"],
+            level=row["level"],
+            notes=row["notes"],
+            met_criteria=row["met_criteria"],
+            evidence_count=row["evidence_count"],
+        )
+    evidence = _evidence_items(r["id"] for r in responses)
     previous_of = {a.pk: a.previous_id for a in assessments}
     answers: dict[int, list[DomainAnswer]] = defaultdict(list)
     for response in responses:
-        domain = response.domain
-        sources = domain.predecessors_in(last_year.get(previous_of[response.assessment_id], {}))
+        domain = by_id[response["domain_id"]]
+        sources = domain.predecessors_in(last_year.get(previous_of[response["assessment_id"]], {}))
         change = level_change(
             criteria=facts.criteria.get(domain.pk, {}),
             crosswalk=facts.crosswalks.get(domain.pk, {}),
@@ -110,17 +155,17 @@ def _answers(
             earlier_keys=[
                 key for s in sources for keys in earlier_criteria.get(s.domain_id, {}).values() for key in keys
             ],
-            met=response.met_criteria,
-            current_level=response.level,
+            met=response["met_criteria"],
+            current_level=response["level"],
         )
-        answers[response.assessment_id].append(
+        answers[response["assessment_id"]].append(
             DomainAnswer(
                 domain_key=domain.key,
                 domain_name=domain.name,
-                measure_key=facts.domains[domain.key].measure.key if domain.key in facts.domains else "",
-                level=response.level,
-                notes=response.notes,
-                evidence=tuple(evidence.get(response.pk, ())),
+                measure_key=domain.measure.key,
+                level=response["level"],
+                notes=response["notes"],
+                evidence=tuple(evidence.get(response["id"], ())),
                 previous_levels=tuple(source.level for source in sources),
                 like_for_like_level=change.like_for_like if change else None,
                 # The text the cycle's opening carried in, by the very rule that carried it, so
@@ -128,7 +173,7 @@ def _answers(
                 carried_notes=carried_notes(domain.key, sources),
                 previous_evidence_count=sum(source.evidence_count for source in sources),
                 vocabulary=facts.vocabulary.get(domain.key, frozenset()),
-                written_at=response.updated_at.timestamp() if response.updated_at else 0.0,
+                written_at=response["updated_at"].timestamp() if response["updated_at"] else 0.0,
             )
         )
     return answers

@@ -486,9 +486,8 @@ def _same_figures(left: str, right: str) -> bool:
 
 
 def _copies(left: str, right: str, similarity: int) -> float:
-    if not _same_figures(left, right):
-        return 0.0
-    return fuzz.ratio(left, right, score_cutoff=similarity)
+    score = fuzz.ratio(left, right, score_cutoff=similarity)  # the cheap test first
+    return score if score and _same_figures(left, right) else 0.0
 
 
 def _shingles(text: str) -> set[str]:
@@ -513,11 +512,11 @@ def copied_notes(submissions: Sequence[Submission]) -> dict[str, list[Flag]]:
 
 def _copied_within(submission: Submission) -> list[list[DomainAnswer]]:
     """Groups of domains of one assessment with near-identical notes (each group 3 or more)."""
-    notes = [a for a in submission.answers if len(_note_text(a)) >= COPY_MIN_CHARS]
+    texts = {id(a): _note_text(a) for a in submission.answers}
     groups: list[list[DomainAnswer]] = []
-    for answer in notes:
+    for answer in (a for a in submission.answers if len(texts[id(a)]) >= COPY_MIN_CHARS):
         for group in groups:
-            if _copies(_note_text(group[0]), _note_text(answer), COPY_WITHIN_SIMILARITY):
+            if _copies(texts[id(group[0])], texts[id(answer)], COPY_WITHIN_SIMILARITY):
                 group.append(answer)
                 break
         else:
@@ -549,10 +548,11 @@ def _copied_across(submissions: Sequence[Submission]) -> dict[str, list[dict]]:
                     shared[(i, j)] += 1
     # Near-identical notes, grouped by the pair of organisations.
     matches: dict[tuple[str, str], list[tuple[int, int, int, float]]] = defaultdict(list)
+    words = [len(text.split()) for _, _, text in notes]
     for (i, j), count in sorted(shared.items()):
+        if count < 2 and min(words[i], words[j]) > SHINGLE_WORDS + 1:
+            continue  # one shared phrase in two longer notes: not a copy
         (left, _, left_text), (right, _, right_text) = notes[i], notes[j]
-        if count < 2 and min(len(left_text.split()), len(right_text.split())) > SHINGLE_WORDS + 1:
-            continue
         similarity = _copies(left_text, right_text, COPY_ACROSS_SIMILARITY)
         if similarity:
             matches[tuple(sorted((left.ref, right.ref)))].append((i, j, count, similarity))
