@@ -141,7 +141,7 @@ def seed_organisation(
         # Last year's level of the domain this one continues (for a split domain, the whole).
         before = response.carried_forward_from.level if carried and response.carried_forward_from else None
         level = planned[domain.key]
-        note = demo_note(domain.name, level, cycle.name, rng)
+        note = demo_note(domain.name, level, cycle.name, rng_for("notes", code, cycle.name, domain.key))
         notes = note if rng.random() > 0.12 or _ahead_of_foundations(domain, planned) else ""
         if anomaly == "jumpers" and index in jump_domains and before is not None:
             level, notes = min(5, before + 2), response.notes  # the notes say nothing of the jump
