@@ -6,8 +6,8 @@ import re
 import pytest
 from markupsafe import escape
 
-from assessments.models import Assessment
 from assessments.flag_inputs import draft_flags
+from assessments.models import Assessment
 from assessments.selectors import assessment_current_score
 from assessments.services.workflow import assessment_mark_ready
 from tests.assessments.conftest import complete_everything
