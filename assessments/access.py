@@ -10,6 +10,7 @@ import datetime
 from enum import StrEnum
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from assessments.models import Assessment, Cycle, DomainResponse
@@ -38,6 +39,7 @@ class AssessmentAction(StrEnum):
     PUBLISH_CYCLE = "cycle_publish"
     OPEN_CYCLE = "cycle_open"
     RESOLVE_FLAG = "assessment_resolve_flag"
+    VIEW_FLAG_EVIDENCE = "assessment_view_flag_evidence"
 
 
 def is_open_for_editing(assessment: Assessment, today: datetime.date | None = None) -> bool:
@@ -140,12 +142,46 @@ def _resolve_flag(user: Any, assessment: Assessment) -> bool:
     Nobody clears the warnings about their own organisation's answers, as nobody reviews them
     (see REVIEW): not the organisation itself, not a reviewer who also holds a role there, and
     not the ICS's reviewers on their own ICB's system assessment (national analysts answer
-    those), or a validation could pass over flags that its own staff had cleared."""
-    if assessment.status not in Assessment.SUBMITTED_OR_LATER:
-        return False
+    those), or a validation could pass over flags that its own staff had cleared. They are
+    exactly the people who may see the evidence behind the flags (VIEW_FLAG_EVIDENCE)."""
+    return assessment.status in Assessment.SUBMITTED_OR_LATER and _view_flag_evidence(user, assessment)
+
+
+@rule(AssessmentAction.VIEW_FLAG_EVIDENCE)
+def _view_flag_evidence(user: Any, assessment: Assessment | None) -> bool:
+    """The pattern flags (assessments.rules.flags.PATTERN_KINDS) and the figures behind them are
+    for the assessment's independent reviewers: the ICS reviewers of the organisation's ICS and
+    national analysts, never anyone who holds a role at the organisation itself, and, for an
+    ICB's own system assessment, national analysts only (the ICS's reviewers are the ICB's own
+    staff). The evidence of a pattern is other organisations' names, notes and files, which an
+    organisation must never see, and knowing how a pattern was seen would teach how not to be
+    seen; the organisation's own people see a neutral line instead, and their answer flags.
+
+    With no assessment (`None`): may the user see flag evidence anywhere at all (the triage
+    list of flags). `flag_evidence_organisations_q` is the same rule as a filter, for lists."""
+    if assessment is None:
+        grants = grants_for(user)
+        return holds_nationally(user, Role.NATIONAL_ANALYST) or any(
+            Role.ICS_REVIEWER in roles for roles in grants.at_ics.values()
+        )
     organisation = assessment.organisation
     if holds_any_role_at_organisation(user, organisation):
         return False
     if holds_nationally(user, Role.NATIONAL_ANALYST):
         return True
     return organisation.kind != Organisation.Kind.ICB and holds_at_ics(user, organisation.ics_id, Role.ICS_REVIEWER)
+
+
+def flag_evidence_organisations_q(user: Any, prefix: str = "") -> Q:
+    """VIEW_FLAG_EVIDENCE as a filter on organisations (`prefix` reaches an Organisation from the
+    queried model, e.g. "assessment__organisation__" from a flag): the organisations whose flag
+    evidence the user may see. Kept beside the rule, and tested against it, so lists and single
+    objects never disagree."""
+    grants = grants_for(user)
+    own = Q(**{f"{prefix}pk__in": list(grants.at_organisation)})
+    if holds_nationally(user, Role.NATIONAL_ANALYST):
+        return ~own
+    reviewed = [ics_id for ics_id, roles in grants.at_ics.items() if Role.ICS_REVIEWER in roles]
+    if not reviewed:
+        return Q(**{f"{prefix}pk__in": []})
+    return Q(**{f"{prefix}ics_id__in": reviewed}) & ~Q(**{f"{prefix}kind": Organisation.Kind.ICB}) & ~own

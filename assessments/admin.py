@@ -1,8 +1,10 @@
-"""Admin for the service desk: open cycles; read (never edit) assessments and their audit trail."""
+"""Admin for the service desk: open cycles; read (never edit) assessments and their audit trail,
+validation flags and flag rates."""
 
 from django.contrib import admin, messages
 
-from assessments.models import Assessment, AuditEvent, Cycle
+from assessments import selectors
+from assessments.models import Assessment, AuditEvent, Cycle, FlagRate, ValidationFlag
 from assessments.selectors import assessments_visible_to
 from assessments.services.cycles import cycle_open
 from organisations.admin import ReadOnlyAdminMixin, ScopedAdminMixin
@@ -47,3 +49,63 @@ class AssessmentAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     list_filter = ["cycle", "status"]
     search_fields = ["organisation__name", "organisation__ods_code"]
     inlines = [AuditEventInline]
+
+
+class ResolvedFilter(admin.SimpleListFilter):
+    title = "resolved"
+    parameter_name = "resolved"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(resolved_at__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(resolved_at__isnull=True)
+        return queryset
+
+
+@admin.register(ValidationFlag)
+class ValidationFlagAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    # Flags are worked out by the workers and resolved by reviewers in the portal (audited);
+    # nothing here changes them. Scoped like the pages: a pattern flag only to those who may see
+    # its evidence.
+    scoped_selector = staticmethod(lambda user: selectors.flag_listing(selectors.flags_visible_to(user)))
+    list_display = ["assessment", "kind", "severity", "subject", "resolved"]
+    list_filter = ["kind", "severity", ResolvedFilter, "assessment__cycle"]
+    search_fields = ["assessment__organisation__ods_code", "assessment__organisation__name"]
+    readonly_fields = [
+        "assessment",
+        "kind",
+        "severity",
+        "domain",
+        "measure_key",
+        "explanation",
+        "to_clear",
+        "details",
+        "computed_at",
+        "resolved_by",
+        "resolved_at",
+        "resolution_comment",
+    ]
+    fields = readonly_fields
+
+    @admin.display(description="about")
+    def subject(self, flag: ValidationFlag) -> str:
+        return selectors.listed_subject(flag)
+
+    @admin.display(description="resolved", boolean=True)
+    def resolved(self, flag: ValidationFlag) -> bool:
+        return flag.is_resolved
+
+
+@admin.register(FlagRate)
+class FlagRateAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    # Counts the workers keep (services.flags.flag_rates_refresh); read here, never edited.
+    scoped_selector = staticmethod(selectors.flag_rates_visible_to)
+    list_display = ["cycle", "ics", "kind", "submitted", "flagged", "unresolved", "computed_at"]
+    list_filter = ["cycle", "kind"]
+    search_fields = ["ics__name", "ics__icb_ods_code"]
+    readonly_fields = list_display
+    fields = list_display

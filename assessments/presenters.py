@@ -8,9 +8,11 @@ and this module asks the access module, never decides access itself.
 from __future__ import annotations
 
 import datetime
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import prefetch_related_objects
 from django.urls import reverse
@@ -23,7 +25,8 @@ from assessments.models import Assessment, AuditEvent, Cycle, DomainResponse, Va
 from assessments.rules.carry_forward import LIKE_FOR_LIKE_METHOD, cause_text
 from assessments.rules.dates import closing_text, long_date, long_datetime
 from assessments.rules.flags import EVIDENCE_EXPECTED_FROM_LEVEL
-from organisations.access import may
+from organisations.access import holds_any_role_at_organisation, may
+from organisations.models import Organisation
 
 Status = DomainResponse.Status
 
@@ -172,16 +175,367 @@ def confirmable_counts(sections: list[selectors.MeasureSection], user: Any) -> d
     return {key: count for key, count in counts.items() if count}
 
 
-def stored_flag_rows(assessment: Assessment) -> list[dict[str, Any]]:
-    """The stored validation flags of a submitted assessment, for the overview and review pages."""
+# Validation flags.
+
+SEVERITY_TAGS: dict[str, dict[str, str]] = {
+    ValidationFlag.Severity.HIGH: {"text": "High severity", "colour": "red"},
+    ValidationFlag.Severity.MEDIUM: {"text": "Medium severity", "colour": "orange"},
+    ValidationFlag.Severity.LOW: {"text": "Low severity", "colour": "grey"},
+}
+
+
+def severity_tag(severity: str) -> dict[str, str]:
+    """The severity as a tag whose words say it (the colour only repeats them)."""
+    return SEVERITY_TAGS.get(severity, {"text": f"{str(severity).capitalize()} severity", "colour": "grey"})
+
+
+def flag_url(assessment: Assessment, flag_id: int) -> str:
+    return reverse("assessments:flag-detail", args=[*assessment_url_args(assessment), flag_id])
+
+
+@dataclass(frozen=True)
+class FlagSection:
+    """The stored flags of an assessment as one person may see them: `rows` they may read, and
+    how many pattern flags are withheld from them, with the neutral line that says so."""
+
+    rows: list[dict[str, Any]]
+    withheld: int = 0
+    withheld_text: str = ""
+
+
+def withheld_flags_text(count: int, assessment: Assessment, user: Any, *, others_shown: bool) -> str:
+    """The neutral line that stands for pattern flags someone may not see: how many, never what
+    they say (they name other organisations and quote their notes and files)."""
+    if not count:
+        return ""
+    further = " further" if others_shown else ""
+    noun = f"1{further} flag compares" if count == 1 else f"{count}{further} flags compare"
+    organisation = assessment.organisation
+    if holds_any_role_at_organisation(user, organisation):
+        contact = "the national team" if organisation.kind == Organisation.Kind.ICB else "your ICS reviewer"
+        return f"{noun} this assessment with others; {contact} will contact you if they need anything."
+    return f"{noun} this assessment with others; only the assessment’s reviewers see {'it' if count == 1 else 'them'}."
+
+
+def stored_flag_rows(assessment: Assessment, user: Any) -> FlagSection:
+    """The stored validation flags of a submitted assessment, for the overview and review pages:
+    answer flags for everyone who may see the assessment; pattern flags only for those who may
+    see the evidence behind them (AssessmentAction.VIEW_FLAG_EVIDENCE), the others getting a
+    neutral line with their number."""
+    flags = selectors.assessment_flags(assessment)
+    if may(user, AssessmentAction.VIEW_FLAG_EVIDENCE, assessment):
+        shown = flags
+    else:
+        shown = [flag for flag in flags if not flag.is_pattern]
+    withheld = len(flags) - len(shown)
+    rows = [
+        {
+            "flag": flag,
+            "severity": severity_tag(flag.severity),
+            "href": domain_url(assessment, flag.domain.key) if flag.domain_id else None,
+            "detail_href": flag_url(assessment, flag.pk),
+            "resolved_on": long_date(flag.resolved_at) if flag.resolved_at else None,
+        }
+        for flag in shown
+    ]
+    return FlagSection(rows, withheld, withheld_flags_text(withheld, assessment, user, others_shown=bool(shown)))
+
+
+def signed_change(value: float | None) -> str:
+    """+0.4, −0.3 or 0.0 (to one decimal; a true minus sign)."""
+    if value is None:
+        return "not known"
+    rounded = round(float(value), 1) + 0.0  # no "-0.0"
+    if rounded == 0:
+        return "0.0"
+    return f"+{rounded:.1f}" if rounded > 0 else f"\u2212{-rounded:.1f}"
+
+
+def distribution_rows(
+    values: Iterable[float], own: float | None, centre: float | None, *, signed: bool
+) -> list[dict[str, Any]]:
+    """The peers' values as a grouped count (to one decimal, highest first), with the rows of the
+    organisation's own value and of the peers' median marked in words; a row is shown for each
+    of those even when no peer has that value."""
+
+    def key(value: float) -> float:
+        return round(float(value), 1) + 0.0
+
+    counts = Counter(key(value) for value in values)
+    own_key = key(own) if own is not None else None
+    centre_key = key(centre) if centre is not None else None
+    keys = sorted(set(counts) | {k for k in (own_key, centre_key) if k is not None}, reverse=True)
+    rows = []
+    for value in keys:
+        marks = []
+        if value == own_key:
+            marks.append("This organisation")
+        if value == centre_key:
+            marks.append("Median of the peers")
+        rows.append(
+            {
+                "value": signed_change(value) if signed else f"{value:.1f}",
+                "peers": counts.get(value, 0),
+                "marks": marks,
+            }
+        )
+    return rows
+
+
+def _bytes(size: int | None) -> str:
+    return f"{size:,} bytes" if size else "not known"
+
+
+def _evidence_rows(items: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
+    return [
+        {
+            "title": item.get("title") or "Untitled",
+            "kind": "Link" if item.get("kind") == "link" else "File",
+            "what": item.get("url") or "" if item.get("kind") == "link" else _bytes(item.get("size")),
+        }
+        for item in items
+    ]
+
+
+def _level(value: Any) -> str:
+    return "not known" if value is None else f"Level {value}"
+
+
+def _score(value: Any) -> str:
+    return "not known" if value is None else f"{float(value):.1f}"
+
+
+def _change_against_peers(details: Mapping[str, Any]) -> dict[str, Any]:
+    change, centre = details.get("change"), details.get("peer_median")
+    peers = [float(value) for value in details.get("peer_changes") or []]
+    label = details.get("peer_label") or "peers"
+    rising = change is not None and centre is not None and change > centre
+    beyond = 0 if change is None else sum(1 for v in peers if (v >= change if rising else v <= change))
+    return {
+        "summary": [
+            ("This organisation’s change since last year", signed_change(change)),
+            (f"Median change of the {len(peers)} other {label}", signed_change(centre)),
+            (f"Other {label} that {'rose' if rising else 'fell'} as far or further", str(beyond)),
+            ("How unusual (robust z-score; 3.5 or more is flagged)", f"{details.get('z', 0):.1f}"),
+        ],
+        "distribution": distribution_rows(peers, change, centre, signed=True),
+        "distribution_caption": f"Change since last year of the {len(peers)} other {label}",
+        "value_header": "Change since last year (to one decimal)",
+        "domains": [
+            {
+                "name": domain.get("name") or domain.get("domain_key", ""),
+                "from": _level(domain.get("from_level")),
+                "to": _level(domain.get("to_level")),
+            }
+            for domain in details.get("domains") or []
+        ],
+    }
+
+
+def _peer_outlier(details: Mapping[str, Any]) -> dict[str, Any]:
+    value, centre = details.get("value"), details.get("peer_median")
+    peers = [float(score) for score in details.get("peer_scores") or []]
+    label = details.get("peer_label") or "peers"
+    return {
+        "summary": [
+            ("This organisation’s score", _score(value)),
+            (f"Median score of the {len(peers)} other {label}", _score(centre)),
+            (f"Other {label} that score as high", str(sum(1 for p in peers if value is not None and p >= value))),
+            ("How unusual (robust z-score; above 3.5 is flagged)", f"{details.get('z', 0):.1f}"),
+        ],
+        "distribution": distribution_rows(peers, value, centre, signed=False),
+        "distribution_caption": f"Scores of the {len(peers)} other {label}",
+        "value_header": "Score out of 5 (to one decimal)",
+    }
+
+
+def _evidence_reused(details: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "within": [
+            {
+                "title": item.get("title") or "Untitled",
+                "kind": "Link" if item.get("kind") == "link" else "File",
+                "size": "" if item.get("kind") == "link" else _bytes(item.get("size")),
+                "domains": list(item.get("domains") or []),
+                "sole_backing": list(item.get("sole_backing") or []),
+            }
+            for item in details.get("within") or []
+        ],
+        "across": [
+            {"title": item.get("title") or "Untitled", "organisations": list(item.get("organisations") or [])}
+            for item in details.get("across") or []
+        ],
+    }
+
+
+def _copied_notes(details: Mapping[str, Any]) -> dict[str, Any]:
+    pairs = []
+    for pair in details.get("side_by_side") or []:
+        left, right = pair.get("left") or {}, pair.get("right") or {}
+        pairs.append({"similarity": pair.get("similarity"), "left": left, "right": right})
+    across = details.get("cross_organisation") or 0
+    return {"summary": [("Notes almost word for word the same as another organisation’s", str(across))], "pairs": pairs}
+
+
+def _icb_inconsistent(details: Mapping[str, Any]) -> dict[str, Any]:
+    members = details.get("members") or []
+    return {
+        "summary": [
+            ("The system’s overall score", _score(details.get("value"))),
+            (f"Median overall score of its {len(members)} member organisations", _score(details.get("member_median"))),
+            ("Difference allowed for the number and spread of its members", _score(details.get("tolerance"))),
+        ],
+        "members": [
+            {
+                "organisation": member.get("organisation", ""),
+                "ods_code": member.get("ods_code", ""),
+                "overall": _score(member.get("overall")),
+            }
+            for member in members
+        ],
+    }
+
+
+def _level_jump(details: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "summary": [
+            ("Last year’s answers, scored against this year’s criteria", _level(details.get("from_level"))),
+            ("Last year’s level, on last year’s criteria", _level(details.get("last_year_level"))),
+            ("This year’s level", _level(details.get("to_level"))),
+        ]
+    }
+
+
+def _high_level_without_evidence(details: Mapping[str, Any]) -> dict[str, Any]:
+    return {"evidence": _evidence_rows(details.get("evidence") or [])}
+
+
+def _fall_with_evidence_unchanged(details: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "summary": [
+            ("Last year’s level", _level(details.get("from_level"))),
+            ("This year’s level", _level(details.get("to_level"))),
+        ],
+        "evidence": _evidence_rows(details.get("evidence") or []),
+    }
+
+
+def _prerequisite_unmet(details: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "summary": [("Level claimed", _level(details.get("level")))],
+        "prerequisites": [
+            {"name": item.get("name") or item.get("domain_key", ""), "level": _level(item.get("level"))}
+            for item in details.get("prerequisites") or []
+        ],
+    }
+
+
+_EVIDENCE_OF_KIND = {
+    ValidationFlag.Kind.CHANGE_AGAINST_PEERS: _change_against_peers,
+    ValidationFlag.Kind.PEER_OUTLIER: _peer_outlier,
+    ValidationFlag.Kind.EVIDENCE_REUSED: _evidence_reused,
+    ValidationFlag.Kind.COPIED_NOTES: _copied_notes,
+    ValidationFlag.Kind.ICB_INCONSISTENT_WITH_MEMBERS: _icb_inconsistent,
+    ValidationFlag.Kind.LEVEL_JUMP_WITHOUT_NOTE: _level_jump,
+    ValidationFlag.Kind.HIGH_LEVEL_WITHOUT_EVIDENCE: _high_level_without_evidence,
+    ValidationFlag.Kind.FALL_WITH_EVIDENCE_UNCHANGED: _fall_with_evidence_unchanged,
+    ValidationFlag.Kind.PREREQUISITE_UNMET: _prerequisite_unmet,
+}
+
+
+def flag_evidence(flag: ValidationFlag) -> dict[str, Any]:
+    """ "The evidence behind it": the figures a flag was raised on (`details`, whose shape each
+    rule in assessments/rules/flags.py and patterns.py sets), ready for the flag page's tables:
+    `summary` (label and value pairs) and, by kind, `distribution` (the peers' values as a
+    grouped count), `domains`, `within` and `across` (reused files), `pairs` (copied notes side
+    by side), `members`, `evidence` or `prerequisites`. A flag stored without its figures has
+    `empty` set. Only pages that may show the flag call this (selectors.flags_visible_to)."""
+    details = flag.details or {}
+    evidence: dict[str, Any] = {"kind": flag.kind, "empty": not details, "summary": []}
+    build = _EVIDENCE_OF_KIND.get(flag.kind)
+    if details and build is not None:
+        evidence.update(build(details))
+    return evidence
+
+
+def flag_status_tag(flag: ValidationFlag) -> dict[str, str]:
+    return {"text": "Resolved", "colour": "green"} if flag.is_resolved else {"text": "Not resolved", "colour": "white"}
+
+
+def triage_rows(flags: Iterable[ValidationFlag], back: str) -> list[dict[str, Any]]:
+    """The rows of the reviewers' list of flags (flags from selectors.flag_listing), each linking
+    to the flag's page, which returns to `back` (this page of the list, with its filters)."""
+    query = urlencode({"from": "triage", "next": back})
     return [
         {
             "flag": flag,
-            "href": domain_url(assessment, flag.domain.key) if flag.domain_id else None,
-            "resolved_on": long_date(flag.resolved_at) if flag.resolved_at else None,
+            "href": f"{flag_url(flag.assessment, flag.pk)}?{query}",
+            "label": flag.get_kind_display(),
+            "subject": selectors.listed_subject(flag),
+            "organisation": flag.assessment.organisation,
+            "ics": flag.assessment.organisation.ics.short_name,
+            "cycle": flag.assessment.cycle.name,
+            "severity": severity_tag(flag.severity),
+            "status": flag_status_tag(flag),
         }
-        for flag in selectors.assessment_flags(assessment)
+        for flag in flags
     ]
+
+
+@dataclass
+class RateRow:
+    """Flagged organisations among those that submitted, for one ICS or a sum of them."""
+
+    name: str
+    code: str
+    submitted: int = 0
+    flagged: int = 0
+    unresolved: int = 0
+    region: str = ""
+
+    def add(self, rate: Any) -> None:
+        self.submitted += rate.submitted
+        self.flagged += rate.flagged
+        self.unresolved += rate.unresolved
+
+    @property
+    def percent(self) -> str:
+        return f"{round(100 * self.flagged / self.submitted)}%" if self.submitted else "–"
+
+
+@dataclass(frozen=True)
+class RateTables:
+    regions: list[RateRow]
+    systems: list[RateRow]
+    total: RateRow
+    earliest: str | None
+    latest: str | None
+
+
+def flag_rate_tables(rates: Iterable[Any]) -> RateTables:
+    """Per ICS and per region (the sum of its ICSs' rows), from the precomputed FlagRate rows of
+    one cycle and kind (selectors.flag_rates, ordered by region and ICS); with when the oldest
+    and newest of those rows were counted, since each ICS is recounted on its own when one of
+    its flags is resolved."""
+    regions: dict[int, RateRow] = {}
+    systems: list[RateRow] = []
+    total = RateRow("England", "")
+    moments = []
+    for rate in rates:
+        ics, region = rate.ics, rate.ics.region
+        row = RateRow(ics.short_name, ics.icb_ods_code, region=region.name)
+        row.add(rate)
+        systems.append(row)
+        regions.setdefault(region.pk, RateRow(region.name, region.ods_code)).add(rate)
+        total.add(rate)
+        moments.append(rate.computed_at)
+    return RateTables(
+        regions=list(regions.values()),
+        systems=systems,
+        total=total,
+        earliest=long_datetime(min(moments)) if moments else None,
+        latest=long_datetime(max(moments)) if moments else None,
+    )
 
 
 # One domain.
@@ -288,6 +642,7 @@ def draft_flag_rows(assessment: Assessment, domain_names: dict[str, str] | None 
         {
             "flag": flag,
             "label": ValidationFlag.Kind(flag.kind).label,
+            "severity": severity_tag(flag.severity),
             "domain_name": domain_names.get(flag.domain_key, flag.domain_key),
             "href": domain_url(assessment, flag.domain_key),
         }

@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import F, Prefetch, Q, QuerySet
+from django.db.models import Case, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from assessments.access import AssessmentAction
+from assessments.access import AssessmentAction, flag_evidence_organisations_q
 from assessments.models import (
     Assessment,
     AssessmentScore,
@@ -24,6 +24,7 @@ from assessments.models import (
     Cycle,
     DomainResponse,
     Evidence,
+    FlagRate,
     ValidationFlag,
 )
 from assessments.rules import scoring as scoring_rules
@@ -35,6 +36,7 @@ from assessments.rules.carry_forward import (
     like_for_like,
     new_criteria,
 )
+from assessments.rules.flags import ANSWER_KINDS
 from assessments.rules.scoring import SCORING_METHOD_VERSION
 from framework.models import Criterion, Domain, Level, Measure
 from framework.selectors import (
@@ -555,3 +557,93 @@ def assessment_flags(assessment: Assessment) -> list[ValidationFlag]:
         return (measures.get(flag.measure_key, (99, ""))[0], 1, 0, flag.kind)
 
     return sorted(stored, key=order)
+
+
+# Validation flags across assessments: the triage list, the API and the admin.
+
+_FLAG_ORGANISATION = "assessment__organisation__"
+
+
+def flags_visible_to(user: Any) -> QuerySet[ValidationFlag]:
+    """The validation flags the user may see as flags: the answer flags of every assessment they
+    may see, and the pattern flags only where they may see the evidence behind them
+    (AssessmentAction.VIEW_FLAG_EVIDENCE, as `flag_evidence_organisations_q`). Every flag page,
+    the API and the admin start here, so to an organisation's own people one of its pattern
+    flags is a plain 404, like another organisation's flag: they see only the neutral count the
+    flag section gives them."""
+    return ValidationFlag.objects.filter(
+        visible_organisations_q(user, prefix=_FLAG_ORGANISATION),
+        Q(kind__in=ANSWER_KINDS) | flag_evidence_organisations_q(user, prefix=_FLAG_ORGANISATION),
+    )
+
+
+def flags_to_triage(user: Any) -> QuerySet[ValidationFlag]:
+    """The flags a reviewer works through, listed (`flag_listing`): every flag of the
+    organisations whose flag evidence the user may see. An ICS reviewer gets the trusts of their
+    ICS (not any where they hold a role themselves, nor their own ICB, which national analysts
+    review); national analysts get every organisation."""
+    return flag_listing(flags_visible_to(user).filter(flag_evidence_organisations_q(user, prefix=_FLAG_ORGANISATION)))
+
+
+def flag_listing(flags: QuerySet[ValidationFlag]) -> QuerySet[ValidationFlag]:
+    """Flags as lists show them: newest cycle first, open before resolved, most severe first,
+    then by organisation, kind and id (so pages never shuffle), with everything a row shows in
+    the one query, the name of a measure flag's measure included (`measure_name`; see
+    `listed_subject`)."""
+    measure_name = Measure.objects.filter(
+        framework_id=OuterRef("assessment__cycle__framework_id"), key=OuterRef("measure_key")
+    ).values("name")[:1]
+    severity = ValidationFlag.Severity
+    return (
+        flags.select_related("assessment__cycle", "assessment__organisation__ics__region", "domain", "resolved_by")
+        .annotate(
+            measure_name=Subquery(measure_name),
+            open_rank=Case(
+                When(resolved_at__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField()
+            ),
+            severity_rank=Case(
+                When(severity=severity.HIGH, then=Value(0)),
+                When(severity=severity.MEDIUM, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            ),
+        )
+        .order_by(
+            "-assessment__cycle__name", "open_rank", "severity_rank", "assessment__organisation__name", "kind", "pk"
+        )
+    )
+
+
+def listed_subject(flag: ValidationFlag) -> str:
+    """`flag_subject` for a flag from `flag_listing`, which has its measure's name already."""
+    if flag.domain_id or not flag.measure_key:
+        return flag_subject(flag, {})
+    return getattr(flag, "measure_name", None) or flag.measure_key
+
+
+def with_listed_subjects(flags: Iterable[ValidationFlag]) -> list[ValidationFlag]:
+    """The flags of a list (from `flag_listing`), each with `subject` set; no queries."""
+    listed = list(flags)
+    for flag in listed:
+        flag.subject = listed_subject(flag)
+    return listed
+
+
+def flag_rates(cycle: Cycle, kind: str = "") -> list[FlagRate]:
+    """The cycle's precomputed flag rates, one row per ICS with a submitted assessment, for one
+    kind of flag ("" for any kind), by region and ICS. The workers keep these rows up to date
+    (services.flags.flag_rates_refresh), so the national picture never counts every flag."""
+    return list(
+        FlagRate.objects.filter(cycle=cycle, kind=kind)
+        .select_related("ics__region")
+        .order_by("ics__region__name", "ics__name", "pk")
+    )
+
+
+def flag_rates_visible_to(user: Any) -> QuerySet[FlagRate]:
+    """Flag rates are counts per ICS: for that ICS's own staff and national staff."""
+    grants = grants_for(user)
+    rates = FlagRate.objects.select_related("cycle", "ics")
+    if grants.sees_everything:
+        return rates
+    return rates.filter(ics_id__in=list(grants.at_ics))

@@ -8,6 +8,8 @@ one = "<str:cycle_slug>/<str:ods_code>/"
 urlpatterns = [
     path("", cycles.assessment_list, name="list"),
     path("cycles/<str:cycle_slug>/publish/", cycles.cycle_publish_view, name="publish"),
+    path("flags/", flags.flag_list, name="flags"),
+    path("flags/rates/", flags.flag_rates, name="flag-rates"),
     # Answering
     path(one, answering.overview, name="overview"),
     path(one + "domains/<str:domain_key>/", answering.domain, name="domain"),
@@ -28,5 +30,5 @@ urlpatterns = [
     path(one + "review/", workflow.review, name="review"),
     path(one + "extension/", workflow.extension, name="extension"),
     path(one + "history/", history.history, name="history"),
-    path(one + "flags/<int:flag_id>/resolve/", flags.flag_resolve, name="flag-resolve"),
+    path(one + "flags/<int:flag_id>/", flags.flag_detail, name="flag-detail"),
 ]

@@ -5,7 +5,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from organisations.access import grants_for, visible_organisations_q
-from organisations.models import IntegratedCareSystem, Organisation, RoleAssignment
+from organisations.models import IntegratedCareSystem, Organisation, Region, RoleAssignment
 
 
 def organisations_visible_to(user: Any) -> QuerySet[Organisation]:
@@ -39,3 +39,8 @@ def role_assignments_visible_to(user: Any) -> QuerySet[RoleAssignment]:
 
 def organisation_team(organisation: Organisation) -> QuerySet[RoleAssignment]:
     return RoleAssignment.objects.filter(organisation=organisation).select_related("user")
+
+
+def regions() -> QuerySet[Region]:
+    """The NHS England regions: reference data, the same for everyone signed in."""
+    return Region.objects.order_by("name")

@@ -141,12 +141,22 @@ def report_context(data: ReportData) -> dict[str, Any]:
         if len(data.trend) >= 2
         else None,
         "trend_title": trend_title,
-        "flags": data.flags,
+        # The report is the organisation's own (its board reads it; everyone who may see the
+        # assessment may download it), so it carries the answer flags and only the number of
+        # pattern flags: those name other organisations and quote their notes and files, and are
+        # for the reviewers (assessments.access.VIEW_FLAG_EVIDENCE).
+        "flags": [flag for flag in data.flags if not flag.is_pattern],
+        "pattern_flag_count": sum(1 for flag in data.flags if flag.is_pattern),
+        "severity_label": _severity_label,
         "evidence": data.evidence,
         "generated_at": timezone.localtime(),
         "is_link": is_web_link,
         "change": _change,
     }
+
+
+def _severity_label(severity: str) -> str:
+    return f"{str(severity).capitalize()} severity"
 
 
 def _trusted_svg(svg: str) -> Markup:

@@ -36,6 +36,16 @@ def choice_items(field) -> list[dict]:
     ]
 
 
+def select_items(field) -> list[dict]:
+    """Options for the NHS select macro from a choice field, the bound or initial value selected."""
+    value = field.value()
+    chosen = "" if value is None else str(value)
+    return [
+        {"value": str(choice_value), "text": str(label), "selected": str(choice_value) == chosen}
+        for choice_value, label in field.field.choices
+    ]
+
+
 def link(href: str, text: str) -> str:
     """An escaped link for macro parameters that take HTML (table cells, summary values)."""
     return format_html('<a href="{}">{}</a>', href, text)
@@ -66,6 +76,7 @@ def environment(**options) -> Environment:
         error_list=error_list,
         field_error=field_error,
         choice_items=choice_items,
+        select_items=select_items,
         domain_audience=domain_audience,
         link=link,
     )

@@ -12,6 +12,7 @@ from django.template.loader import render_to_string
 from django.views.decorators.http import require_http_methods
 
 from assessments import presenters
+from assessments.access import AssessmentAction
 from assessments.models import DomainResponse
 from assessments.selectors import assessments_visible_to, responses_assigned_to
 from framework.selectors import framework_versions
@@ -50,6 +51,7 @@ def home(request: HttpRequest) -> HttpResponse:
     # What is assigned to the user, so nobody has to hunt through task lists for their own domains.
     context["my_work"] = presenters.work_groups(responses_assigned_to(user))
     context["sees_many_assessments"] = bool(grants.at_ics) or grants.sees_everything
+    context["reviews_flags"] = may(user, AssessmentAction.VIEW_FLAG_EVIDENCE)
     if context["national"]:
         visible = organisations_visible_to(user)
         context["national_counts"] = {

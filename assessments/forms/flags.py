@@ -1,6 +1,11 @@
-"""The form of the flag page: a reviewer's resolution of a validation flag."""
+"""The forms of the flag pages: a reviewer's resolution of a validation flag, and the choice of
+cycle and kind on the national flag rates page (the triage list's filters are in
+assessments/filters.py, shared with the API)."""
 
 from django import forms
+
+from assessments.models import ValidationFlag
+from assessments.selectors import cycles
 
 
 class FlagResolveForm(forms.Form):
@@ -9,4 +14,13 @@ class FlagResolveForm(forms.Form):
         help_text="For example, what you checked and what the organisation told you. This is kept in the history.",
         widget=forms.Textarea,
         error_messages={"required": "Enter why this flag is resolved"},
+    )
+
+
+class FlagRatesForm(forms.Form):
+    """The national flag rates page's choice of cycle and kind of flag (a GET form)."""
+
+    cycle = forms.ModelChoiceField(queryset=cycles(), to_field_name="name", label="Assessment cycle", empty_label=None)
+    kind = forms.ChoiceField(
+        choices=[("", "Any kind"), *ValidationFlag.Kind.choices], required=False, label="Kind of flag"
     )

@@ -50,7 +50,7 @@ def overview(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespon
             "status_colour": presenters.ASSESSMENT_STATUS_COLOURS.get(assessment.status),
             "progress": selectors.assessment_progress(assessment),
             "score": selectors.assessment_current_score(assessment),
-            "flags": presenters.stored_flag_rows(assessment) if submitted else None,
+            "flags": presenters.stored_flag_rows(assessment, user) if submitted else None,
             "can_resolve_flags": may(user, AssessmentAction.RESOLVE_FLAG, assessment),
             "scoring_pending": submitted,
             "sections": [(section, presenters.task_items(section, assessment, user)) for section in sections],

@@ -41,6 +41,7 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
             "statuses": Assessment.Status.choices,
             "assessments": list(assessments) if cycle else [],
             "can_publish": cycle is not None and may(request.user, AssessmentAction.PUBLISH_CYCLE, cycle),
+            "reviews_flags": may(request.user, AssessmentAction.VIEW_FLAG_EVIDENCE),
         },
     )
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -11,31 +9,9 @@ from django.views.decorators.http import require_GET
 
 from assessments import presenters, selectors
 from assessments.access import AssessmentAction
-from assessments.views import assessment_or_404, require
+from assessments.views import assessment_or_404, pagination, require
 
 HISTORY_PAGE_SIZE = 50
-
-
-def _page_url(request: HttpRequest, number: int) -> str:
-    query = request.GET.copy()
-    query["page"] = str(number)
-    return f"?{urlencode(sorted(query.items()))}"
-
-
-def _pagination(request: HttpRequest, paginator: Paginator, page) -> dict | None:
-    """The NHS pagination component's items, with ellipses for long trails."""
-    if paginator.num_pages <= 1:
-        return None
-    return {
-        "previous": {"href": _page_url(request, page.previous_page_number())} if page.has_previous() else None,
-        "next": {"href": _page_url(request, page.next_page_number())} if page.has_next() else None,
-        "items": [
-            {"ellipsis": True}
-            if number == Paginator.ELLIPSIS
-            else {"number": number, "href": _page_url(request, number), "current": number == page.number}
-            for number in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-        ],
-    }
 
 
 @require_GET
@@ -51,7 +27,7 @@ def history(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespons
             "assessment": assessment,
             "entries": presenters.history_entries(list(page.object_list)),
             "page": page,
-            "pagination": _pagination(request, paginator, page),
+            "pagination": pagination(request, paginator, page),
             "deadline": presenters.deadline_text(assessment),
         },
     )

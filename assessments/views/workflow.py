@@ -147,7 +147,7 @@ def review(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpResponse
             "sections": selectors.assessment_task_list(assessment),
             "progress": selectors.assessment_progress(assessment),
             "evidence_counts": evidence_counts,
-            "flags": presenters.stored_flag_rows(assessment),
+            "flags": presenters.stored_flag_rows(assessment, request.user),
             "unresolved_flags": unresolved_flags,
             "flags_checked": selectors.assessment_current_score(assessment) is not None,
             "can_resolve_flags": may(request.user, AssessmentAction.RESOLVE_FLAG, assessment),

@@ -210,3 +210,63 @@ def test_who_may_review_a_submitted_assessment(client, assessment, icb_assessmen
         assert page.status_code == decision.status_code == (403 if actor in SEES[kind] else 404)
     assert status == Assessment.Status.SUBMITTED
     assert target.events.count() == events
+
+
+# Flag evidence: the pattern flags, and the other organisations' names, notes and files behind
+# them, are for the assessment's independent reviewers; nobody at the organisation resolves any flag.
+
+EVIDENCE_ACTORS = [*sorted(INSIDERS | OUTSIDERS), "reviewer_at_trust", "icb_staff_reviewer"]
+MAY_SEE_EVIDENCE = {"trust": {"reviewer", "analyst", "icb_staff_reviewer"}, "icb": {"analyst"}}
+
+
+@pytest.mark.parametrize("actor", EVIDENCE_ACTORS)
+@pytest.mark.parametrize("kind", ["trust", "icb"])
+def test_who_may_see_the_evidence_behind_flags(assessment, icb_assessment, team, conflicted, actor, kind):
+    from assessments.access import AssessmentAction
+    from organisations.access import may
+
+    target = assessment if kind == "trust" else icb_assessment
+    user = {**team, **conflicted}[actor]
+    assert may(user, AssessmentAction.VIEW_FLAG_EVIDENCE, target) is (actor in MAY_SEE_EVIDENCE[kind])
+    # Anywhere at all (the triage list): any ICS reviewer, and national analysts.
+    anywhere = actor in {"reviewer", "other_reviewer", "analyst", "reviewer_at_trust", "icb_staff_reviewer"}
+    assert may(user, AssessmentAction.VIEW_FLAG_EVIDENCE) is anywhere
+
+
+@pytest.mark.parametrize("actor", EVIDENCE_ACTORS)
+def test_the_flag_evidence_filter_agrees_with_the_rule_for_every_organisation(world, cycle, team, conflicted, actor):
+    """Lists (selectors.flags_visible_to) filter with flag_evidence_organisations_q, single pages ask
+    `may`: the two must say the same of every organisation, or a list would show what a page refuses."""
+    from assessments.access import AssessmentAction, flag_evidence_organisations_q
+    from organisations.access import may
+    from organisations.models import Organisation
+
+    user = {**team, **conflicted}[actor]
+    allowed = set(Organisation.objects.filter(flag_evidence_organisations_q(user)).values_list("pk", flat=True))
+    for assessment in Assessment.objects.filter(cycle=cycle).select_related("organisation"):
+        expected = may(user, AssessmentAction.VIEW_FLAG_EVIDENCE, assessment)
+        assert (assessment.organisation_id in allowed) is expected, (actor, assessment.organisation)
+
+
+@pytest.mark.parametrize("actor", ["lead", "approver", "contributor", "viewer", "reviewer_at_trust"])
+def test_nobody_at_the_organisation_resolves_its_own_pattern_flag(client, flagged, team, conflicted, world, actor):
+    """Through the page (a pattern flag is not there for them at all) and through the service."""
+    from django.core.exceptions import PermissionDenied
+
+    from assessments.models import ValidationFlag
+    from assessments.services.flags import flag_resolve
+    from tests.assessments import pattern_flags
+
+    flag = pattern_flags.copied_notes(flagged, world.trust_b)
+    user = {**team, **conflicted}[actor]
+    client.force_login(user)
+    page = reverse("assessments:flag-detail", args=[flagged.cycle.slug, flagged.organisation.ods_code, flag.pk])
+
+    assert client.get(page).status_code == 404
+    assert client.post(page, {"comment": "Our own note, honestly."}).status_code == 404
+    with pytest.raises(PermissionDenied):
+        flag_resolve(flag_id=flag.pk, actor=user, comment="Our own note, honestly.")
+
+    flag = ValidationFlag.objects.get(pk=flag.pk)
+    assert not flag.is_resolved and flag.resolution_comment == ""
+    assert not AuditEvent.objects.filter(assessment=flagged, kind=AuditEvent.Kind.FLAG_RESOLVED).exists()

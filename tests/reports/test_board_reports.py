@@ -7,6 +7,7 @@ from assessments.models import Evidence, MeasureScore, ValidationFlag
 from assessments.services.flags import flag_resolve
 from reports import render
 from reports.models import BoardReport
+from reports.selectors import board_report_data
 from reports.services import report_request, report_retry
 from tests.reports.conftest import pdf_reader, pdf_text, squashed, submit
 
@@ -308,3 +309,19 @@ def test_the_overview_of_a_draft_has_no_board_report_link(client, assessment, te
 
 def test_scores_are_decimal(scored):
     assert scored.score.overall == Decimal("3.0")
+
+
+def test_the_report_shows_the_answer_flags_and_only_the_number_of_pattern_flags(scored, world):
+    """The board report is the organisation's own: a pattern flag names other organisations and
+    quotes their notes, so the report says only how many there are (they are the reviewer's)."""
+    from tests.assessments import pattern_flags
+
+    copied = pattern_flags.copied_notes(scored, world.trust_b)
+    html = render.report_html(board_report_data(scored.pk))
+
+    answer_flag = ValidationFlag.objects.filter(assessment=scored, kind="high_level_without_evidence").first()
+    assert answer_flag.explanation in html and "Medium severity" in html
+    assert f"What would resolve it: {answer_flag.to_clear}" in html
+    assert "1 further flag compares this assessment with others" in html
+    assert world.trust_b.name not in html and pattern_flags.OTHER_NOTE not in html
+    assert copied.get_kind_display() not in html

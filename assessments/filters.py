@@ -1,0 +1,77 @@
+"""The filters of the lists of validation flags, shared by the reviewers' triage page and the API
+(django-filter), so both narrow a list the same way and are keyed on the same codes: cycle names,
+ICB and region ODS codes, organisation ODS codes. They only narrow a list already scoped to the
+user (selectors.flags_visible_to); the ICS choices are the systems the user may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import QuerySet
+
+from assessments.models import ValidationFlag
+from assessments.selectors import cycles
+from organisations.selectors import regions, systems_visible_to
+
+OPEN, RESOLVED = "open", "resolved"
+
+
+def _systems(request: Any) -> QuerySet:
+    return systems_visible_to(getattr(request, "user", None)).order_by("name")
+
+
+class FlagFilter(django_filters.FilterSet):
+    cycle = django_filters.ModelChoiceFilter(
+        field_name="assessment__cycle",
+        to_field_name="name",
+        queryset=cycles(),
+        label="Assessment cycle",
+        empty_label="All cycles",
+        help_text="The cycle's name, for example 2025/26.",
+    )
+    kind = django_filters.ChoiceFilter(
+        choices=ValidationFlag.Kind.choices, label="Kind of flag", empty_label="Any kind", help_text="The flag's kind."
+    )
+    status = django_filters.ChoiceFilter(
+        choices=[(OPEN, "Not resolved"), (RESOLVED, "Resolved")],
+        method="filter_status",
+        label="Status",
+        empty_label="Resolved or not",
+        help_text="open: not resolved yet; resolved: resolved by a reviewer.",
+    )
+    severity = django_filters.ChoiceFilter(
+        choices=ValidationFlag.Severity.choices, label="Severity", empty_label="Any severity"
+    )
+    ics = django_filters.ModelChoiceFilter(
+        field_name="assessment__organisation__ics",
+        to_field_name="icb_ods_code",
+        queryset=_systems,
+        label="Integrated care system",
+        empty_label="Any ICS",
+        help_text="The ODS code of the ICS's Integrated Care Board, for example QMJ.",
+    )
+    region = django_filters.ModelChoiceFilter(
+        field_name="assessment__organisation__ics__region",
+        to_field_name="ods_code",
+        queryset=regions(),
+        label="Region",
+        empty_label="Any region",
+        help_text="The NHS England region's ODS code, for example Y56.",
+    )
+    organisation = django_filters.CharFilter(
+        field_name="assessment__organisation__ods_code",
+        label="Organisation ODS code",
+        help_text="The organisation's ODS code, for example RAL.",
+    )
+
+    class Meta:
+        model = ValidationFlag
+        fields = ["cycle", "kind", "status", "severity", "ics", "region", "organisation"]
+
+    def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if value == OPEN:
+            return queryset.filter(resolved_at__isnull=True)
+        if value == RESOLVED:
+            return queryset.filter(resolved_at__isnull=False)
+        return queryset
