@@ -11,7 +11,10 @@ from assessments.selectors import cycles
 class FlagResolveForm(forms.Form):
     comment = forms.CharField(
         label="Why is this flag resolved?",
-        help_text="For example, what you checked and what the organisation told you. This is kept in the history.",
+        help_text=(
+            "For example, what you checked and what the organisation told you. This is kept in the "
+            "history, which the organisation's lead can read: do not name other organisations."
+        ),
         widget=forms.Textarea,
         error_messages={"required": "Enter why this flag is resolved"},
     )

@@ -257,12 +257,14 @@ def flag_resolve(*, flag_id: int, actor: Any, comment: str) -> ValidationFlag:
         summary=f"Validation flag resolved: {flag.get_kind_display()} ({subject})",
         domain=flag.domain,
         before={"resolved": False},
+        # A pattern flag's explanation can name other organisations, and the organisation's lead
+        # reads this history: it stays on the flag, for reviewers only.
         after={
             "resolved": True,
             "kind": flag.kind,
             "severity": flag.severity,
             "measure_key": flag.measure_key,
-            "explanation": flag.explanation,
+            **({} if flag.is_pattern else {"explanation": flag.explanation}),
         },
         comment=flag.resolution_comment,
     )

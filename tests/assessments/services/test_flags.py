@@ -380,3 +380,15 @@ def test_the_cycle_refresh_costs_the_same_queries_for_few_or_many_organisations(
     for trust in trusts[2:]:
         answer_submit_and_flag(trust, cycle, person, level=3)
     assert queries() == few
+
+
+def test_resolving_a_pattern_flag_keeps_its_explanation_out_of_the_history(flagged, team, world):
+    from assessments.models import AuditEvent
+    from tests.assessments.pattern_flags import copied_notes
+
+    flag = copied_notes(flagged, world.trust_b)
+    flag_resolve(flag_id=flag.pk, actor=team["reviewer"], comment="Both trusts use the ICS template.")
+
+    event = AuditEvent.objects.filter(assessment=flagged, kind=AuditEvent.Kind.FLAG_RESOLVED).latest("created_at")
+    assert event.after["kind"] == flags.COPIED_NOTES and "explanation" not in event.after
+    assert world.trust_b.name not in str(event.after) + event.summary

@@ -533,12 +533,14 @@ def test_the_triage_list_needs_sign_in(client):
 
 
 @pytest.fixture
-def across_systems(patterned, cycle, world, person):
+def across_systems(flagged, cycle, world, person):
     """Flags at trust A (ICS 1, with a pattern flag), trust C (ICS 1), trust B (ICS 2) and ICB 1."""
     answer_submit_and_flag(world.trust_c, cycle, person, level=3)
     trust_b = answer_submit_and_flag(world.trust_b, cycle, person, level=3)
-    pattern_flags.peer_outlier(trust_b)
     icb = answer_submit_and_flag(world.icb_1, cycle, person, level=3)
+    # Stored after the last submission: its cycle refresh would drop flags the rules did not raise.
+    pattern_flags.copied_notes(flagged, world.trust_b)
+    pattern_flags.peer_outlier(trust_b)
     pattern_flags.icb_inconsistent(icb, [world.trust_a, world.trust_c])
     return cycle
 
