@@ -53,6 +53,23 @@ def test_a_submission_is_scored_by_a_worker(celery_workers, assessment, team):
     assert "assessments.score_assessment" in celery_workers.log(worker)
 
 
+def test_after_scoring_the_worker_judges_the_cycles_flags_a_moment_later(celery_workers, assessment, team):
+    from assessments.models import Cycle
+
+    worker = celery_workers.start(FLAGS_REFRESH_DELAY_SECONDS="1")
+
+    submitted = submit(assessment, team)
+
+    assert wait_for_score(submitted) is not None, celery_workers.log(worker)
+    deadline = time.monotonic() + 30
+    while Cycle.objects.get(pk=submitted.cycle_id).flags_refreshed_at is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    cycle = Cycle.objects.get(pk=submitted.cycle_id)
+    assert cycle.flags_refreshed_at is not None, celery_workers.log(worker)
+    assert cycle.flags_refreshed_at >= AssessmentScore.objects.get(assessment=submitted).scored_at
+    assert "assessments.refresh_cycle_flags" in celery_workers.log(worker)
+
+
 def test_broker_outage_does_not_fail_or_hold_a_submission_and_the_sweep_scores_it(celery_workers, assessment, team):
     from wgll.celery import app
 
