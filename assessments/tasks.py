@@ -24,7 +24,7 @@ from contextvars import ContextVar
 
 from celery import Task, shared_task
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connections
+from django.db import InterfaceError, OperationalError, connections, transaction
 
 from assessments.models import Assessment
 from assessments.selectors import assessments_needing_scores
@@ -198,6 +198,20 @@ def queue_cycle_flags(cycle_id: int) -> bool:
         what=f"flag refresh of cycle {cycle_id}",
         countdown=settings.FLAGS_REFRESH_DELAY_SECONDS or None,
     )
+
+
+def queue_cycle_flags_after(cycle_id: int) -> None:
+    """Queue the cycle's flag refresh once the caller's transaction commits; in-process "eager"
+    mode (tests, the demo seed, scripts) runs it at once, inside the call, as eager mode runs
+    every task, so the flags are there as soon as the scoring returns, committed or not."""
+    if _runs_here_and_now(refresh_cycle_flags_task):
+        queue_cycle_flags(cycle_id)
+    else:
+        transaction.on_commit(lambda: queue_cycle_flags(cycle_id))
+
+
+def _runs_here_and_now(task: Task) -> bool:
+    return bool(task.app.conf.task_always_eager) and settings.WGLL_INPROCESS_TASKS == "eager"
 
 
 @contextmanager

@@ -20,7 +20,7 @@ from assessments.models import Assessment, AssessmentScore, DomainScore, Measure
 from assessments.rules import scoring
 from assessments.selectors import provisional_scores
 from assessments.services.flags import assessment_flags_refresh
-from assessments.tasks import queue_cycle_flags
+from assessments.tasks import queue_cycle_flags_after
 
 logger = logging.getLogger(__name__)
 
@@ -102,9 +102,8 @@ def assessment_score(*, assessment_id: int) -> AssessmentScore:
     record.save(update_fields=["overall"])
     # The answer flags are refreshed in the same transaction, so nobody sees new scores beside
     # old answers' flags; the pattern flags compare the whole cycle, so a worker re-judges it
-    # once the score has committed (queue_cycle_flags, debounced over a burst of submissions).
+    # once the score has committed (debounced over a burst of submissions).
     assessment_flags_refresh(assessment_id=assessment_id)
-    cycle_id = assessment.cycle_id
-    transaction.on_commit(lambda: queue_cycle_flags(cycle_id))
+    queue_cycle_flags_after(assessment.cycle_id)
     transaction.on_commit(lambda: _after_rescored(assessment_id))
     return record

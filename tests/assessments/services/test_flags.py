@@ -1,6 +1,8 @@
 """Validation flags through the real services: drafts get answer-based warnings before they submit,
 submitted assessments store flags (peer and ICB comparisons included), and reviewers resolve them."""
 
+import datetime
+
 import pytest
 
 from assessments import selectors
@@ -323,9 +325,28 @@ def test_flags_are_the_same_whatever_the_order_of_submission(cycle, world, perso
     assert forwards == backwards and any(kind == flags.PEER_OUTLIER for _, kind, _, _ in forwards)
 
 
-def test_the_refresh_after_scoring_runs_only_when_a_score_is_newer(flagged):
-    assert cycle_flags_refresh(cycle_id=flagged.cycle_id, only_if_due=True) is None  # refreshed when submitted
+def scored_since_the_flags(assessment):
+    """As if a worker had scored the assessment and the debounced refresh had not run yet."""
+    from django.db.models import F
+
+    from assessments.models import Cycle
+
+    stale = F("flags_refreshed_at") - datetime.timedelta(hours=1)
+    assert Cycle.objects.filter(pk=assessment.cycle_id, flags_refreshed_at__isnull=False).update(
+        flags_refreshed_at=stale
+    )
+
+
+def test_scoring_in_process_judges_the_cycle_at_once(flagged):
+    assert cycle_flags_refresh(cycle_id=flagged.cycle_id, only_if_due=True) is None  # refreshed when scored
     assessment_score(assessment_id=flagged.pk)
+    assert cycles_with_flags_due() == []
+
+
+def test_the_refresh_after_scoring_runs_only_when_a_score_is_newer(flagged):
+    assert cycle_flags_refresh(cycle_id=flagged.cycle_id, only_if_due=True) is None
+    scored_since_the_flags(flagged)
+    assert cycles_with_flags_due() == [flagged.cycle_id]
     assert cycle_flags_refresh(cycle_id=flagged.cycle_id, only_if_due=True) is not None
     assert cycles_with_flags_due() == []
 
@@ -347,7 +368,7 @@ def test_the_task_and_the_sweep_refresh_a_cycle_with_a_newer_score(flagged, sett
 
     ValidationFlag.objects.filter(assessment=flagged).delete()
     assert refresh_cycle_flags_task.apply((flagged.cycle_id,)).get() is None  # nothing newer: skipped
-    assessment_score(assessment_id=flagged.pk)
+    scored_since_the_flags(flagged)
     assert sweep_cycle_flags_task.apply().get() == 1  # eager in tests: the refresh ran
     assert stored(flagged)
 
