@@ -29,20 +29,21 @@ class Anomalies:
 
 def demo_anomalies() -> Anomalies:
     """Chosen from all trusts (not a subset), so a subset keeps the same choices; the demo ICS
-    gets one jumper so its demo reviewer has something to look at."""
+    gets one jumper and one copier, so its demo reviewer has an answer flag and a pattern flag
+    (notes side by side) to look at."""
     codes = sorted(
         Organisation.objects.filter(kind=Organisation.Kind.TRUST)
         .exclude(ods_code__in=[DEMO_TRUST, OTHER_DEMO_TRUST])
         .values_list("ods_code", "ics__icb_ods_code"),
         key=lambda row: rank(row[0]),
     )
-    in_demo_ics = [code for code, icb in codes if icb == DEMO_ICS][:1]
+    in_demo_ics = [code for code, icb in codes if icb == DEMO_ICS][:2]
     others = [code for code, _ in codes if code not in in_demo_ics]
     return Anomalies(
-        jumpers=frozenset(in_demo_ics + others[:4]),
+        jumpers=frozenset(in_demo_ics[:1] + others[:4]),
         no_evidence=frozenset(others[4:7]),
         inflators=frozenset(others[7:9]),
         deflators=frozenset(others[9:11]),
-        copiers=frozenset(others[11:13]),
+        copiers=frozenset(in_demo_ics[1:] + others[11:12]),
         token_reusers=frozenset(others[13:15]),
     )
