@@ -124,6 +124,7 @@ def test_typed_text_reaches_the_pdf_as_text_and_fetches_nothing(
         return original(self, url, headers)
 
     monkeypatch.setattr(render.RestrictedFetcher, "fetch", spy)
+    render._Typesetting.reset()  # the stylesheet is parsed once a process: fetch it again, watched
 
     report = request_through_page(client, team["lead"], assessment, django_capture_on_commit_callbacks)
 
