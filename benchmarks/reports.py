@@ -1,5 +1,7 @@
 """Board report rendering: one realistic report to PDF bytes (the pure renderer, no Celery, no
-storage) against a one-paragraph WeasyPrint document, and the worker's memory over many renders.
+storage) against a ceiling document (WeasyPrint laying out the same text, without the charts and
+with a plain stylesheet: what the report could cost at best) and a one-paragraph document, and the
+worker's memory over many renders.
 
 The report is a demo organisation's: a few organisations are seeded through the services with
 `demo` (three cycles, so the report has a change since last year and a trend chart), enough
@@ -15,6 +17,7 @@ import gc
 import io
 import logging
 import os
+import re
 import time
 
 from django.db.models import Count
@@ -35,6 +38,12 @@ ORGANISATIONS = [
     "QMJ",
 ]
 RENDERS = int(os.environ.get("WGLL_BENCH_RENDERS", "100"))
+
+# The ceiling document's stylesheet: the page size and font of the report, nothing else.
+PLAIN_STYLESHEET = (
+    '@page { size: A4; margin: 20mm 18mm } html { font-family: "Liberation Sans", sans-serif; font-size: 10.5pt }'
+)
+CHART = re.compile(r'<figure class="chart">.*?</figure>|<link rel="stylesheet"[^>]*>', re.DOTALL)
 
 
 def rss_mib() -> float:
@@ -116,9 +125,10 @@ def run(measure, report) -> None:
 
 def _run(measure, report) -> None:
     # Imported here, after the progress logger is quietened: importing WeasyPrint logs too.
-    from weasyprint import HTML
+    from weasyprint import CSS, HTML
+    from weasyprint.text.fonts import FontConfiguration
 
-    from reports.render import report_pdf
+    from reports.render import BASE_URL, RestrictedFetcher, report_html, report_pdf
 
     started = time.perf_counter()
     _seed()
@@ -145,7 +155,24 @@ def _run(measure, report) -> None:
     def hello() -> bytes:
         return HTML(string="<p>Hello</p>").write_pdf()
 
+    # The same HTML (so the same text, tables and headings) without the charts (and without any
+    # linked stylesheet), under a plain stylesheet, with one font configuration like the report's.
+    ceiling_html = CHART.sub("", report_html(data))
+    ceiling_fonts = FontConfiguration()
+    ceiling_css = CSS(string=PLAIN_STYLESHEET, font_config=ceiling_fonts)
+
+    def ceiling() -> bytes:
+        document = HTML(string=ceiling_html, base_url=BASE_URL, url_fetcher=RestrictedFetcher())
+        return document.write_pdf(stylesheets=[ceiling_css], font_config=ceiling_fonts)
+
+    ceiling_pages = len(PdfReader(io.BytesIO(ceiling())).pages)
     rendered = measure(lambda: report_pdf(data), 10)
+    report(
+        "board report to PDF bytes (report_pdf, median of 10)",
+        rendered,
+        f"ceiling: same text, no charts, plain CSS ({ceiling_pages} pages)",
+        measure(ceiling, 10),
+    )
     report(
         "board report to PDF bytes (report_pdf, median of 10)",
         rendered,

@@ -14,7 +14,9 @@ Why these rules:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from assessments.rules.scoring import one_decimal
@@ -54,3 +56,27 @@ def quarter(value: Decimal, others: Sequence[Decimal]) -> str | None:
     if position >= 0.25:
         return QUARTERS[1]
     return QUARTERS[0]
+
+
+def scores_fingerprint(
+    *,
+    method_version: str,
+    overall: Decimal | None,
+    measures: Mapping[str, tuple[str, Decimal]],
+    domain_levels: Mapping[str, int],
+) -> str:
+    """A SHA-256 (64 hex digits) of the score figures a board report shows: the scoring method,
+    the overall score, each measure's name and score and each domain's level, keyed by their
+    stable keys. Two scorings with the same figures have the same fingerprint, whenever they ran,
+    so a re-scoring that changes nothing (a duplicate after an outage) makes no new report.
+
+    Canonical JSON: sorted keys, decimals as their exact strings ("3.0", never a float).
+    """
+    payload = {
+        "method": method_version,
+        "overall": None if overall is None else str(overall),
+        "measures": {key: [name, str(value)] for key, (name, value) in measures.items()},
+        "domains": {key: int(level) for key, level in domain_levels.items()},
+    }
+    canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(canonical.encode("ascii")).hexdigest()

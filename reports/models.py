@@ -32,13 +32,21 @@ class BoardReport(models.Model):
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # When a person (or a re-scoring) asked for this version: what rate limits count and pages
+    # show. Never moved by the sweep, which moves `queued_at` when it queues a lost render again.
     requested_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(
+        default=timezone.now,
+        help_text="When the render was last queued (requested, retried or re-queued by the sweep).",
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     file = models.FileField(upload_to=report_path, blank=True)
     error = models.TextField(blank=True, help_text="Why rendering failed, in words safe to show the user.")
     scores_fingerprint = models.CharField(
-        max_length=64, blank=True, help_text="When the scores the report shows were computed (ISO 8601)."
+        max_length=64,
+        blank=True,
+        help_text="SHA-256 of the score figures the report shows (older rows: when the scores were computed).",
     )
 
     class Meta:

@@ -43,11 +43,29 @@ def report_in_production(assessment: Assessment, *, since: datetime.datetime) ->
     """The assessment's report queued or rendering since `since`, if any (one pending for longer
     was lost with its message or its worker: the sweep queues it again)."""
     pending = BoardReport.objects.filter(assessment=assessment, status__in=BoardReport.PENDING)
-    return pending.filter(requested_at__gte=since).first()
+    return pending.filter(queued_at__gte=since).first()
 
 
 def newest_ready_report(assessment: Assessment) -> BoardReport | None:
     return BoardReport.objects.filter(assessment=assessment, status=BoardReport.Status.READY).first()
+
+
+def score_fingerprint(score: AssessmentScore) -> str:
+    """What a report made from `score` would show, as a fingerprint (figures.scores_fingerprint).
+
+    Only the assessment's own figures: the comparison medians move whenever any trust in the
+    cycle is scored, and putting them in would regenerate every report at each sweep while a
+    cycle's submissions come in; a report states when it was produced.
+
+    Reports made before fingerprints were hashes hold the ISO time of their score instead. That
+    never equals a hash, so each such report is taken as out of date once and regenerated once
+    (at the next re-scoring or sweep); its new version holds a hash from then on.
+    """
+    measures = {m.measure_key: (m.measure_name, m.value) for m in score.measures.all()}
+    domain_levels = dict(DomainScore.objects.filter(score=score).values_list("domain_key", "level"))
+    return figures.scores_fingerprint(
+        method_version=score.method_version, overall=score.overall, measures=measures, domain_levels=domain_levels
+    )
 
 
 def report_is_up_to_date(report: BoardReport, scores_fingerprint: str) -> bool:

@@ -11,9 +11,10 @@ import logging
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 
 from assessments.models import Assessment
@@ -29,8 +30,9 @@ from reports.selectors import (
     report_in_production,
     report_is_up_to_date,
     report_requests_since,
+    score_fingerprint,
 )
-from reports.tasks import queue_render
+from reports.tasks import queue_render, render_board_report
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +55,23 @@ TOO_MANY = (
 # Each version costs seconds of rendering on a worker: a person may ask for this many an hour.
 REQUESTS_PER_PERSON = 5
 REQUEST_WINDOW = datetime.timedelta(hours=1)
-# A report queued or rendering for longer was lost (a message, a worker, a restarted dev server):
-# the sweep queues it again, and it no longer stops a new version being asked for.
-STUCK_AFTER = datetime.timedelta(minutes=15)
+NOT_SAVED = (
+    "The report was produced but could not be saved because of a problem in the portal. Try again; if it "
+    "fails again, contact the national service desk and quote report number {pk}."
+)
+
+
+class ReportNotSaved(RuntimeError):
+    """The PDF was rendered but the database refused the row that makes it ready."""
+
+
+def stuck_after() -> datetime.timedelta:
+    """How long a report may stay queued or rendering before it is taken as lost (a message, a
+    worker, a restarted dev server): the sweep then queues it again, and it no longer stops a new
+    version being asked for. From settings.REPORTS_STUCK_AFTER_SECONDS (twice the sweep interval
+    by default), and never less than the render task's hard time limit, so a render still running
+    is not queued a second time beside itself."""
+    return datetime.timedelta(seconds=max(settings.REPORTS_STUCK_AFTER_SECONDS, render_board_report.time_limit or 0))
 
 
 def _queue_render_after_commit(report_id: int) -> None:
@@ -67,7 +83,7 @@ def report_request(*, assessment: Assessment, actor: Any) -> BoardReport:
     """Queue a new version of the assessment's board report. Earlier versions are kept.
 
     A new version is refused when it would add nothing or only load the workers: while one is
-    queued or rendering (it is on its way; one pending for over STUCK_AFTER is taken as lost),
+    queued or rendering (it is on its way; one pending for over stuck_after() is taken as lost),
     when the newest ready one already shows the current scores and nothing has been recorded on
     the assessment since, and beyond REQUESTS_PER_PERSON requests a person has made in the last
     hour (across assessments).
@@ -80,10 +96,11 @@ def report_request(*, assessment: Assessment, actor: Any) -> BoardReport:
     if score is None:
         raise ValidationError(NOT_SCORED)
     now = timezone.now()
-    if report_in_production(assessment, since=now - STUCK_AFTER) is not None:
+    if report_in_production(assessment, since=now - stuck_after()) is not None:
         raise ValidationError(IN_PRODUCTION)
+    fingerprint = score_fingerprint(score)
     newest = newest_ready_report(assessment)
-    if newest is not None and report_is_up_to_date(newest, score.scored_at.isoformat()):
+    if newest is not None and report_is_up_to_date(newest, fingerprint):
         raise ValidationError(UP_TO_DATE)
     recent = report_requests_since(actor, now - REQUEST_WINDOW)
     if len(recent) >= REQUESTS_PER_PERSON:
@@ -94,7 +111,7 @@ def report_request(*, assessment: Assessment, actor: Any) -> BoardReport:
         assessment=assessment,
         requested_by=actor,
         status=BoardReport.Status.QUEUED,
-        scores_fingerprint=score.scored_at.isoformat(),
+        scores_fingerprint=fingerprint,
     )
     _queue_render_after_commit(report.pk)
     return report
@@ -113,8 +130,10 @@ def report_retry(*, report: BoardReport, actor: Any) -> BoardReport:
     locked.started_at = None
     locked.finished_at = None
     locked.requested_by = actor
-    locked.requested_at = timezone.now()
-    locked.save(update_fields=["status", "error", "started_at", "finished_at", "requested_by", "requested_at"])
+    locked.requested_at = locked.queued_at = timezone.now()  # a new request by `actor`
+    locked.save(
+        update_fields=["status", "error", "started_at", "finished_at", "requested_by", "requested_at", "queued_at"]
+    )
     _queue_render_after_commit(locked.pk)
     return locked
 
@@ -131,7 +150,10 @@ def report_render(*, report_id: int) -> BoardReport | None:
     it is; one left `rendering` by a worker that died is rendered again on redelivery.
 
     The PDF is built outside any transaction, so the row lock is held only to claim the job and
-    to record the outcome, never for the seconds rendering takes.
+    to record the outcome, never for the seconds rendering takes. When the database refuses that
+    last write (a blip, a failover), the report is marked failed with a message if it can be, else
+    it stays `rendering` for the sweep to queue again; either way ReportNotSaved is raised, so the
+    task fails rather than reporting success.
     """
     with transaction.atomic():
         report = BoardReport.objects.select_for_update().filter(pk=report_id).first()
@@ -154,14 +176,27 @@ def report_render(*, report_id: int) -> BoardReport | None:
         logger.exception("Board report %s failed to render", report_id)
         _fail(report_id, RENDER_FAILED.format(pk=report_id))
         return BoardReport.objects.get(pk=report_id)
-    with transaction.atomic():
-        report = BoardReport.objects.select_for_update().get(pk=report_id)
-        report.file.save("report.pdf", ContentFile(pdf), save=False)
-        report.status = BoardReport.Status.READY
-        report.finished_at = timezone.now()
-        report.error = ""
-        report.scores_fingerprint = data.score.scored_at.isoformat()
-        report.save(update_fields=["file", "status", "finished_at", "error", "scores_fingerprint"])
+    stored = None
+    try:
+        fingerprint = score_fingerprint(data.score)
+        with transaction.atomic():
+            report = BoardReport.objects.select_for_update().get(pk=report_id)
+            report.file.save("report.pdf", ContentFile(pdf), save=False)
+            stored = report.file.name
+            report.status = BoardReport.Status.READY
+            report.finished_at = timezone.now()
+            report.error = ""
+            report.scores_fingerprint = fingerprint
+            report.save(update_fields=["file", "status", "finished_at", "error", "scores_fingerprint"])
+    except DatabaseError as error:
+        logger.exception("Board report %s was rendered but could not be saved", report_id)
+        if stored:  # the PDF no row points at
+            report.file.storage.delete(stored)
+        try:
+            _fail(report_id, NOT_SAVED.format(pk=report_id))
+        except DatabaseError:
+            logger.exception("Board report %s left rendering, for the sweep to queue again", report_id)
+        raise ReportNotSaved(f"Board report {report_id} could not be saved") from error
     return report
 
 
@@ -181,13 +216,18 @@ def report_refresh_if_stale(*, assessment_id: int) -> BoardReport | None:
         return None
     assessment = Assessment.objects.select_related("cycle").get(pk=assessment_id)
     score = assessment_current_score(assessment)
-    if score is None or score.scored_at.isoformat() == newest.scores_fingerprint:
+    if score is None:
+        return None
+    # The figures, not when they were computed: a duplicate scoring with the same figures makes
+    # no new version (an old-style timestamp fingerprint differs once; see score_fingerprint).
+    fingerprint = score_fingerprint(score)
+    if fingerprint == newest.scores_fingerprint:
         return None
     report = BoardReport.objects.create(
         assessment=assessment,
         requested_by=None,
         status=BoardReport.Status.QUEUED,
-        scores_fingerprint=score.scored_at.isoformat(),
+        scores_fingerprint=fingerprint,
     )
     _queue_render_after_commit(report.pk)
     return report
@@ -195,19 +235,22 @@ def report_refresh_if_stale(*, assessment_id: int) -> BoardReport | None:
 
 def reports_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """Queue again reports left queued or rendering for too long (lost message, killed worker),
-    and regenerate reports whose scores have changed. Run periodically by Celery beat."""
+    and regenerate reports whose scores have changed. Run periodically by Celery beat.
+
+    A re-queue moves `queued_at` only: `requested_at` stays when the person asked, which the page
+    shows and the rate limit counts."""
     now = now or timezone.now()
     stuck = 0
     for report_id in BoardReport.objects.filter(
-        status__in=BoardReport.PENDING, requested_at__lt=now - STUCK_AFTER
+        status__in=BoardReport.PENDING, queued_at__lt=now - stuck_after()
     ).values_list("pk", flat=True):
         with transaction.atomic():
             report = BoardReport.objects.select_for_update().get(pk=report_id)
             if report.status in BoardReport.PENDING:
                 report.status = BoardReport.Status.QUEUED
                 report.started_at = None
-                report.requested_at = now
-                report.save(update_fields=["status", "started_at", "requested_at"])
+                report.queued_at = now
+                report.save(update_fields=["status", "started_at", "queued_at"])
                 _queue_render_after_commit(report.pk)
                 stuck += 1
     refreshed = sum(

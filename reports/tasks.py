@@ -29,9 +29,11 @@ def render_board_report(report_id: int) -> str | None:
     try:
         report = report_render(report_id=report_id)
     except Exception:
-        # report_render stores failures itself; this is the last line (e.g. the database is down).
+        # report_render stores rendering failures itself; what reaches here is the database
+        # refusing a write (the claim, or the final save: ReportNotSaved). The task then fails,
+        # never reports success: the row says failed, or is still pending for the sweep.
         logger.exception("Board report %s could not be rendered", report_id)
-        return None
+        raise
     return None if report is None else report.status
 
 

@@ -236,6 +236,10 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
 }
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
+REPORTS_SWEEP_SECONDS = env.int("REPORTS_SWEEP_SECONDS", default=300)
+# A board report queued or rendering for longer was lost (a message, a worker): the sweep queues
+# it again. Twice the sweep interval by default, so a lost render waits one to two sweeps.
+REPORTS_STUCK_AFTER_SECONDS = env.int("REPORTS_STUCK_AFTER_SECONDS", default=2 * REPORTS_SWEEP_SECONDS)
 CELERY_BEAT_SCHEDULE = {
     "sweep-unscored-assessments": {
         "task": "assessments.sweep_unscored",
@@ -243,7 +247,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-board-reports": {
         "task": "reports.sweep",
-        "schedule": env.int("REPORTS_SWEEP_SECONDS", default=300),
+        "schedule": REPORTS_SWEEP_SECONDS,
     },
     "sweep-cycle-flags": {
         "task": "assessments.sweep_cycle_flags",

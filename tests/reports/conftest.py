@@ -54,6 +54,17 @@ def acute_peers(cycle, world, person):
     ]
 
 
+def lower_one_domain(assessment) -> None:
+    """Change what a re-scoring will find: one domain's answers drop to level 2 (written straight
+    to the row, as a return for changes and resubmission would leave them), so its level, its
+    measure's score and the report's figures change."""
+    from assessments.models import DomainResponse
+
+    response = assessment.responses.select_related("domain").order_by("pk").first()
+    keys = [c.key for c in response.domain.criteria.filter(level__number__lte=2)]
+    DomainResponse.objects.filter(pk=response.pk).update(met_criteria=keys)
+
+
 def pdf_reader(report) -> PdfReader:
     with report.file.open("rb") as handle:
         return PdfReader(io.BytesIO(handle.read()))

@@ -7,7 +7,7 @@ from assessments.models import Evidence, MeasureScore, ValidationFlag
 from assessments.services.flags import flag_resolve
 from reports import render
 from reports.models import BoardReport
-from reports.selectors import board_report_data
+from reports.selectors import board_report_data, score_fingerprint
 from reports.services import report_request, report_retry
 from tests.reports.conftest import pdf_reader, pdf_text, squashed, submit
 
@@ -37,7 +37,7 @@ def test_a_requested_report_shows_scores_next_steps_and_flags(client, scored, te
 
     assert report.status == BoardReport.Status.READY, report.error
     assert report.file.name.startswith(f"reports/{scored.pk}/") and report.file.name.endswith(".pdf")
-    assert report.scores_fingerprint == scored.score.scored_at.isoformat()
+    assert report.scores_fingerprint == score_fingerprint(scored.score) and len(report.scores_fingerprint) == 64
     text = squashed(pdf_text(report))
     assert squashed("Trust A") in text and "2025/26" in text
     assert squashed("3.0 out of 5") in text
@@ -124,6 +124,7 @@ def test_typed_text_reaches_the_pdf_as_text_and_fetches_nothing(
         return original(self, url, headers)
 
     monkeypatch.setattr(render.RestrictedFetcher, "fetch", spy)
+    render._Typesetting.reset()  # the stylesheet is parsed once a process: fetch it again, watched
 
     report = request_through_page(client, team["lead"], assessment, django_capture_on_commit_callbacks)
 

@@ -9,6 +9,7 @@ from assessments.services.scoring import assessment_score
 from assessments.tasks import score_assessment_task
 from reports.models import BoardReport
 from reports.services import report_request, reports_sweep
+from tests.reports.conftest import lower_one_domain
 
 pytestmark = pytest.mark.django_db
 
@@ -19,8 +20,9 @@ def test_rescoring_regenerates_a_ready_report_and_keeps_the_old_one(scored, team
     first.refresh_from_db()
     assert first.status == BoardReport.Status.READY
 
+    lower_one_domain(scored)
     with django_capture_on_commit_callbacks(execute=True):
-        score_assessment_task.delay(scored.pk)  # the scores change (a new scored_at)
+        score_assessment_task.delay(scored.pk)  # the scores change
 
     versions = list(BoardReport.objects.filter(assessment=scored))
     assert len(versions) == 2
@@ -39,7 +41,7 @@ def test_no_report_is_made_for_an_assessment_nobody_asked_a_report_for(scored, d
 def test_the_sweep_requeues_stuck_reports_and_regenerates_stale_ones(scored, team, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):  # the broker "loses" this render
         stuck = report_request(assessment=scored, actor=team["lead"])
-    BoardReport.objects.filter(pk=stuck.pk).update(requested_at=timezone.now() - datetime.timedelta(hours=1))
+    BoardReport.objects.filter(pk=stuck.pk).update(queued_at=timezone.now() - datetime.timedelta(hours=1))
 
     with django_capture_on_commit_callbacks(execute=True):
         result = reports_sweep()
@@ -47,6 +49,7 @@ def test_the_sweep_requeues_stuck_reports_and_regenerates_stale_ones(scored, tea
     assert result == {"requeued": 1, "regenerated": 0}
     assert BoardReport.objects.get(pk=stuck.pk).status == BoardReport.Status.READY
 
+    lower_one_domain(scored)
     assessment_score(assessment_id=scored.pk)  # re-scored without the task (e.g. a lost signal)
     with django_capture_on_commit_callbacks(execute=True):
         assert reports_sweep() == {"requeued": 0, "regenerated": 1}
@@ -59,6 +62,7 @@ def test_rescoring_through_the_service_regenerates_a_stale_report(scored, team, 
     with django_capture_on_commit_callbacks(execute=True):
         first = report_request(assessment=scored, actor=team["lead"])
 
+    lower_one_domain(scored)
     with django_capture_on_commit_callbacks(execute=True):
         assessment_score(assessment_id=scored.pk)
 

@@ -13,6 +13,7 @@ from assessments.services.flags import flag_resolve
 from assessments.services.scoring import assessment_score
 from reports.models import BoardReport
 from reports.services import REQUESTS_PER_PERSON, report_request
+from tests.reports.conftest import lower_one_domain
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +47,9 @@ def test_a_report_pending_for_long_was_lost_and_does_not_stop_a_new_one(
     """A render lost with its message or worker (or a restarted development server) would
     otherwise refuse every new version; the sweep queues it again too."""
     lost = timezone.now() - datetime.timedelta(minutes=20)
-    BoardReport.objects.create(assessment=scored, requested_by=team["viewer"], status="rendering", requested_at=lost)
+    BoardReport.objects.create(
+        assessment=scored, requested_by=team["viewer"], status="rendering", requested_at=lost, queued_at=lost
+    )
     with django_capture_on_commit_callbacks(execute=True):
         report = report_request(assessment=scored, actor=team["lead"])
     report.refresh_from_db()
@@ -71,8 +74,9 @@ def test_a_rescore_makes_its_own_version_and_then_that_one_is_the_latest(
 ):
     with django_capture_on_commit_callbacks(execute=True):
         report_request(assessment=scored, actor=team["lead"])
+    lower_one_domain(scored)
     with django_capture_on_commit_callbacks(execute=True):
-        assessment_score(assessment_id=scored.pk)  # new scores: the hook makes a new version
+        assessment_score(assessment_id=scored.pk)  # new figures: the hook makes a new version
     assert BoardReport.objects.filter(status=BoardReport.Status.READY).count() == 2
 
     with pytest.raises(ValidationError, match="already shows the current scores"):

@@ -1,0 +1,176 @@
+"""Reports after an outage: a duplicate scoring makes no new version, the stuck threshold follows
+the sweep interval and never moves the request time, and a database error in the final write
+leaves the report failed (or pending for the sweep), never "rendering" behind a successful task."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.db import OperationalError
+from django.test import override_settings
+from django.utils import timezone
+
+from assessments.services.scoring import assessment_score
+from reports import figures, services
+from reports.models import BoardReport
+from reports.selectors import score_fingerprint
+from reports.services import ReportNotSaved, report_request, reports_sweep, stuck_after
+from reports.tasks import render_board_report
+from tests.reports.conftest import lower_one_domain
+
+pytestmark = pytest.mark.django_db
+
+MEASURES = {"cloud": ("Smart foundations", Decimal("3.0")), "people": ("Well led", Decimal("2.5"))}
+
+
+def fingerprint(**changes):
+    figures_shown = {"method_version": "2", "overall": Decimal("2.8"), "measures": MEASURES, "domain_levels": {"a": 3}}
+    return figures.scores_fingerprint(**(figures_shown | changes))
+
+
+def test_the_fingerprint_is_a_sha256_of_the_figures_in_any_order():
+    assert len(fingerprint()) == 64 and int(fingerprint(), 16) >= 0
+    assert fingerprint() == fingerprint(measures=dict(reversed(MEASURES.items())))
+    assert fingerprint() != fingerprint(overall=Decimal("2.9"))
+    assert fingerprint() != fingerprint(overall=None)
+    assert fingerprint() != fingerprint(method_version="3")
+    assert fingerprint() != fingerprint(domain_levels={"a": 2})
+    assert fingerprint() != fingerprint(measures=MEASURES | {"people": ("Well led", Decimal("2.0"))})
+
+
+def test_rescoring_with_the_same_figures_makes_no_new_version(scored, team, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = report_request(assessment=scored, actor=team["lead"])
+    first.refresh_from_db()
+    assert first.status == BoardReport.Status.READY
+
+    for _ in range(2):  # the duplicate scorings a broker outage leaves behind
+        with django_capture_on_commit_callbacks(execute=True):
+            assessment_score(assessment_id=scored.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reports_sweep() == {"requeued": 0, "regenerated": 0}
+
+    assert list(BoardReport.objects.filter(assessment=scored)) == [first]
+    scored.refresh_from_db()
+    assert first.scores_fingerprint == score_fingerprint(scored.score)
+
+    lower_one_domain(scored)  # and figures that do change still make one
+    with django_capture_on_commit_callbacks(execute=True):
+        assessment_score(assessment_id=scored.pk)
+    assert BoardReport.objects.filter(assessment=scored, status=BoardReport.Status.READY).count() == 2
+
+
+def test_a_report_with_an_old_timestamp_fingerprint_is_regenerated_once(
+    scored, team, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        first = report_request(assessment=scored, actor=team["lead"])
+    BoardReport.objects.filter(pk=first.pk).update(scores_fingerprint=scored.score.scored_at.isoformat())
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reports_sweep() == {"requeued": 0, "regenerated": 1}
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reports_sweep() == {"requeued": 0, "regenerated": 0}
+    newest = BoardReport.objects.filter(assessment=scored).first()
+    assert newest.pk != first.pk and newest.status == BoardReport.Status.READY
+
+
+def lost_report(scored, team, capture, *, queued_ago: datetime.timedelta) -> BoardReport:
+    with capture(execute=False):  # the broker "loses" this render
+        report = report_request(assessment=scored, actor=team["lead"])
+    when = timezone.now() - queued_ago
+    BoardReport.objects.filter(pk=report.pk).update(requested_at=when, queued_at=when)
+    return BoardReport.objects.get(pk=report.pk)
+
+
+@override_settings(REPORTS_STUCK_AFTER_SECONDS=600)
+def test_a_report_is_stuck_after_the_configured_threshold_not_before(scored, team, django_capture_on_commit_callbacks):
+    report = lost_report(scored, team, django_capture_on_commit_callbacks, queued_ago=datetime.timedelta(seconds=590))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reports_sweep()["requeued"] == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reports_sweep(now=timezone.now() + datetime.timedelta(seconds=20))["requeued"] == 1
+    report.refresh_from_db()
+    assert report.status == BoardReport.Status.READY
+
+
+def test_the_stuck_threshold_comes_from_settings_and_never_undercuts_a_running_render(settings):
+    settings.REPORTS_STUCK_AFTER_SECONDS = 900
+    assert stuck_after() == datetime.timedelta(minutes=15)
+    settings.REPORTS_STUCK_AFTER_SECONDS = 10  # shorter than a render may take (its hard time limit)
+    assert stuck_after() == datetime.timedelta(seconds=render_board_report.time_limit)
+
+
+def test_the_default_threshold_is_twice_the_sweep_interval(settings):
+    assert settings.REPORTS_STUCK_AFTER_SECONDS == 2 * settings.REPORTS_SWEEP_SECONDS
+
+
+def test_the_sweep_requeues_without_moving_the_request_time(scored, team, django_capture_on_commit_callbacks):
+    report = lost_report(scored, team, django_capture_on_commit_callbacks, queued_ago=datetime.timedelta(hours=1))
+    requested = report.requested_at
+    with django_capture_on_commit_callbacks(execute=False):
+        assert reports_sweep()["requeued"] == 1
+    report.refresh_from_db()
+    assert report.status == BoardReport.Status.QUEUED
+    assert report.requested_at == requested
+    assert report.queued_at > requested + datetime.timedelta(minutes=59)
+
+
+def refuse_the_final_save(monkeypatch):
+    """The database goes away just as the rendered report is being recorded as ready."""
+    original = BoardReport.save
+
+    def save(self, *args, **kwargs):
+        if "file" in (kwargs.get("update_fields") or ()):
+            raise OperationalError("server closed the connection unexpectedly")
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(BoardReport, "save", save)
+
+
+def test_a_database_error_in_the_final_write_marks_the_report_failed(
+    scored, team, monkeypatch, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        report = report_request(assessment=scored, actor=team["lead"])
+    refuse_the_final_save(monkeypatch)
+    storage = BoardReport._meta.get_field("file").storage
+    folder = f"reports/{scored.pk}"
+
+    def files():
+        return set(storage.listdir(folder)[1]) if storage.exists(folder) else set()
+
+    before = files()
+    with pytest.raises(ReportNotSaved):  # the task fails: it does not report success
+        render_board_report.apply(args=[report.pk])
+
+    report.refresh_from_db()
+    assert report.status == BoardReport.Status.FAILED
+    assert f"quote report number {report.pk}" in report.error and "could not be saved" in report.error
+    assert not report.file and report.finished_at is not None
+    assert files() == before  # the rendered PDF no row points at is not left behind
+
+
+def test_when_even_the_failure_cannot_be_written_the_sweep_renders_it_again(
+    scored, team, monkeypatch, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        report = report_request(assessment=scored, actor=team["lead"])
+    refuse_the_final_save(monkeypatch)
+
+    def database_down(report_id, message):
+        raise OperationalError("the database is still away")
+
+    monkeypatch.setattr(services, "_fail", database_down)
+
+    with pytest.raises(ReportNotSaved):
+        render_board_report.apply(args=[report.pk])
+    report.refresh_from_db()
+    assert report.status == BoardReport.Status.RENDERING and not report.file
+
+    monkeypatch.undo()  # the database is back
+    with django_capture_on_commit_callbacks(execute=True):
+        later = timezone.now() + stuck_after() + datetime.timedelta(seconds=1)
+        assert reports_sweep(now=later)["requeued"] == 1
+    report.refresh_from_db()
+    assert report.status == BoardReport.Status.READY and report.file
