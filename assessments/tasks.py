@@ -116,18 +116,20 @@ def wait_for_inprocess_tasks(timeout: float = 60) -> None:
     _background.wait(timeout)
 
 
-@shared_task(
-    name="assessments.score_assessment",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=8,
-    soft_time_limit=100,
-    time_limit=120,
-)
+# Work that must survive a dead worker or a database blip: acknowledged late, redelivered if the
+# worker dies, retried with backoff on a lost database connection.
+DURABLE = {
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (OperationalError, InterfaceError),
+    "retry_backoff": True,
+    "retry_backoff_max": 300,
+    "retry_jitter": True,
+    "max_retries": 8,
+}
+
+
+@shared_task(name="assessments.score_assessment", soft_time_limit=100, time_limit=120, **DURABLE)
 def score_assessment_task(assessment_id: int) -> str | None:
     from assessments.services.scoring import NotScorable, assessment_score
 
@@ -150,18 +152,7 @@ def queue_scoring(assessment_id: int) -> bool:
     return queue_safely(score_assessment_task, assessment_id, what=f"scoring of assessment {assessment_id}")
 
 
-@shared_task(
-    name="assessments.refresh_cycle_flags",
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(OperationalError, InterfaceError),
-    retry_backoff=True,
-    retry_backoff_max=300,
-    retry_jitter=True,
-    max_retries=8,
-    soft_time_limit=280,
-    time_limit=300,
-)
+@shared_task(name="assessments.refresh_cycle_flags", soft_time_limit=280, time_limit=300, **DURABLE)
 def refresh_cycle_flags_task(cycle_id: int) -> str | None:
     """Re-judge every submitted assessment of a cycle together, if a score is newer than the
     cycle's flags (a burst of scorings queues many of these; the first does the work)."""

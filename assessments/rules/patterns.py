@@ -357,9 +357,10 @@ def peer_outliers(submissions: Sequence[Submission]) -> dict[str, list[Flag]]:
 
 def evidence_reuse(submissions: Sequence[Submission]) -> dict[str, list[Flag]]:
     # file digest -> (when first attached, ref) of every submission that has it
+    files = {s.ref: _files(s) for s in submissions}
     holders: dict[str, dict[str, float]] = defaultdict(dict)
     for submission in submissions:
-        for digest, item in _files(submission).items():
+        for digest, item in files[submission.ref].items():
             holders[digest][submission.ref] = item.added_at
     by_ref = {s.ref: s for s in submissions}
     icb_of = {s.ics: s.ref for s in submissions if s.is_icb}
@@ -367,7 +368,7 @@ def evidence_reuse(submissions: Sequence[Submission]) -> dict[str, list[Flag]]:
     for submission in submissions:
         within = _reused_within(submission)
         across = []
-        for digest, item in _files(submission).items():
+        for digest, item in files[submission.ref].items():
             others = _copied_from(submission, holders[digest], by_ref, icb_of)
             if others:
                 across.append(

@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from assessments.access import AssessmentAction
 from assessments.flag_inputs import draft_answers, submissions
-from assessments.models import Assessment, AssessmentScore, AuditEvent, Cycle, FlagRate, ValidationFlag
+from assessments.models import Assessment, AuditEvent, Cycle, FlagRate, ValidationFlag
 from assessments.rules import flags as flag_rules
 from assessments.rules.patterns import cycle_flags
 from assessments.selectors import flag_subject, measure_names
@@ -146,15 +146,18 @@ def assessment_flags_refresh(*, assessment_id: int) -> list[ValidationFlag]:
     return list(ValidationFlag.objects.filter(assessment=assessment))
 
 
-def latest_score_in(cycle: Cycle) -> Any:
-    """When the cycle's newest score was written (None before any)."""
-    return AssessmentScore.objects.filter(assessment__cycle=cycle).aggregate(latest=Max("scored_at"))["latest"]
+def _with_latest_score(cycles: Any) -> Any:
+    return cycles.annotate(latest_score=Max("assessments__score__scored_at"))
+
+
+def _due(cycle: Cycle) -> bool:
+    latest = cycle.latest_score
+    return latest is not None and (cycle.flags_refreshed_at is None or cycle.flags_refreshed_at < latest)
 
 
 def cycle_flags_due(cycle: Cycle) -> bool:
     """A score newer than the cycle's last flag refresh (or none yet, once anything is scored)."""
-    latest = latest_score_in(cycle)
-    return latest is not None and (cycle.flags_refreshed_at is None or cycle.flags_refreshed_at < latest)
+    return _due(_with_latest_score(Cycle.objects.filter(pk=cycle.pk)).get())
 
 
 @transaction.atomic
@@ -226,8 +229,9 @@ def flag_rates_refresh(*, cycle: Cycle, ics_ids: Iterable[int] | None = None, co
 
 
 def cycles_with_flags_due() -> list[int]:
-    """The cycles whose pattern flags are older than their newest score (the beat sweep's list)."""
-    return [cycle.pk for cycle in Cycle.objects.all() if cycle_flags_due(cycle)]
+    """The cycles whose pattern flags are older than their newest score (the beat sweep's list),
+    in one query."""
+    return [cycle.pk for cycle in _with_latest_score(Cycle.objects.order_by("pk")) if _due(cycle)]
 
 
 @transaction.atomic
