@@ -49,9 +49,51 @@ def is_open_for_editing(assessment: Assessment, today: datetime.date | None = No
     return (today or timezone.localdate()) <= assessment.editing_deadline
 
 
+def sees_work_in_progress(user: Any, organisation: Organisation) -> bool:
+    """Whether the user sees the organisation's assessments before they are submitted (a draft,
+    one ready for sign-off, one returned for changes). Work in progress belongs to the
+    organisation: its own people see it, and so do its ICS's reviewers (who support it and
+    review it next) and national staff (who run the cycle: extensions, chasing). An ICS board
+    viewer sees only submitted results, never a half-answered draft, so a board paper can never
+    quote figures the organisation has not yet stood behind."""
+    grants = grants_for(user)
+    return (
+        grants.sees_everything
+        or organisation.pk in grants.at_organisation
+        or holds_at_ics(user, organisation.ics_id, Role.ICS_REVIEWER)
+    )
+
+
+def sees_work_in_progress_in_system(user: Any, ics_id: int) -> bool:
+    """`sees_work_in_progress` for the trusts of an ICS as a whole (its dashboard): its
+    reviewers and national staff; a member's own people get no dashboard of the ICS."""
+    return grants_for(user).sees_everything or holds_at_ics(user, ics_id, Role.ICS_REVIEWER)
+
+
+def visible_assessments_q(user: Any, prefix: str = "") -> Q:
+    """VIEW as a filter (`prefix` reaches an Assessment from the queried model, e.g.
+    "assessment__" from an answer): behind every scoped selector of assessments and what hangs
+    off them (answers, evidence, flags), kept beside the rule so lists and pages never disagree."""
+    grants = grants_for(user)
+    if grants.sees_everything:
+        return Q()
+    organisation = f"{prefix}organisation__"
+    reviewing = [ics_id for ics_id, roles in grants.at_ics.items() if Role.ICS_REVIEWER in roles]
+    in_progress = Q(**{f"{organisation}pk__in": list(grants.at_organisation)}) | Q(
+        **{f"{organisation}ics_id__in": reviewing}
+    )
+    submitted = Q(**{f"{organisation}ics_id__in": list(grants.at_ics)}) & Q(
+        **{f"{prefix}status__in": Assessment.SUBMITTED_OR_LATER}
+    )
+    return in_progress | submitted
+
+
 @rule(AssessmentAction.VIEW)
 def _view(user: Any, assessment: Assessment) -> bool:
-    return sees_organisation(user, assessment.organisation)
+    organisation = assessment.organisation
+    if not sees_organisation(user, organisation):
+        return False
+    return assessment.status in Assessment.SUBMITTED_OR_LATER or sees_work_in_progress(user, organisation)
 
 
 @rule(AssessmentAction.EDIT_RESPONSE)

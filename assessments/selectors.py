@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Case, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from assessments.access import AssessmentAction, flag_evidence_organisations_q
+from assessments.access import AssessmentAction, flag_evidence_organisations_q, visible_assessments_q
 from assessments.models import (
     Assessment,
     AssessmentScore,
@@ -45,22 +45,22 @@ from framework.selectors import (
     framework_criteria,
     framework_crosswalks,
 )
-from organisations.access import grants_for, may, visible_organisations_q
+from organisations.access import grants_for, may
 from organisations.models import Organisation, Role, RoleAssignment, User
 
 # Scoped lookups.
 
 
 def assessments_visible_to(user: Any) -> QuerySet[Assessment]:
-    return Assessment.objects.filter(visible_organisations_q(user, prefix="organisation__")).select_related(
+    return Assessment.objects.filter(visible_assessments_q(user)).select_related(
         "cycle__framework", "organisation__ics__region"
     )
 
 
 def responses_visible_to(user: Any) -> QuerySet[DomainResponse]:
-    return DomainResponse.objects.filter(
-        visible_organisations_q(user, prefix="assessment__organisation__")
-    ).select_related("assessment__cycle", "assessment__organisation", "domain__measure", "assignee")
+    return DomainResponse.objects.filter(visible_assessments_q(user, prefix="assessment__")).select_related(
+        "assessment__cycle", "assessment__organisation", "domain__measure", "assignee"
+    )
 
 
 def responses_assigned_to(user: Any) -> QuerySet[DomainResponse]:
@@ -91,7 +91,7 @@ def responses_assigned_to(user: Any) -> QuerySet[DomainResponse]:
 
 
 def evidence_visible_to(user: Any) -> QuerySet[Evidence]:
-    return Evidence.objects.filter(visible_organisations_q(user, prefix="response__assessment__organisation__"))
+    return Evidence.objects.filter(visible_assessments_q(user, prefix="response__assessment__"))
 
 
 # Cycles.
@@ -572,7 +572,7 @@ def flags_visible_to(user: Any) -> QuerySet[ValidationFlag]:
     flags is a plain 404, like another organisation's flag: they see only the neutral count the
     flag section gives them."""
     return ValidationFlag.objects.filter(
-        visible_organisations_q(user, prefix=_FLAG_ORGANISATION),
+        visible_assessments_q(user, prefix="assessment__"),
         Q(kind__in=ANSWER_KINDS) | flag_evidence_organisations_q(user, prefix=_FLAG_ORGANISATION),
     )
 

@@ -27,6 +27,7 @@ from assessments.tasks import cycle_flags_deferred
 from framework.models import Criterion, Domain, FrameworkVersion, Level
 from framework.selectors import framework_criteria
 from organisations.models import IntegratedCareSystem, Organisation, Region
+from reports.tasks import cycle_figures_deferred
 
 NATIONAL_ORGANISATIONS = int(os.environ.get("WGLL_BENCH_ORGANISATIONS", "25000"))
 rng = random.Random(20250401)  # benchmark data, not secrets
@@ -192,8 +193,9 @@ def run(measure, report) -> None:
 
     def service_loop():
         # As on workers: each scoring stores its own answer flags; the cycle's pattern flags are
-        # judged once after the burst (the debounced refresh), here at the end of the block.
-        with cycle_flags_deferred():
+        # judged once after the burst (the debounced refresh), here at the end of the block, and
+        # the cycle's comparison figures likewise.
+        with cycle_flags_deferred(), cycle_figures_deferred():
             for pk in assessments:
                 assessment_score(assessment_id=pk)
 

@@ -26,6 +26,7 @@ from demo.summary import demo_summary
 from framework.models import FrameworkVersion
 from framework.selectors import framework_criteria
 from organisations.models import Organisation
+from reports.tasks import cycle_figures_deferred
 
 
 def _selected(organisations: Iterable[str] | QuerySet[Organisation] | None) -> list[Organisation]:
@@ -80,12 +81,14 @@ def demo_history_seed(
     try:
         # Without a broker, tasks run inline while seeding: each submission must be scored as its
         # transaction commits, before the ICS review that follows it and the backdating of its cycle.
-        # Each cycle's pattern flags are judged once, with every organisation in, not after each one.
+        # Each cycle's pattern flags are judged, and its comparison figures computed, once, with
+        # every organisation in, not after each one.
         with (
             override_settings(
                 EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend", WGLL_INPROCESS_TASKS="eager"
             ),
             cycle_flags_deferred(),
+            cycle_figures_deferred(),
         ):
             _seed_cycles(selected, actors, anomalies, exemplars, say)
     finally:

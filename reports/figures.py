@@ -19,9 +19,10 @@ import json
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
+from assessments.rules.disclosure import MIN_GROUP_SIZE
 from assessments.rules.scoring import one_decimal
 
-MIN_GROUP_SIZE = 5
+__all__ = ["MIN_GROUP_SIZE", "median", "quarter", "scores_fingerprint"]
 
 # Lowest to highest.
 QUARTERS = (

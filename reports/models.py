@@ -10,7 +10,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from assessments.models import Assessment
+from assessments.models import Assessment, Cycle
 
 
 def report_path(instance: "BoardReport", filename: str) -> str:
@@ -58,3 +58,64 @@ class BoardReport(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status in self.PENDING
+
+
+class FigureSet(models.Model):
+    """The comparison figures of one cycle (reports.aggregates), as last computed by a worker.
+
+    One row per cycle, replaced with its figures in one transaction, so a page always reads a
+    complete set and can say when it was computed. `source_changed_at` is the newest change to
+    the cycle's assessments or scores that the figures include: the sweep recomputes a cycle
+    whenever something has changed since.
+    """
+
+    cycle = models.OneToOneField(Cycle, on_delete=models.CASCADE, related_name="figure_set")
+    computed_at = models.DateTimeField()
+    source_changed_at = models.DateTimeField(null=True, blank=True)
+    organisations = models.PositiveIntegerField(help_text="Organisations whose results count in the figures.")
+
+    def __str__(self) -> str:
+        return f"Figures for {self.cycle} (computed {self.computed_at:%Y-%m-%d %H:%M})"
+
+
+class Figure(models.Model):
+    """One group's figures for the overall score, a measure or a domain (reports.aggregates.Aggregate).
+
+    Groups are keyed on stable codes (ICB and region ODS codes, care-setting values) and
+    measures and domains on their keys, so figures join across cycles and frameworks. A group
+    too small to disclose keeps its size and nothing else."""
+
+    class Scope(models.TextChoices):
+        NATIONAL = "national", "All trusts in England"
+        CARE_SETTING = "care_setting", "Trusts of one main care setting"
+        REGION = "region", "Trusts of one region"
+        ICS = "ics", "Trusts of one integrated care system"
+        ICBS = "icbs", "Integrated care boards' own assessments"
+
+    figure_set = models.ForeignKey(FigureSet, on_delete=models.CASCADE, related_name="figures")
+    scope = models.CharField(max_length=12, choices=Scope.choices)
+    scope_key = models.CharField(max_length=20, blank=True)
+    measure_key = models.CharField(max_length=40, blank=True, help_text="Blank: the overall score.")
+    domain_key = models.CharField(max_length=60, blank=True, help_text="Blank: a measure or the overall score.")
+    size = models.PositiveIntegerField(help_text="Organisations with a figure in this group.")
+    mean = models.DecimalField(max_digits=3, decimal_places=1, null=True)
+    median = models.DecimalField(max_digits=3, decimal_places=1, null=True)
+    minimum = models.DecimalField(max_digits=3, decimal_places=1, null=True)
+    maximum = models.DecimalField(max_digits=3, decimal_places=1, null=True)
+    lower_quartile = models.DecimalField(max_digits=3, decimal_places=1, null=True)
+    upper_quartile = models.DecimalField(max_digits=3, decimal_places=1, null=True)
+    level_counts = models.JSONField(default=dict, blank=True)
+    mix_adjusted = models.DecimalField(max_digits=3, decimal_places=1, null=True)
+    adjusted_difference = models.DecimalField(max_digits=3, decimal_places=1, null=True)
+    adjusted_fallbacks = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["figure_set", "scope", "scope_key", "measure_key", "domain_key"], name="unique_figure"
+            )
+        ]
+        indexes = [models.Index(fields=["scope", "scope_key"], name="figure_scope")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.scope_key} {self.measure_key or 'overall'} {self.domain_key}".strip()

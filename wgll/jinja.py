@@ -59,6 +59,25 @@ def domain_audience(domain) -> str:
     return ", ".join(labels)
 
 
+def figure(value, missing: str = "–") -> str:
+    """A score or level as shown in tables: one decimal as stored, or a dash for none."""
+    return missing if value is None else str(value)
+
+
+def signed(value, missing: str = "–") -> str:
+    """A change in score: "+0.3", "-0.2" or "0.0"."""
+    if value is None:
+        return missing
+    return f"+{value}" if value > 0 else str(value)
+
+
+def level_class(value) -> str:
+    """The heatmap class of a score or level: its whole level, 0-5 (the figure is always printed too)."""
+    if value is None:
+        return "app-level app-level--none"
+    return f"app-level app-level--{max(0, min(5, int(value)))}"
+
+
 def environment(**options) -> Environment:
     template_dirs = options.pop("loader").searchpath if "loader" in options else []
     options["loader"] = ChoiceLoader([FileSystemLoader(template_dirs), PackageLoader("nhsuk_frontend_jinja")])
@@ -68,7 +87,9 @@ def environment(**options) -> Environment:
     options["trim_blocks"] = True
     options["lstrip_blocks"] = True
     env = Environment(autoescape=True, **options)
-    env.filters.update(long_date=long_date, long_datetime=long_datetime)
+    env.filters.update(
+        long_date=long_date, long_datetime=long_datetime, figure=figure, signed=signed, level_class=level_class
+    )
     env.globals.update(
         url=url,
         static=static,

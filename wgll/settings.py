@@ -249,6 +249,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.sweep",
         "schedule": REPORTS_SWEEP_SECONDS,
     },
+    "sweep-cycle-figures": {
+        "task": "reports.sweep_cycle_figures",
+        "schedule": env.int("FIGURES_SWEEP_SECONDS", default=300),
+    },
     "sweep-cycle-flags": {
         "task": "assessments.sweep_cycle_flags",
         "schedule": env.int("FLAGS_SWEEP_SECONDS", default=600),
@@ -257,6 +261,8 @@ CELERY_BEAT_SCHEDULE = {
 # After a scoring, the cycle's flags are re-judged this many seconds later, so a burst of
 # submissions costs one refresh of the whole cycle (on a broker; in-process it is at once).
 FLAGS_REFRESH_DELAY_SECONDS = env.int("FLAGS_REFRESH_DELAY_SECONDS", default=30)
+# Likewise the comparison figures of ICS and national dashboards (reports.refresh).
+FIGURES_REFRESH_DELAY_SECONDS = env.int("FIGURES_REFRESH_DELAY_SECONDS", default=30)
 # Fault injection for the worker-crash test only: pause inside the scoring transaction.
 SCORING_PAUSE_SECONDS = env.float("WGLL_SCORING_PAUSE_SECONDS", default=0)
 CELERY_TIMEZONE = TIME_ZONE

@@ -2,6 +2,7 @@
 
 Outsiders (another trust, another ICS, no role) get a plain 404, exactly as for an assessment
 that does not exist; insiders who may look but not act get a 403; refused changes change nothing.
+An ICS board viewer sees submitted results only: to them a draft is a plain 404 too.
 """
 
 import pytest
@@ -11,8 +12,8 @@ from assessments.models import Assessment, AuditEvent, DomainResponse, Evidence
 
 pytestmark = pytest.mark.django_db
 
-INSIDERS = {"lead", "contributor", "approver", "viewer", "reviewer", "board", "analyst", "framework_admin"}
-OUTSIDERS = {"other_lead", "other_reviewer", "same_ics_lead", "nobody"}
+INSIDERS = {"lead", "contributor", "approver", "viewer", "reviewer", "analyst", "framework_admin"}
+OUTSIDERS = {"board", "other_lead", "other_reviewer", "same_ics_lead", "nobody"}
 ACTORS = ["anonymous", *sorted(INSIDERS), *sorted(OUTSIDERS)]
 
 # page -> who gets 200 among the insiders (the rest of the insiders get 403)
@@ -71,6 +72,15 @@ def test_assessment_list_shows_only_visible_organisations(client, assessment, te
         return
     assert response.status_code == 200
     assert (world.trust_a.name in response.content.decode()) == (actor in INSIDERS)
+
+
+def test_board_viewer_sees_the_assessment_once_submitted(client, assessment, team, world):
+    client.force_login(team["board"])
+    Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.READY)
+    assert client.get(url("overview", assessment)).status_code == 404
+    Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.SUBMITTED)
+    assert client.get(url("overview", assessment)).status_code == 200
+    assert world.trust_a.name in client.get(reverse("assessments:list")).content.decode()
 
 
 def state(assessment):
@@ -182,7 +192,7 @@ REVIEW_ACTORS = [*ACTORS, "reviewer_at_trust", "icb_staff_reviewer"]
 MAY_REVIEW = {"trust": {"reviewer", "icb_staff_reviewer"}, "icb": {"analyst"}}
 # who sees each assessment at all (the others get 404, as for one that does not exist)
 SEES = {
-    "trust": INSIDERS | {"reviewer_at_trust", "icb_staff_reviewer"},
+    "trust": INSIDERS | {"board", "reviewer_at_trust", "icb_staff_reviewer"},  # submitted: board viewers see it
     "icb": {"reviewer", "board", "analyst", "framework_admin", "reviewer_at_trust", "icb_staff_reviewer"},
 }
 
