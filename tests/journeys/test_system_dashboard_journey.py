@@ -58,7 +58,8 @@ def england():
         cycles.append(cycle)
     last, this = cycles
     Assessment.objects.bulk_create(
-        Assessment(cycle=this, organisation=o, status=s) for o, s in zip(in_progress, ["draft", "ready_for_sign_off"])
+        Assessment(cycle=this, organisation=o, status=s)
+        for o, s in zip(in_progress, ["draft", "ready_for_sign_off"], strict=True)
     )
     previous = dict(Assessment.objects.filter(cycle=last).values_list("organisation_id", "pk"))
     for assessment in Assessment.objects.filter(cycle=this):
