@@ -119,7 +119,7 @@ def test_board_viewer_reads_the_dashboard_drills_down_and_downloads(browser, liv
     # The chart card: its CSV holds what its table shows.
     with page.expect_download() as download:
         page.locator("a[href$='/charts/spread.csv']").first.click()
-    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text())))
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text(encoding="utf-8-sig"))))
     assert rows[0] == ["Measure", "Lowest", "Median", "Highest", "Trusts"]
     assert len(rows) == 8  # seven measures
     spread_table = page.locator("#spread table, [id^='spread'] table").first
