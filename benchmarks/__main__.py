@@ -45,7 +45,7 @@ def main() -> None:
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        from benchmarks import flag_evaluation, foundation, reports, scoring
+        from benchmarks import dashboards, flag_evaluation, foundation, reports, scoring
 
         print(f"Database: {connection.vendor}\n")
         flag_evaluation.run()
@@ -53,6 +53,7 @@ def main() -> None:
         foundation.run(measure, report)
         scoring.run(measure, report)
         reports.run(measure, report)
+        dashboards.run(measure, report)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

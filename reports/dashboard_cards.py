@@ -135,8 +135,11 @@ def trend_card(data: SystemDashboard) -> ChartCard:
     )
 
 
+DASHBOARD_CARDS = {"measures": measures_card, "spread": spread_card, "trend": trend_card}
+
+
 def dashboard_cards(data: SystemDashboard) -> list[ChartCard]:
-    return [measures_card(data), spread_card(data), trend_card(data)]
+    return [build(data) for build in DASHBOARD_CARDS.values()]
 
 
 def measure_domains_card(data: MeasureDrillDown) -> ChartCard:
@@ -220,5 +223,8 @@ def domain_trend_card(data: DomainDrillDown) -> ChartCard:
     )
 
 
+DOMAIN_CARDS = {"levels": domain_levels_card, "domain-trend": domain_trend_card}
+
+
 def domain_cards(data: DomainDrillDown) -> list[ChartCard]:
-    return [domain_levels_card(data), domain_trend_card(data)]
+    return [build(data) for build in DOMAIN_CARDS.values()]

@@ -4,6 +4,9 @@ chart cards from reports.dashboard_cards."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
@@ -24,11 +27,10 @@ def _cycle(cycle_slug: str) -> Cycle:
     return get_object_or_404(dashboards.cycles_with_results(), name=cycle_slug.replace("-", "/"))
 
 
-def _card(cards: list[ChartCard], key: str) -> ChartCard:
-    for card in cards:
-        if card.key == key:
-            return card
-    raise Http404("No such chart.")
+def _builder(builders: dict[str, Callable[[Any], ChartCard]], key: str) -> Callable[[Any], ChartCard]:
+    if key not in builders:
+        raise Http404("No such chart.")
+    return builders[key]
 
 
 @require_safe
@@ -65,10 +67,11 @@ def system_dashboard(request: HttpRequest, icb_code: str, cycle_slug: str) -> Ht
 @require_safe
 def system_chart_csv(request: HttpRequest, icb_code: str, cycle_slug: str, card_key: str) -> HttpResponse:
     system = _system(request, icb_code)
+    build = _builder(dashboard_cards.DASHBOARD_CARDS, card_key)
     data = dashboards.system_dashboard(request.user, system, _cycle(cycle_slug))
     if data is None:
         raise Http404("No figures for this cycle.")
-    card = _card(dashboard_cards.dashboard_cards(data), card_key)
+    card = build(data)
     return card_csv_response(card, f"{system.icb_ods_code}-{cycle_slug}-{card.key}.csv")
 
 
@@ -113,8 +116,9 @@ def system_domain_csv(
     request: HttpRequest, icb_code: str, cycle_slug: str, domain_key: str, card_key: str
 ) -> HttpResponse:
     system = _system(request, icb_code)
+    build = _builder(dashboard_cards.DOMAIN_CARDS, card_key)
     data = dashboards.system_domain(request.user, system, _cycle(cycle_slug), domain_key)
     if data is None:
         raise Http404("No such domain in this cycle.")
-    card = _card(dashboard_cards.domain_cards(data), card_key)
+    card = build(data)
     return card_csv_response(card, f"{system.icb_ods_code}-{cycle_slug}-{domain_key}-{card.key}.csv")

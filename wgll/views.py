@@ -59,6 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
             "icbs": visible.filter(kind="icb").count(),
             "systems": systems_visible_to(user).count(),
         }
+        context["all_systems"] = systems_visible_to(user).order_by("region__name", "name")
     if context["framework_admin"] or context["national"]:
         context["framework_versions"] = framework_versions()
     return render(request, "home.html", context)
