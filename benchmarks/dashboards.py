@@ -29,13 +29,16 @@ CYCLE = "2099/00"
 SETTINGS = ["acute", "acute", "acute", "mental_health", "community", "acute_specialist", "ambulance"]
 
 
-def _score(cycle: Cycle, organisations: list[Organisation], rng: random.Random) -> None:
+def bulk_scores(
+    cycle: Cycle, organisations: list[Organisation], rng: random.Random, status: str = Assessment.Status.SUBMITTED
+) -> None:
+    """Submitted assessments with scores from random levels by the pure scoring rules, in bulk
+    (also the browser journey's data: real organisations with scores, built in seconds)."""
     domains = list(Domain.objects.filter(framework=cycle.framework).select_related("measure"))
     now = timezone.now()
     with transaction.atomic():
         assessments = Assessment.objects.bulk_create(
-            Assessment(cycle=cycle, organisation=o, status=Assessment.Status.SUBMITTED, submitted_at=now)
-            for o in organisations
+            Assessment(cycle=cycle, organisation=o, status=status, submitted_at=now) for o in organisations
         )
         scores, domain_rows, measure_rows = [], [], []
         for organisation, assessment in zip(organisations, assessments, strict=True):
@@ -112,7 +115,7 @@ def run(measure, report) -> None:
     )
     # The real organisations (the scoring benchmark's synthetic ones are in an ICS of their own).
     real = list(Organisation.objects.exclude(ics__icb_ods_code="QZZ").exclude(ods_code="QZZ"))
-    _score(cycle, real, rng)
+    bulk_scores(cycle, real, rng)
     systems = len({o.ics_id for o in real})
     ncl = IntegratedCareSystem.objects.get(icb_ods_code="QMJ")
     analyst = User.objects.create_user("bench-dashboard@england.nhs.uk")
@@ -126,7 +129,7 @@ def run(measure, report) -> None:
         figures = []
         for label, extra in (("today", 0), ("10x", 9 * len(real))):
             if extra:
-                _score(cycle, _synthetic(extra, rng), rng)
+                bulk_scores(cycle, _synthetic(extra, rng), rng)
             members = scored_members(cycle.pk)
             report(
                 f"figure refresh, {len(members):,} organisations",
