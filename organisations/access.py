@@ -22,7 +22,7 @@ from typing import Any
 
 from django.db.models import Q
 
-from organisations.models import NATIONAL_ROLES, Organisation, Role, RoleAssignment
+from organisations.models import ICS_ROLES, NATIONAL_ROLES, Organisation, Role, RoleAssignment
 
 
 class Action(StrEnum):
@@ -200,3 +200,34 @@ def _administer_frameworks(user: Any, _target: Any) -> bool:
 @rule(Action.VIEW_NATIONAL)
 def _view_national(user: Any, _target: Any) -> bool:
     return holds_nationally(user, *NATIONAL_ROLES)
+
+
+# Readers who are no one in particular.
+
+
+class StandIn:
+    """A reader who is no one in particular: holds exactly the grants given, and nothing else.
+
+    For documents written for a kind of reader rather than for the person who asked (the ICS
+    board pack is written for "an ICS board viewer of this ICS"): rendering them as a stand-in
+    lets the same rules and scoped selectors decide what they show, so a document can never show
+    its readers more than their own pages would, whoever pressed the button."""
+
+    is_authenticated = True
+    is_active = True
+    is_anonymous = False
+    is_superuser = False
+    pk = id = None
+
+    def __init__(self, grants: Grants) -> None:
+        setattr(self, _CACHE_ATTRIBUTE, grants)
+
+    def __repr__(self) -> str:
+        return f"StandIn({getattr(self, _CACHE_ATTRIBUTE)!r})"
+
+
+def stand_in_at_ics(role: str, ics_id: int) -> StandIn:
+    """A stand-in holding one ICS role at one ICS (e.g. an ICS board viewer of ics_id)."""
+    if role not in ICS_ROLES:
+        raise ValueError(f"{role!r} is not an ICS role.")
+    return StandIn(Grants(at_ics={ics_id: frozenset({role})}))

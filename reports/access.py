@@ -11,7 +11,9 @@ from enum import StrEnum
 from typing import Any
 
 from assessments.models import Assessment
-from organisations.access import rule, sees_organisation
+from organisations.access import Action, grants_for, holds_at_ics, holds_nationally, may, rule, sees_organisation
+from organisations.models import IntegratedCareSystem, Organisation, Role
+from reports.models import SystemPack
 
 
 class ReportAction(StrEnum):
@@ -27,3 +29,53 @@ def _request(user: Any, assessment: Assessment) -> bool:
 @rule(ReportAction.DOWNLOAD_REPORT)
 def _download(user: Any, assessment: Assessment) -> bool:
     return sees_organisation(user, assessment.organisation)
+
+
+# ICS board packs (reports.packs). A pack shows what its audience sees on the ICS dashboard, so
+# whoever may see the ICS (its reviewers and board viewers, national staff) may ask for and
+# download the board pack. The reviewers' pack also shows members' work in progress and the
+# pattern flags, which are for independent reviewers only (AssessmentAction.VIEW_FLAG_EVIDENCE):
+# the ICS's own reviewers and national analysts, and not one who holds a role at a member trust
+# (nobody sees how a pattern was seen in their own organisation's answers).
+
+
+class PackAction(StrEnum):
+    REQUEST_PACK = "pack_request"  # target: the ICS
+    REQUEST_REVIEWERS_PACK = "pack_request_reviewers"  # target: the ICS
+    DOWNLOAD_PACK = "pack_download"  # target: a SystemPack
+
+
+def _sees_system(user: Any, ics: IntegratedCareSystem) -> bool:
+    return may(user, Action.VIEW_SYSTEM, ics)
+
+
+@rule(PackAction.REQUEST_PACK)
+def _request_pack(user: Any, ics: IntegratedCareSystem) -> bool:
+    return _sees_system(user, ics)
+
+
+@rule(PackAction.REQUEST_REVIEWERS_PACK)
+def _request_reviewers_pack(user: Any, ics: IntegratedCareSystem) -> bool:
+    if not _sees_system(user, ics):
+        return False
+    if not (holds_nationally(user, Role.NATIONAL_ANALYST) or holds_at_ics(user, ics.pk, Role.ICS_REVIEWER)):
+        return False
+    own = list(grants_for(user).at_organisation)
+    return not own or not Organisation.objects.filter(ics=ics, pk__in=own).exists()
+
+
+@rule(PackAction.DOWNLOAD_PACK)
+def _download_pack(user: Any, pack: SystemPack) -> bool:
+    if pack.audience == SystemPack.Audience.REVIEWERS:
+        return _request_reviewers_pack(user, pack.ics)
+    return _sees_system(user, pack.ics)
+
+
+def pack_audiences_for(user: Any, ics: IntegratedCareSystem) -> list[str]:
+    """The audiences whose packs of `ics` the user may ask for and download (none: no access)."""
+    if not _sees_system(user, ics):
+        return []
+    audiences = [SystemPack.Audience.BOARD.value]
+    if _request_reviewers_pack(user, ics):
+        audiences.append(SystemPack.Audience.REVIEWERS.value)
+    return audiences

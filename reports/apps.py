@@ -7,7 +7,10 @@ class ReportsConfig(AppConfig):
 
     def ready(self) -> None:
         from assessments.services.scoring import on_rescored
-        from reports import access  # noqa: F401  (registers the report rules with the access module)
+        from reports import (
+            access,  # noqa: F401  (registers the report rules with the access module)
+            pack_tasks,  # noqa: F401  (the ICS pack tasks: autodiscovery finds only reports.tasks)
+        )
         from reports.services import report_refresh_if_stale
         from reports.tasks import queue_figures_after_rescored
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import timezone
 
 from assessments.models import Assessment, Cycle
+from organisations.models import IntegratedCareSystem
 
 
 def report_path(instance: "BoardReport", filename: str) -> str:
@@ -119,3 +120,69 @@ class Figure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.scope_key} {self.measure_key or 'overall'} {self.domain_key}".strip()
+
+
+def pack_path(instance: "SystemPack", filename: str) -> str:
+    # A random name per version, so a new version never overwrites one a board was given.
+    return f"packs/{instance.ics_id}/{uuid.uuid4().hex}.pdf"
+
+
+class SystemPack(models.Model):
+    """One version of an ICS board pack PDF (reports.packs): the ICS dashboard of one cycle as
+    printed board papers. A long job like a board report: a row with a status and progress that
+    pages show, retry and download; versions are never deleted.
+
+    A pack is written for a kind of reader, its audience, not for the person who asked: the
+    board pack as an ICS board viewer sees the ICS (submitted results, answer flags only), the
+    reviewers' pack as an ICS reviewer does (work in progress by status, pattern flags too). Only
+    those who may see what a version shows may download it (reports.access)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RENDERING = "rendering", "Rendering"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    class Audience(models.TextChoices):
+        BOARD = "board", "For the ICS board"
+        REVIEWERS = "reviewers", "For ICS reviewers"
+
+    PENDING = frozenset({Status.QUEUED, Status.RENDERING})
+
+    ics = models.ForeignKey(IntegratedCareSystem, on_delete=models.PROTECT, related_name="packs")
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="system_packs")
+    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.BOARD)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent of the render done (0-100).")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # As on BoardReport: when a person asked (what the rate limit counts and pages show), never
+    # moved by the sweep, which moves `queued_at` when it queues a lost render again.
+    requested_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    file = models.FileField(upload_to=pack_path, blank=True)
+    pages = models.PositiveIntegerField(null=True, blank=True)
+    error = models.TextField(blank=True, help_text="Why rendering failed, in words safe to show the user.")
+    fingerprint = models.CharField(
+        max_length=64, blank=True, help_text="SHA-256 of the figures the pack shows (reports.pack_data)."
+    )
+    figures_computed_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the comparison figures the pack shows were computed (its cover says)."
+    )
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [
+            models.Index(fields=["ics", "cycle", "audience"], name="pack_versions"),
+            models.Index(fields=["status", "queued_at"], name="pack_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"ICS board pack {self.pk} ({self.ics_id}, {self.cycle_id}, {self.get_status_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in self.PENDING

@@ -36,7 +36,8 @@ logger = logging.getLogger(__name__)
 # under it, and the fetcher maps exactly the allowed names under it to local files.
 BASE_URL = "https://portal.invalid/static/"
 STYLESHEET = "reports/board-report.css"
-ALLOWED_ASSETS = frozenset({STYLESHEET})
+PACK_STYLESHEET = "reports/system-pack.css"  # the ICS board pack (reports.pack_render)
+ALLOWED_ASSETS = frozenset({STYLESHEET, PACK_STYLESHEET})
 CONTENT_TYPES = {".css": "text/css"}
 TEMPLATE = "reports/board_report.html"
 
@@ -180,37 +181,48 @@ def report_html(data: ReportData) -> str:
 
 
 class _Typesetting:
-    """The font configuration and the parsed report stylesheet, one of each per process.
+    """The font configuration and the parsed stylesheets, one of each per process.
 
     WeasyPrint makes a new FontConfiguration (a fontconfig configuration and a Pango font map)
     for every document it is not given one for, and a long-lived worker never gives that memory
-    back: about 250 KiB a render. Nothing in a board report changes either (no @font-face, one
-    fixed stylesheet), so both are made on the first render and reused. They are made lazily,
-    never at import, so that each prefork child builds its own after the fork. WeasyPrint and
-    Pango are not made for one font map to be used by two threads at once, so renders in one
-    process take turns (`lock`): Celery's solo and prefork pools run one task a process anyway,
-    and the in-process runner one at a time.
+    back: about 250 KiB a render. Nothing in a board report or an ICS pack changes either (no
+    @font-face, fixed stylesheets), so the one font configuration is shared by every document
+    and each stylesheet is parsed on its first use. They are made lazily, never at import, so
+    that each prefork child builds its own after the fork. WeasyPrint and Pango are not made for
+    one font map to be used by two threads at once, so renders in one process take turns
+    (`lock`): Celery's solo and prefork pools run one task a process anyway, and the in-process
+    runner one at a time.
     """
 
     lock = threading.RLock()
     _font_config: FontConfiguration | None = None
-    _stylesheet: CSS | None = None
+    _stylesheets: dict[str, CSS] = {}
+
+    @classmethod
+    def stylesheet(cls, name: str) -> tuple[FontConfiguration, CSS]:
+        """The shared font configuration and the parsed stylesheet `name` (an allowed asset)."""
+        with cls.lock:
+            if cls._font_config is None:
+                cls._font_config = FontConfiguration()
+                cls._stylesheets = {}
+            if name not in cls._stylesheets:
+                # Through the restricted fetcher, like every other URL a document names.
+                cls._stylesheets[name] = CSS(
+                    url=BASE_URL + name, url_fetcher=RestrictedFetcher(), font_config=cls._font_config
+                )
+            return cls._font_config, cls._stylesheets[name]
 
     @classmethod
     def get(cls) -> tuple[FontConfiguration, CSS]:
-        with cls.lock:
-            if cls._font_config is None or cls._stylesheet is None:
-                font_config = FontConfiguration()
-                # Through the restricted fetcher, like every other URL a report names.
-                stylesheet = CSS(url=BASE_URL + STYLESHEET, url_fetcher=RestrictedFetcher(), font_config=font_config)
-                cls._font_config, cls._stylesheet = font_config, stylesheet
-            return cls._font_config, cls._stylesheet
+        """The font configuration and the board report's stylesheet."""
+        return cls.stylesheet(STYLESHEET)
 
     @classmethod
     def reset(cls) -> None:
-        """Forget both (tests that watch the stylesheet being fetched; a changed stylesheet)."""
+        """Forget them all (tests that watch the stylesheet being fetched; a changed stylesheet)."""
         with cls.lock:
-            cls._font_config = cls._stylesheet = None
+            cls._font_config = None
+            cls._stylesheets = {}
 
 
 def report_document(data: ReportData) -> Document:

@@ -16,6 +16,7 @@ from organisations.models import IntegratedCareSystem
 from organisations.selectors import systems_visible_to
 from reports import dashboard_cards, dashboards
 from reports.cards import ChartCard, card_csv_response
+from reports.pack_views import pack_section
 
 
 def _system(request: HttpRequest, icb_code: str) -> IntegratedCareSystem:
@@ -54,7 +55,12 @@ def system_dashboard(request: HttpRequest, icb_code: str, cycle_slug: str) -> Ht
     return render(
         request,
         "reports/system/dashboard.html",
-        {"data": data, "cards": dashboard_cards.dashboard_cards(data), "args": [system.icb_ods_code, cycle_slug]},
+        {
+            "data": data,
+            "cards": dashboard_cards.dashboard_cards(data),
+            "args": [system.icb_ods_code, cycle_slug],
+            "pack": pack_section(request.user, system, data.cycle),
+        },
     )
 
 

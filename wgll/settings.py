@@ -249,6 +249,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.sweep",
         "schedule": REPORTS_SWEEP_SECONDS,
     },
+    "sweep-system-packs": {
+        "task": "reports.sweep_system_packs",
+        "schedule": REPORTS_SWEEP_SECONDS,
+    },
     "sweep-cycle-figures": {
         "task": "reports.sweep_cycle_figures",
         "schedule": env.int("FIGURES_SWEEP_SECONDS", default=300),

@@ -1,11 +1,14 @@
 // Progressive enhancement of the board report page: while a report is being produced, fetch the
 // page again every few seconds and swap in its list of versions, so the status and the download
 // link appear without a reload. Without JavaScript, a <noscript> meta refresh does the same.
+// A region with a data-source fetches that page instead (the ICS dashboard's board pack section
+// fetches the pack page, whose region is the same partial).
 const REGION_ID = "report-versions";
 const INTERVAL_MS = 2000;
 
 async function refresh() {
-  const response = await fetch(window.location.href, { headers: { Accept: "text/html" }, credentials: "same-origin" });
+  const source = document.getElementById(REGION_ID)?.dataset.source || window.location.href;
+  const response = await fetch(source, { headers: { Accept: "text/html" }, credentials: "same-origin" });
   if (!response.ok) return false;
   const next = new DOMParser().parseFromString(await response.text(), "text/html").getElementById(REGION_ID);
   const current = document.getElementById(REGION_ID);
