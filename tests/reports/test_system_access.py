@@ -141,7 +141,7 @@ def test_the_csv_holds_exactly_the_cards_figures(client, country_data):
     )
     assert response["Content-Type"].startswith("text/csv")
     assert "attachment" in response["Content-Disposition"]
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     user = User.objects.get(pk=client.session["_auth_user_id"])
     card = dashboard_cards.spread_card(dashboards.system_dashboard(user, world.ics_1, country.this_year))
     assert rows[0] == list(card.columns)
