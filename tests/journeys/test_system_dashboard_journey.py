@@ -5,7 +5,8 @@ one chart's CSV, the same figures without JavaScript, and axe-core on every dash
 The data: the real organisations and the real 2024/25 and 2025/26 frameworks, every organisation's
 assessment submitted with scores drawn at random by the pure scoring rules (in bulk: this journey
 is about reading figures, not answering), two of North Central London's trusts left in progress
-this year, and each cycle's comparison figures computed by the real refresh.
+this year, and each cycle's comparison figures computed by the real refresh. The board pack's
+journey (requested here, rendered by a real worker) is test_system_pack_journey.py.
 """
 
 import csv
@@ -164,28 +165,3 @@ def test_without_javascript_the_dashboard_shows_the_same_figures(browser, live_s
     for heading in ("Chart", "Table", "Download", "About"):
         assert page.locator("h3", has_text=heading).count() >= 3, heading
     context.close()
-
-
-@pytest.mark.needs_worker
-def test_board_viewer_requests_the_board_pack_and_a_worker_renders_it(browser, live_server, england, celery_workers):
-    from pypdf import PdfReader
-
-    cycle, board, _ = england
-    celery_workers.start()
-    journey = Journey(browser, live_server.url)
-    journey.sign_in(board)
-    journey.go(f"/systems/{NCL}/{cycle.slug}/")
-    journey.submit("Create the board pack")
-    download_link = journey.page.locator("a", has_text="Download").filter(has_text="(PDF)").first
-    download_link.wait_for(timeout=90_000)
-    with journey.page.expect_download() as download:
-        download_link.click()
-    pdf = PdfReader(io.BytesIO(Path(download.value.path()).read_bytes()))
-    text = " ".join(" ".join((page.extract_text() or "").split()) for page in pdf.pages)
-    assert "North Central London" in text and "2025/26" in text
-    assert "mix-adjusted" in text.lower()
-    expected = expected_figures(cycle)
-    assert str(expected["median"]) in text
-    for trust in Organisation.objects.filter(ics__icb_ods_code=NCL, kind=Organisation.Kind.TRUST):
-        assert " ".join(f"Appendix: {trust.name}".split()) in text, trust.name
-    journey.assert_accessible()
