@@ -42,7 +42,7 @@ LONDON = ZoneInfo("Europe/London")
 _KEY = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(?:\.\d+)?")
-_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9._-]+")
+_UNSAFE_FILENAME = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 def clock_time(value: datetime.datetime) -> str:
@@ -147,10 +147,10 @@ class ChartCard:
         """What the CSV holds, in words: '7 rows, with the columns Measure, System median and National median'."""
         count = len(self.rows)
         names = list(self.columns)
-        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        return (
-            f"{count} {'row' if count == 1 else 'rows'}, with the {'column' if len(names) == 1 else 'columns'} {listed}"
-        )
+        if len(names) == 1:
+            return f"{count} {'row' if count == 1 else 'rows'}, with the column {names[0]}"
+        listed = ", ".join(names[:-1]) + " and " + names[-1]
+        return f"{count} {'row' if count == 1 else 'rows'}, with the columns {listed}"
 
 
 def _is_number(value: Cell) -> bool:
@@ -187,10 +187,10 @@ def card_csv(card: ChartCard) -> str:
 
 
 def safe_filename(filename: str, fallback: str) -> str:
-    """A download name of letters, digits, dot, hyphen and underscore only, ending .csv: nothing
-    that could break out of the header, name a folder or hide the file's kind."""
+    """A download name of letters, digits, hyphens and underscores, ending .csv: nothing that could
+    break out of the header, name a folder or hide the file's kind."""
     stem = filename.removesuffix(".csv")
-    stem = _UNSAFE_FILENAME.sub("-", stem).strip(".-_")
+    stem = _UNSAFE_FILENAME.sub("-", stem).strip("-_")
     return (stem or fallback) + ".csv"
 
 

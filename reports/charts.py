@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from xml.sax.saxutils import escape
@@ -110,11 +110,15 @@ def figure(value: Decimal | int) -> str:
     return format(value, "f") if isinstance(value, Decimal) else str(value)
 
 
-def _point(value: Decimal | int) -> dict:
-    """A pygal value that draws at `value` and whose text (printed value, <desc class="value">)
-    is the exact figure, not pygal's rendering of a float."""
-    text = figure(value)
-    return {"value": float(value), "formatter": lambda _drawn, text=text: text}
+def _says(text: str) -> Callable[[object], str]:
+    """A pygal formatter that writes `text` whatever the value drawn."""
+    return lambda _drawn: text
+
+
+def _point(value: Decimal | int, y: float | None = None) -> dict:
+    """A pygal value that draws at `value` (at (value, y) on an XY chart) and whose text (printed
+    value, <desc class="value">) is the exact figure, not pygal's rendering of a float."""
+    return {"value": float(value) if y is None else (float(value), y), "formatter": _says(figure(value))}
 
 
 def _scoped_css(chart: pygal.graph.graph.Graph, rules: str) -> None:
@@ -228,7 +232,7 @@ def measure_bars(labels: Sequence[str], series: Sequence[Series], title: str, de
                 f"{{ fill: url(#{pattern_id}); stroke: {colour}; stroke-width: 1.5px; }}"
             )
         values = [
-            {"value": 0, "formatter": lambda _drawn: "Not available"} if value is None else _point(value)
+            {"value": 0, "formatter": _says("Not available")} if value is None else _point(value)
             for value in reversed(item.values)
         ]
         chart.add(item.name, values)
@@ -264,16 +268,9 @@ def spread(
     medians: list[dict | None] = []
     for y, low, middle, high in zip(positions, minimum, median, maximum, strict=True):
         if low is not None and high is not None:
-            text = f"{figure(low)} to {figure(high)}"
-            low_text, high_text = figure(low), figure(high)
-            ranges += [
-                {"value": (float(low), y), "formatter": lambda _v, text=low_text: text, "label": text},
-                {"value": (float(high), y), "formatter": lambda _v, text=high_text: text, "label": text},
-                None,  # a gap before the next label's bar
-            ]
+            ranges += [_point(low, y), _point(high, y), None]  # None: a gap before the next bar
         if middle is not None:
-            middle_text = figure(middle)
-            medians.append({"value": (float(middle), y), "formatter": lambda _v, text=middle_text: text})
+            medians.append(_point(middle, y))
     names = ["Lowest to highest (bar)", "Median (dot)"]
     layout = legend_layout(names, 80 + count * 48)
     chart = pygal.XY(

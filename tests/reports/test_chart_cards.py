@@ -1,182 +1,321 @@
-"""The chart card: its table and its CSV hold the same figures, its CSV runs no formula, its
-charts are safe static SVG with a text alternative, and its four parts are headed sections."""
+"""The chart card: the table and the CSV hold the same figures, the CSV cannot run as a formula, and
+the page macro reads as four headed sections without JavaScript; the print macro has no tabs."""
 
 import csv
 import datetime
 import io
 import re
-import xml.etree.ElementTree as ET
-from decimal import Decimal as D
+from decimal import Decimal
 from html.parser import HTMLParser
 
 import pytest
 from django.template import engines
 
 from reports import charts
-from reports.cards import NOT_AVAILABLE, About, ChartCard, card_csv, card_csv_response
-from reports.charts import Series
+from reports.cards import (
+    NOT_AVAILABLE,
+    About,
+    ChartCard,
+    card_csv,
+    card_csv_response,
+    cards_by_key,
+    clock_time,
+    format_cell,
+    safe_filename,
+)
 
+MEASURES = ("Well led", "Ensure smart foundations", "Safe practice", "Support people")
+SYSTEM = (Decimal("3.1"), Decimal("2.0"), None, Decimal("4.25"))
+NATIONAL = (Decimal("2.9"), Decimal("0.0"), Decimal("3.3"), Decimal("-0.3"))
 ABOUT = About(
-    source="Submitted assessments of 2025/26",
+    source="Submitted, validated and published assessments of the 2025/26 cycle",
     cycle="2025/26",
-    method="Medians.",
+    method="The median of the measure scores of the trusts in the system.",
     computed_at=datetime.datetime(2026, 12, 2, 9, 30, tzinfo=datetime.UTC),
 )
 
 
-def card(rows=None, **more) -> ChartCard:
-    return ChartCard(
-        key=more.pop("key", "spread"),
-        title="Spread per measure",
-        svg=charts.spread(
-            ["Well led", "Safe practice"], [D("1.0"), None], [D("2.5"), None], [D("4.0"), None], "T", "D"
+def make_card(**changes) -> ChartCard:
+    fields = {
+        "key": "measure-medians",
+        "title": "Median score for each success measure",
+        "svg": charts.measure_bars(
+            list(MEASURES),
+            [charts.Series("System median", SYSTEM), charts.Series("National median", NATIONAL)],
+            "Median score for each success measure",
+            "Bars of the system and national medians.",
         ),
-        description="Lowest, median and highest.",
-        columns=("Measure", "Lowest", "Median", "Highest"),
-        rows=rows or (("Well led", D("1.0"), D("2.5"), D("4.0")), ("Safe practice", None, None, None)),
-        about=ABOUT,
-        **more,
+        "description": "The system median is highest for Support people (4.25).",
+        "columns": ("Success measure", "System median", "National median"),
+        "rows": tuple(zip(MEASURES, SYSTEM, NATIONAL, strict=True)),
+        "about": ABOUT,
+        "notes": ("Fewer than 5 trusts have a scored Safe practice measure, so its system median is not shown.",),
+    }
+    return ChartCard(**(fields | changes))
+
+
+def render(source: str, **context) -> str:
+    return engines["jinja2"].env.from_string(source).render(context)
+
+
+def render_card(card: ChartCard, csv_url: str = "/reports/ics/card.csv", heading_level: int = 2) -> str:
+    return render(
+        '{% from "macros/chart_card.html" import chart_card %}{{ chart_card(card, csv_url, heading_level=level) }}',
+        card=card,
+        csv_url=csv_url,
+        level=heading_level,
     )
 
 
-class Cells(HTMLParser):
-    """Every row of every table in some HTML, as lists of cell texts."""
+class TableParser(HTMLParser):
+    """The rows of the first table's cells as text (header row included), and the headings in order."""
 
     def __init__(self):
         super().__init__()
-        self.rows, self._row, self._cell = [], None, None
+        self.rows, self.headings, self._cell, self._heading, self._in_table = [], [], None, None, False
+        self._tables = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag == "tr":
-            self._row = []
-        elif tag in ("td", "th") and self._row is not None:
+        if tag == "table":
+            self._tables += 1
+            self._in_table = self._tables == 1
+        elif tag == "tr" and self._in_table:
+            self.rows.append([])
+        elif tag in ("th", "td") and self._in_table:
             self._cell = []
+        elif re.fullmatch(r"h[1-6]", tag):
+            self._heading = (tag, [])
 
     def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None:
-            self._row.append("".join(self._cell).strip())
+        if tag == "table":
+            self._in_table = False
+        elif tag in ("th", "td") and self._cell is not None:
+            self.rows[-1].append("".join(self._cell).strip())
             self._cell = None
-        elif tag == "tr" and self._row is not None:
-            self.rows.append(self._row)
-            self._row = None
+        elif self._heading and tag == self._heading[0]:
+            self.headings.append((tag, " ".join("".join(self._heading[1]).split())))
+            self._heading = None
 
     def handle_data(self, data):
         if self._cell is not None:
             self._cell.append(data)
+        if self._heading:
+            self._heading[1].append(data)
 
 
-def render(source: str, **context) -> str:
-    return engines["jinja2"].from_string(source).render(context)
+def parse(html: str) -> TableParser:
+    parser = TableParser()
+    parser.feed(html)
+    return parser
 
 
-def page_html(value: ChartCard) -> str:
-    return render(
-        '{% from "macros/chart_card.html" import chart_card %}{{ chart_card(card, "/x/spread.csv") }}', card=value
-    )
+def parse_csv(text: str) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(text)))
 
 
-def test_the_csv_holds_exactly_the_tables_figures():
-    value = card()
-    parser = Cells()
-    parser.feed(page_html(value))
-    table = [row for row in parser.rows if row]
-    from_csv = list(csv.reader(io.StringIO(card_csv(value))))
-    assert table[0] == from_csv[0] == ["Measure", "Lowest", "Median", "Highest"]
-    assert from_csv[1:] == [["Well led", "1.0", "2.5", "4.0"], ["Safe practice", "", "", ""]]
-    # The table says what the CSV leaves empty.
-    assert table[1:] == [
-        ["Well led", "1.0", "2.5", "4.0"],
-        ["Safe practice", NOT_AVAILABLE, NOT_AVAILABLE, NOT_AVAILABLE],
-    ]
+def test_csv_holds_exactly_the_figures_of_the_table_on_the_page():
+    card = make_card()
+    table = parse(render_card(card)).rows
+    rows = parse_csv(card_csv(card))
+    assert rows[0] == table[0] == list(card.columns)
+    assert len(rows) == len(table) == len(card.rows) + 1
+    for csv_row, table_row in zip(rows[1:], table[1:], strict=True):
+        assert csv_row == ["" if text == NOT_AVAILABLE else text for text in table_row]
+    assert rows[3] == ["Safe practice", "", "3.3"]  # None: empty in the CSV ...
+    assert table[3] == ["Safe practice", NOT_AVAILABLE, "3.3"]  # ... and said in words on the page
+    assert rows[4] == ["Support people", "4.25", "-0.3"]  # exact decimals; a negative stays a number
 
 
-def test_a_csv_cell_never_runs_as_a_formula():
-    value = card(rows=(('=HYPERLINK("http://x")', D("-0.3"), D("1.0"), D("2.0")), ("+1", None, None, None)))
-    rows = list(csv.reader(io.StringIO(card_csv(value))))
-    assert rows[1][0] == '\'=HYPERLINK("http://x")'
-    assert rows[1][1] == "-0.3"  # a negative figure stays a number
-    assert rows[2][0] == "+1"  # a plain number is left alone
-
-
-def test_the_csv_download_is_an_attachment_with_a_safe_name():
-    response = card_csv_response(card(), 'Q00 "2025/26"\r\n.csv')
-    assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert response["Content-Disposition"] == 'attachment; filename="Q00-2025-26.csv"'
-    assert response.content.startswith("\ufeff".encode())
-
-
-def test_cards_refuse_floats_and_ragged_rows():
-    with pytest.raises((TypeError, ValueError)):
-        card(rows=(("Well led", 1.0, D("2.5"), D("4.0")),))
-    with pytest.raises(ValueError):
-        card(rows=(("Well led", D("1.0")),))
-    with pytest.raises(ValueError):
-        card(key="Not a slug")
-
-
-def test_the_page_card_has_four_headed_sections_and_the_download_link():
-    html = page_html(card(notes=("Trusts in X: not shown.",)))
-    headings = re.findall(r"<h3[^>]*>(.*?)</h3>", html)
-    assert [h for h in headings if h in ("Chart", "Table", "Download", "About")] == [
-        "Chart",
-        "Table",
-        "Download",
-        "About",
-    ]
-    assert 'href="/x/spread.csv"' in html
-    assert "Trusts in X: not shown." in html
-    assert "2 December 2026 at 9:30am" in html  # UK time
-    assert "<script" not in html
-
-
-def test_the_print_card_has_no_tabs():
-    html = render(
-        '{% from "macros/chart_card.html" import chart_card_print %}{{ chart_card_print(card) }}', card=card()
-    )
-    assert "nhsuk-tabs" not in html
-    assert "<svg" in html and "Well led" in html
-
-
-def svg_root(svg: str):
-    return ET.fromstring(svg)
+def test_print_table_holds_the_same_figures_as_the_csv():
+    card = make_card()
+    html = render('{% from "macros/chart_card.html" import chart_card_print %}{{ chart_card_print(card) }}', card=card)
+    table = parse(html).rows
+    assert [["" if t == NOT_AVAILABLE else t for t in row] for row in table] == parse_csv(card_csv(card))
 
 
 @pytest.mark.parametrize(
-    "svg",
+    ("value", "in_csv"),
     [
-        charts.measure_bars(
-            ["Well led", "Safe practice"],
-            [Series("System", [D("3.3"), None]), Series("England", [D("3.0"), D("2.1")])],
-            "T",
-            "D",
-        ),
-        charts.spread(["Well led"], [D("1.5")], [D("2.5")], [D("4.5")], "T", "D"),
-        charts.trend_lines(
-            ["2023/24", "2024/25"],
-            [Series("System", [D("2.1"), None]), Series("England", [D("2.0"), D("2.4")])],
-            "T",
-            "D",
-        ),
-        charts.level_counts({0: 0, 1: 2, 2: 3, 3: 1, 4: 0, 5: 4}, "T", "D"),
+        ('=HYPERLINK("http://x","y")', '\'=HYPERLINK("http://x","y")'),
+        ("+1+1", "'+1+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tcmd", "'\tcmd"),
+        ("\rcmd", "'\rcmd"),
+        ("-0.3", "-0.3"),  # plain numbers stay numbers, as text ...
+        ("+4", "+4"),
+        (Decimal("-0.3"), "-0.3"),  # ... and as figures
+        (-2, "-2"),
+        ("Trust = good", "Trust = good"),  # only a leading sign starts a formula
     ],
-    ids=["measure_bars", "spread", "trend_lines", "level_counts"],
 )
-def test_every_chart_is_static_accessible_svg(svg):
-    root = svg_root(svg)
-    assert root.get("role") == "img"
-    names = [child.tag.split("}")[-1] for child in root[:2]]
-    assert names == ["title", "desc"]
-    assert "<script" not in svg
-    # Nothing is fetched: no external links, stylesheets or images (pygal's credit comment aside).
-    code = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
-    assert not re.search(r"(href|src)=\"(?!#)", code)
-    assert "@import" not in code and "url(http" not in code
-    namespaces = {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
-    assert set(re.findall(r"https?://[^\"\s<]+", code)) <= namespaces
+def test_csv_cells_that_a_spreadsheet_would_run_as_a_formula_are_text(value, in_csv):
+    card = make_card(columns=("Organisation", "Figure"), rows=((value, Decimal(1)), ("Trust", value)))
+    rows = parse_csv(card_csv(card))
+    assert rows[1][0] == in_csv and rows[2][1] == in_csv
 
 
-def test_charts_print_their_figures():
-    bars = charts.measure_bars(["Well led"], [Series("System", [D("3.3")]), Series("England", [D("2.9")])], "T", "D")
-    assert "3.3" in bars and "2.9" in bars
-    counts = charts.level_counts({0: 0, 1: 2, 2: 3, 3: 1, 4: 0, 5: 4}, "T", "D")
-    assert ">4<" in counts or "4</text>" in counts
+def test_csv_headings_are_guarded_too():
+    card = make_card(columns=("=cmd", "Figure"), rows=(("A", 1),))
+    assert parse_csv(card_csv(card))[0] == ["'=cmd", "Figure"]
+
+
+def test_format_cell_is_exact_and_refuses_inexact_figures():
+    assert format_cell(Decimal("3.10")) == "3.10"
+    assert format_cell(None) == ""
+    assert format_cell(12) == "12"
+    assert format_cell("Well led") == "Well led"
+    for wrong in (3.1, True):
+        with pytest.raises(TypeError):
+            format_cell(wrong)
+
+
+def test_a_card_refuses_rows_that_do_not_fit_its_columns_or_hold_floats():
+    with pytest.raises(ValueError, match="2 cells for 3 columns"):
+        make_card(rows=(("Well led", Decimal(1)),))
+    with pytest.raises(TypeError):
+        make_card(rows=(("Well led", 3.1, None),))
+    with pytest.raises(ValueError, match="slug"):
+        make_card(key="Measure medians")
+    with pytest.raises(ValueError, match="timezone-aware"):
+        About("s", "2025/26", "m", datetime.datetime(2026, 12, 2, 9, 30))
+
+
+def test_two_cards_on_a_page_may_not_share_a_key():
+    with pytest.raises(ValueError, match="measure-medians"):
+        cards_by_key([make_card(), make_card()])
+    assert set(cards_by_key([make_card(), make_card(key="spread")])) == {"measure-medians", "spread"}
+
+
+def test_csv_response_is_an_attachment_with_a_safe_name():
+    card = make_card()
+    response = card_csv_response(card, 'system "medians"\r\n../../etc/passwd.csv')
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    disposition = response["Content-Disposition"]
+    assert disposition == 'attachment; filename="system-medians-etc-passwd.csv"'
+    assert response.content.startswith(b"\xef\xbb\xbf")  # a byte order mark for Excel
+    assert response.content.decode("utf-8-sig") == card_csv(card)
+    assert safe_filename("", "measure-medians") == "measure-medians.csv"
+    assert safe_filename("café 2025/26", "x") == "caf-2025-26.csv"
+
+
+@pytest.mark.parametrize(
+    ("moment", "text"),
+    [
+        (datetime.datetime(2026, 12, 2, 9, 30, tzinfo=datetime.UTC), "2 December 2026 at 9:30am"),
+        (datetime.datetime(2026, 6, 1, 8, 5, tzinfo=datetime.UTC), "1 June 2026 at 9:05am"),  # BST
+        (datetime.datetime(2026, 12, 2, 16, 0, tzinfo=datetime.UTC), "2 December 2026 at 4pm"),
+        (datetime.datetime(2026, 12, 2, 12, 0, tzinfo=datetime.UTC), "2 December 2026 at midday"),
+        (datetime.datetime(2026, 6, 1, 23, 0, tzinfo=datetime.UTC), "2 June 2026 at midnight"),
+    ],
+)
+def test_figures_computed_reads_in_uk_time(moment, text):
+    assert clock_time(moment) == text
+
+
+def test_card_has_four_headed_sections_under_its_title():
+    html = render_card(make_card())
+    headings = parse(html).headings
+    assert headings == [
+        ("h2", "Median score for each success measure"),
+        ("h3", "Contents"),  # the tabs' own heading, moved below the card's
+        ("h3", "Chart"),
+        ("h3", "Table"),
+        ("h3", "Download"),
+        ("h3", "About"),
+    ]
+    for panel in ("chart", "table", "download", "about"):
+        assert f'id="measure-medians-{panel}"' in html
+        assert f'href="#measure-medians-{panel}"' in html
+    # Without JavaScript every panel shows: the hidden class only hides once the tabs script runs.
+    assert html.count('class="nhsuk-tabs__panel') == 4
+
+
+def test_card_headings_follow_the_level_given():
+    headings = parse(render_card(make_card(), heading_level=3)).headings
+    assert headings[0] == ("h3", "Median score for each success measure")
+    assert {tag for tag, _ in headings[1:]} == {"h4"}
+    with pytest.raises(Exception, match="heading_level"):
+        render_card(make_card(), heading_level=6)
+
+
+def test_card_has_the_chart_its_description_the_csv_link_and_the_about():
+    card = make_card()
+    html = render_card(card, csv_url="/reports/ics/QE1/2025-26/measure-medians.csv")
+    # Inline and unescaped (the tabs indent the panel, which adds spaces after the <style>'s line ends).
+    assert " ".join(card.svg.split()) in " ".join(html.split())
+    assert card.description in html
+    assert (
+        '<a class="nhsuk-link" href="/reports/ics/QE1/2025-26/measure-medians.csv" download>Download the figures'
+        in html
+    )
+    assert "4 rows, with the columns Success measure, System median and National median" in html
+    about = " ".join(re.sub(r"<[^>]+>", " ", html[html.index('id="measure-medians-about"') :]).split())
+    assert "Source Submitted, validated and published assessments of the 2025/26 cycle" in about
+    assert "Cycle 2025/26" in about
+    assert "Method The median of the measure scores" in about
+    assert "Figures computed 2 December 2026 at 9:30am" in about
+    assert '<time datetime="2026-12-02T09:30+00:00">' in html
+
+
+def test_notes_show_as_inset_text_above_the_tabs():
+    html = render_card(make_card())
+    inset = html.index("nhsuk-inset-text")
+    assert html.index("Fewer than 5 trusts") > inset
+    assert html.index("nhsuk-tabs") > html.index("Fewer than 5 trusts")
+    assert "nhsuk-inset-text" not in render_card(make_card(notes=()))
+
+
+def test_table_heads_rows_and_columns_and_right_aligns_figures():
+    html = render_card(make_card())
+    table = html[html.index("<table") : html.index("</table>")]
+    assert "<caption" in table and "Median score for each success measure: the figures of the chart" in table
+    assert table.count('scope="col"') == 3 and table.count('scope="row"') == 4
+    assert table.count("nhsuk-table__header--numeric") == 2  # the two figure columns, not the names
+    assert table.count("nhsuk-table__cell--numeric") == 8
+
+
+def test_card_text_is_escaped_and_only_the_chart_is_inserted_as_markup():
+    card = make_card(
+        title="<script>alert(1)</script>",
+        description='"><img src=x onerror=alert(1)>',
+        rows=(("<b>Trust</b>", Decimal(1), None),),
+        notes=("<i>note</i>",),
+    )
+    html = render_card(card)
+    assert "<script>alert" not in html and "<img src=x" not in html
+    assert "<b>Trust</b>" not in html and "<i>note</i>" not in html
+    assert "&lt;script&gt;" in html and "&lt;b&gt;Trust&lt;/b&gt;" in html
+
+
+def test_a_card_without_a_chart_says_so_and_still_has_its_table():
+    card = make_card(svg="", rows=(("Safe practice", None, None),))
+    html = render_card(card)
+    assert "<svg" not in html and "No chart is drawn" in html
+    assert parse(html).rows[1] == ["Safe practice", NOT_AVAILABLE, NOT_AVAILABLE]
+
+
+def test_print_card_has_no_tabs_and_keeps_chart_and_table_together():
+    card = make_card()
+    html = render('{% from "macros/chart_card.html" import chart_card_print %}{{ chart_card_print(card) }}', card=card)
+    assert "nhsuk-tabs" not in html and "<a " not in html
+    assert "break-inside: avoid" in html
+    assert html.index("<svg") < html.index("<table") < html.index("Source:")
+    assert (
+        "Source: Submitted, validated and published assessments of the 2025/26 cycle. Cycle: 2025/26. "
+        "Method: The median of the measure scores of the trusts in the system. "
+        "Figures computed 2 December 2026 at 9:30am." in html
+    )
+    assert [tag for tag, _ in parse(html).headings] == ["h2"]
+
+
+def test_print_card_lays_out_in_a_pdf_with_its_figures_as_text():
+    from pypdf import PdfReader
+    from weasyprint import HTML
+
+    card = make_card()
+    body = render('{% from "macros/chart_card.html" import chart_card_print %}{{ chart_card_print(card) }}', card=card)
+    pdf = HTML(string=f'<!DOCTYPE html><html lang="en-GB"><body>{body}</body></html>').write_pdf()
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    for figure in ("4.25", "-0.3", "Not available", "Figures computed 2 December 2026 at 9:30am"):
+        assert figure in text
