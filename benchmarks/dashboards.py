@@ -10,6 +10,7 @@ latest with results.
 
 from __future__ import annotations
 
+import os
 import random
 import time
 
@@ -26,6 +27,7 @@ from reports.aggregates import cycle_aggregates
 from reports.refresh import cycle_figures_refresh, scored_members
 
 CYCLE = "2099/00"
+SCALE = int(os.environ.get("WGLL_BENCH_DASHBOARD_SCALE", "10"))  # times today's organisations
 SETTINGS = ["acute", "acute", "acute", "mental_health", "community", "acute_specialist", "ambulance"]
 
 
@@ -127,7 +129,7 @@ def run(measure, report) -> None:
     print(f"\nICS dashboard ({ncl.short_name}), cycle {CYCLE}:")
     with override_settings(DEBUG=False):
         figures = []
-        for label, extra in (("today", 0), ("10x", 9 * len(real))):
+        for label, extra in (("today", 0), (f"{SCALE}x", (SCALE - 1) * len(real))):
             if extra:
                 bulk_scores(cycle, _synthetic(extra, rng), rng)
             members = scored_members(cycle.pk)
@@ -147,4 +149,4 @@ def run(measure, report) -> None:
                 f"(ratio {page_ms / health_ms:.1f}x)"
             )
         (today_ms, today_q), (big_ms, big_q) = figures
-        print(f"  10x / today: time {big_ms / today_ms:.2f}x, queries {today_q} -> {big_q}")
+        print(f"  {SCALE}x / today: time {big_ms / today_ms:.2f}x, queries {today_q} -> {big_q}")

@@ -13,12 +13,13 @@ def once(function, repeat=1):
 
 
 def test_every_benchmark_runs_at_a_tiny_size(monkeypatch, capsys):
-    from benchmarks import flag_evaluation, foundation, reports, scoring
+    from benchmarks import dashboards, flag_evaluation, foundation, reports, scoring
 
     monkeypatch.setattr(scoring, "NATIONAL_ORGANISATIONS", 20)
     monkeypatch.setattr(reports, "RENDERS", 1)
+    monkeypatch.setattr(dashboards, "SCALE", 2)
     printed = []
-    for benchmark in (foundation, scoring, reports):
+    for benchmark in (foundation, scoring, reports, dashboards):
         benchmark.run(once, lambda *figures: printed.append(figures))
     monkeypatch.setattr(flag_evaluation, "SYSTEMS", 6)
     [outcome] = flag_evaluation.run(seeds=(1,))
@@ -27,3 +28,4 @@ def test_every_benchmark_runs_at_a_tiny_size(monkeypatch, capsys):
     assert "recall per pattern and strength" in output
     assert len(printed) >= 6
     assert "Python and SQL identical" in output and "Board report:" in output
+    assert "2x / today: time" in output and "(HTTP 200)" in output
