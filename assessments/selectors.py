@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import Case, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
@@ -147,8 +147,8 @@ def assessments_needing_scores() -> QuerySet[Assessment]:
     )
 
 
-@dataclass(frozen=True)
-class DomainResult:
+# Tuples rather than frozen dataclasses: a national cycle makes hundreds of thousands of them.
+class DomainResult(NamedTuple):
     domain_id: int
     domain_key: str
     domain_name: str
@@ -156,8 +156,7 @@ class DomainResult:
     level: int
 
 
-@dataclass(frozen=True)
-class MeasureResult:
+class MeasureResult(NamedTuple):
     key: str
     name: str
     position: int
@@ -176,33 +175,81 @@ class ScoresFromAnswers:
 
 def provisional_scores(assessment: Assessment) -> ScoresFromAnswers:
     """Each domain's level, each measure's score and the overall score, worked out from the
-    current answers by the scoring rules (assessments.rules.scoring); two queries.
+    current answers by the scoring rules (assessments.rules.scoring); three queries.
 
     The one computation of scores from answers: the scoring service stores exactly this for a
     submitted assessment, and the sign-off page shows it beforehand, so what the approver signs
     off is what the portal later scores. Levels are recomputed from the ticked criteria rather
     than trusted from the stored answer. Measures and domains come in framework order.
     """
-    criteria = framework_criteria(assessment.cycle.framework_id)
-    responses = (
-        DomainResponse.objects.filter(assessment=assessment)
-        .select_related("domain__measure")
-        .order_by("domain__measure__position", "domain__position")
-    )
+    return provisional_scores_of(assessment.cycle.framework_id, [assessment.pk])[assessment.pk]
+
+
+@dataclass(frozen=True)
+class _DomainPlace:
+    """What scoring needs to know of a domain, read once per framework version."""
+
+    key: str
+    name: str
+    measure_key: str
+    measure_name: str
+    measure_position: int
+    order: int  # the domain's place in the framework, measures first
+
+
+def provisional_scores_of(framework_id: int, assessment_ids: Iterable[int]) -> dict[int, ScoresFromAnswers]:
+    """`provisional_scores` of many assessments of one framework version at once, in three
+    queries whatever their number (the criteria, the answers, the domains): how a whole cycle is
+    re-scored. Every assessment named gets an entry, with no domains if it has no answers."""
+    return scores_from_levels(framework_id, provisional_levels_of(framework_id, assessment_ids))
+
+
+# An assessment's domain levels as (domain id, level).
+DomainLevels = list[tuple[int, int]]
+
+
+def provisional_levels_of(framework_id: int, assessment_ids: Iterable[int]) -> dict[int, DomainLevels]:
+    """Each assessment's domain levels recomputed from its ticked criteria, in two queries: the
+    part of scoring that grows with the answers, kept to the pure rule over one bulk fetch."""
+    ids = list(assessment_ids)
+    criteria = framework_criteria(framework_id)
+    levels: dict[int, DomainLevels] = {pk: [] for pk in ids}
+    # In chunks of ids: a national cycle's ids would pass SQLite's limit on query parameters.
+    for start in range(0, len(ids), 5000):
+        for assessment_id, domain_id, met in DomainResponse.objects.filter(
+            assessment_id__in=ids[start : start + 5000]
+        ).values_list("assessment_id", "domain_id", "met_criteria"):
+            levels[assessment_id].append((domain_id, scoring_rules.domain_level(criteria.get(domain_id, {}), met)))
+    return levels
+
+
+def scores_from_levels(framework_id: int, levels: dict[int, DomainLevels]) -> dict[int, ScoresFromAnswers]:
+    """Measure and overall scores from domain levels (`provisional_levels_of`); one query."""
+    places = {
+        pk: _DomainPlace(key, name, measure_key, measure_name, measure_position, order)
+        for order, (pk, key, name, measure_key, measure_name, measure_position) in enumerate(
+            Domain.objects.filter(framework_id=framework_id)
+            .order_by("measure__position", "position")
+            .values_list("pk", "key", "name", "measure__key", "measure__name", "measure__position")
+        )
+    }
+    return {pk: _scores_from(rows, places) for pk, rows in levels.items()}
+
+
+def _scores_from(rows: DomainLevels, places: dict[int, _DomainPlace]) -> ScoresFromAnswers:
     domains: list[DomainResult] = []
     levels_by_measure: dict[str, list[int]] = defaultdict(list)
-    measures: dict[str, Measure] = {}
-    for response in responses:
-        domain, measure = response.domain, response.domain.measure
-        level = scoring_rules.domain_level(criteria.get(domain.pk, {}), response.met_criteria)
-        measures[measure.key] = measure
-        levels_by_measure[measure.key].append(level)
-        domains.append(DomainResult(domain.pk, domain.key, domain.name, measure.key, level))
+    measures: dict[str, _DomainPlace] = {}
+    for domain_id, level in sorted(rows, key=lambda row: places[row[0]].order):  # framework order
+        place = places[domain_id]
+        measures.setdefault(place.measure_key, place)
+        levels_by_measure[place.measure_key].append(level)
+        domains.append(DomainResult(domain_id, place.key, place.name, place.measure_key, level))
     measure_results = [
         MeasureResult(
             key=key,
-            name=measures[key].name,
-            position=measures[key].position,
+            name=measures[key].measure_name,
+            position=measures[key].measure_position,
             score=scoring_rules.measure_score(levels),
             domain_count=len(levels),
         )

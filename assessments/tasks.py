@@ -143,13 +143,33 @@ def score_assessment_task(assessment_id: int) -> str | None:
 
 @shared_task(name="assessments.sweep_unscored", acks_late=True, soft_time_limit=100, time_limit=120)
 def sweep_unscored_task() -> int:
-    """Queue every submitted assessment without a current score (beat runs this periodically)."""
-    return sum(queue_scoring(pk) for pk in assessments_needing_scores().values_list("pk", flat=True))
+    """Queue the scoring of every submitted assessment without a current score (beat runs this
+    periodically): one bulk task per cycle, so a change of scoring method costs a task a cycle."""
+    by_cycle: dict[int, list[int]] = {}
+    for pk, cycle_id in assessments_needing_scores().values_list("pk", "cycle_id"):
+        by_cycle.setdefault(cycle_id, []).append(pk)
+    return sum(len(ids) for cycle_id, ids in by_cycle.items() if queue_cycle_rescore(cycle_id, ids))
 
 
 def queue_scoring(assessment_id: int) -> bool:
     """Publish a scoring task; False (logged) when the broker cannot take it right now."""
     return queue_safely(score_assessment_task, assessment_id, what=f"scoring of assessment {assessment_id}")
+
+
+@shared_task(name="assessments.rescore_cycle", soft_time_limit=280, time_limit=300, **DURABLE)
+def rescore_cycle_task(cycle_id: int, assessment_ids: list[int] | None = None) -> str:
+    """Re-score a cycle's submitted assessments (or those named) in bulk: one task, not one per
+    assessment (`rescore --cycle`)."""
+    from assessments.services.scoring import cycle_rescore
+
+    result = cycle_rescore(cycle_id=cycle_id, assessment_ids=assessment_ids)
+    return f"{result.scored} scored, {result.changed} changed"
+
+
+def queue_cycle_rescore(cycle_id: int, assessment_ids: list[int] | None = None) -> bool:
+    """Publish a cycle's bulk re-scoring; False (logged) when the broker cannot take it right now."""
+    what = f"re-scoring of cycle {cycle_id}" + (f" ({len(assessment_ids)} assessments)" if assessment_ids else "")
+    return queue_safely(rescore_cycle_task, cycle_id, assessment_ids, what=what)
 
 
 @shared_task(name="assessments.refresh_cycle_flags", soft_time_limit=280, time_limit=300, **DURABLE)

@@ -11,11 +11,11 @@ class ReportsConfig(AppConfig):
             access,  # noqa: F401  (registers the report rules with the access module)
             pack_tasks,  # noqa: F401  (the ICS pack tasks: autodiscovery finds only reports.tasks)
         )
-        from reports.services import report_refresh_if_stale
-        from reports.tasks import queue_figures_after_rescored
+        from reports.services import reports_refresh_if_stale
+        from reports.tasks import queue_cycle_figures
 
         # Reports sit above assessments, so they register for the explicit re-scored hook rather
         # than being called by scoring: every way of re-scoring regenerates a stale report.
-        on_rescored("board reports", lambda assessment_id: report_refresh_if_stale(assessment_id=assessment_id))
+        on_rescored("board reports", lambda cycle_id, assessment_ids: reports_refresh_if_stale(assessment_ids))
         # And every re-scoring moves the cycle's comparison figures (coalesced, see reports.tasks).
-        on_rescored("comparison figures", queue_figures_after_rescored)
+        on_rescored("comparison figures", lambda cycle_id, assessment_ids: queue_cycle_figures(cycle_id))

@@ -233,6 +233,15 @@ def report_refresh_if_stale(*, assessment_id: int) -> BoardReport | None:
     return report
 
 
+def reports_refresh_if_stale(assessment_ids: list[int]) -> int:
+    """`report_refresh_if_stale` for each of the assessments that has a report (one query finds
+    them, so a cycle re-scored in bulk costs nothing for the many with none); how many it queued."""
+    with_reports = BoardReport.objects.filter(assessment_id__in=assessment_ids).values_list("assessment_id", flat=True)
+    return sum(
+        report_refresh_if_stale(assessment_id=assessment_id) is not None for assessment_id in sorted(set(with_reports))
+    )
+
+
 def reports_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
     """Queue again reports left queued or rendering for too long (lost message, killed worker),
     and regenerate reports whose scores have changed. Run periodically by Celery beat.

@@ -15,7 +15,6 @@ from contextvars import ContextVar
 from celery import shared_task
 from django.conf import settings
 
-from assessments.models import Assessment
 from assessments.tasks import DURABLE, queue_safely
 
 logger = logging.getLogger(__name__)
@@ -91,13 +90,6 @@ def queue_cycle_figures(cycle_id: int) -> bool:
         what=f"figure refresh of cycle {cycle_id}",
         countdown=settings.FIGURES_REFRESH_DELAY_SECONDS or None,
     )
-
-
-def queue_figures_after_rescored(assessment_id: int) -> None:
-    """The re-scored hook (ReportsConfig.ready): runs after the new score has committed."""
-    cycle_id = Assessment.objects.filter(pk=assessment_id).values_list("cycle_id", flat=True).first()
-    if cycle_id is not None:
-        queue_cycle_figures(cycle_id)
 
 
 @contextmanager

@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from assessments.models import Assessment, AssessmentScore, DomainScore, MeasureScore
+from assessments.models import Assessment, AssessmentScore, Cycle, DomainScore, MeasureScore
 from assessments.rules import scoring
-from assessments.selectors import provisional_scores
+from assessments.selectors import provisional_levels_of, provisional_scores, scores_from_levels
 from assessments.services.flags import assessment_flags_refresh
 from assessments.tasks import queue_cycle_flags_after
 
@@ -33,21 +35,23 @@ class NotScorable(Exception):
 # AppConfig.ready(); assessment_score calls every listener once its transaction has committed, so
 # every way of scoring (the task, the sweep, `rescore`, a direct call) is followed by it. A
 # listener's failure is logged and never undoes or fails the scoring; the sweeps catch up.
-RescoredListener = Callable[[int], Any]
+# A listener is told the cycle and every assessment of it whose scores changed, so that a whole
+# cycle re-scored in bulk costs each listener one call, not one per assessment.
+RescoredListener = Callable[[int, list[int]], Any]
 _rescored_listeners: dict[str, RescoredListener] = {}
 
 
 def on_rescored(name: str, listener: RescoredListener) -> None:
-    """Register `listener(assessment_id)` to run after an assessment's new scores commit."""
+    """Register `listener(cycle_id, assessment_ids)` to run after new scores commit."""
     _rescored_listeners[name] = listener
 
 
-def _after_rescored(assessment_id: int) -> None:
+def _after_rescored(cycle_id: int, assessment_ids: list[int]) -> None:
     for name, listener in list(_rescored_listeners.items()):
         try:
-            listener(assessment_id)
+            listener(cycle_id, assessment_ids)
         except Exception:
-            logger.exception("The %s step after re-scoring assessment %s failed", name, assessment_id)
+            logger.exception("The %s step after re-scoring assessments %s failed", name, assessment_ids)
 
 
 def _pause_for_fault_injection() -> None:
@@ -105,5 +109,104 @@ def assessment_score(*, assessment_id: int) -> AssessmentScore:
     # once the score has committed (debounced over a burst of submissions).
     assessment_flags_refresh(assessment_id=assessment_id)
     queue_cycle_flags_after(assessment.cycle_id)
-    transaction.on_commit(lambda: _after_rescored(assessment_id))
+    transaction.on_commit(lambda: _after_rescored(assessment.cycle_id, [assessment_id]))
     return record
+
+
+@dataclass(frozen=True)
+class CycleRescore:
+    """What re-scoring a cycle did: how many submitted assessments it scored, and how many of
+    those came out with different figures (the rest only had their scoring time moved)."""
+
+    scored: int
+    changed: int
+
+
+def _stored_levels(assessment_ids: list[int]) -> dict[int, tuple[str, dict[int, int]]]:
+    """Each assessment's stored score as (method, {domain id: level}): two queries. Under one
+    method the measure and overall scores follow from the levels, so these say whether a re-score
+    would change any figure."""
+    scores: dict[int, int] = {}
+    methods: dict[int, str] = {}
+    for score_id, assessment_id, method in AssessmentScore.objects.filter(assessment_id__in=assessment_ids).values_list(
+        "pk", "assessment_id", "method_version"
+    ):
+        scores[score_id], methods[assessment_id] = assessment_id, method
+    levels: dict[int, dict[int, int]] = {assessment_id: {} for assessment_id in scores.values()}
+    for score_id, domain_id, level in DomainScore.objects.filter(score_id__in=list(scores)).values_list(
+        "score_id", "domain_id", "level"
+    ):
+        levels[scores[score_id]][domain_id] = level
+    return {assessment_id: (methods[assessment_id], levels[assessment_id]) for assessment_id in methods}
+
+
+@transaction.atomic
+def cycle_rescore(*, cycle_id: int, assessment_ids: Iterable[int] | None = None) -> CycleRescore:
+    """Score every submitted assessment of the cycle (or those named) in one transaction and a
+    fixed number of queries, whatever their number: what `rescore --cycle` and a change of
+    scoring method run, instead of one scoring task per assessment.
+
+    The same figures as `assessment_score` (`provisional_scores_of`, the one computation). An
+    assessment whose figures are unchanged keeps its rows and only has its scoring time moved, so
+    re-scoring an unchanged cycle rewrites nothing and makes no new board-report version. The
+    cycle's flags and comparison figures follow once, on a worker (debounced), not per assessment.
+    """
+    cycle = Cycle.objects.select_for_update().get(pk=cycle_id)
+    scorable = Assessment.objects.select_for_update().filter(
+        cycle=cycle, status__in=Assessment.SUBMITTED_OR_LATER, submitted_at__isnull=False
+    )
+    if assessment_ids is not None:
+        scorable = scorable.filter(pk__in=list(assessment_ids))
+    submitted_at = dict(scorable.values_list("pk", "submitted_at"))
+    ids = sorted(submitted_at)
+    levels = provisional_levels_of(cycle.framework_id, ids)
+    stored = _stored_levels(ids)
+    method, now = scoring.SCORING_METHOD_VERSION, timezone.now()
+    changed = [pk for pk in ids if stored.get(pk) != (method, dict(levels[pk]))]
+    unchanged = sorted(set(ids) - set(changed))
+    computed = scores_from_levels(cycle.framework_id, {pk: levels[pk] for pk in changed})
+    AssessmentScore.objects.filter(assessment_id__in=unchanged).update(
+        scored_at=now,
+        answers_submitted_at=Subquery(Assessment.objects.filter(pk=OuterRef("assessment_id")).values("submitted_at")),
+    )
+    AssessmentScore.objects.filter(assessment_id__in=changed).delete()
+    records = AssessmentScore.objects.bulk_create(
+        AssessmentScore(
+            assessment_id=pk,
+            overall=computed[pk].overall,
+            method_version=method,
+            answers_submitted_at=submitted_at[pk],
+            scored_at=now,
+        )
+        for pk in changed
+    )
+    DomainScore.objects.bulk_create(
+        (
+            DomainScore(
+                score=record, domain_id=d.domain_id, domain_key=d.domain_key, measure_key=d.measure_key, level=d.level
+            )
+            for record in records
+            for d in computed[record.assessment_id].domains
+        ),
+        batch_size=2000,
+    )
+    MeasureScore.objects.bulk_create(
+        (
+            MeasureScore(
+                score=record,
+                measure_key=m.key,
+                measure_name=m.name,
+                position=m.position,
+                value=m.score,
+                domain_count=m.domain_count,
+            )
+            for record in records
+            for m in computed[record.assessment_id].measures
+        ),
+        batch_size=2000,
+    )
+    if ids:
+        queue_cycle_flags_after(cycle_id)
+    if changed:
+        transaction.on_commit(lambda: _after_rescored(cycle_id, changed))
+    return CycleRescore(scored=len(ids), changed=len(changed))

@@ -75,7 +75,7 @@ def test_rescoring_through_the_service_regenerates_a_stale_report(scored, team, 
 def test_a_failing_rescored_listener_never_undoes_the_scores(scored, django_capture_on_commit_callbacks, caplog):
     from assessments.services import scoring
 
-    def broken(assessment_id):
+    def broken(cycle_id, assessment_ids):
         raise RuntimeError("listener down")
 
     scoring.on_rescored("test: broken", broken)
