@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import pairwise
@@ -12,7 +13,15 @@ from typing import Any
 
 from django.db.models import Prefetch, QuerySet
 
-from assessments.models import Assessment, AssessmentScore, AuditEvent, DomainScore, Evidence, ValidationFlag
+from assessments.models import (
+    Assessment,
+    AssessmentScore,
+    AuditEvent,
+    DomainScore,
+    Evidence,
+    MeasureScore,
+    ValidationFlag,
+)
 from assessments.rules.carry_forward import cause_text
 from assessments.rules.scoring import unmet_for_next_level
 from assessments.selectors import (
@@ -65,6 +74,46 @@ def score_fingerprint(score: AssessmentScore) -> str:
     domain_levels = dict(DomainScore.objects.filter(score=score).values_list("domain_key", "level"))
     return figures.scores_fingerprint(
         method_version=score.method_version, overall=score.overall, measures=measures, domain_levels=domain_levels
+    )
+
+
+def assessments_with_stale_reports(assessment_ids: Iterable[int] | None = None) -> list[int]:
+    """The assessments (of those named, or all) whose newest report is ready but shows other
+    figures than their current score: what the sweep and the re-scored hook regenerate.
+
+    Five queries however many reports there are: the newest report of each assessment, then the
+    current scores with their measures and levels, fingerprinted here as `score_fingerprint` does
+    (an assessment without a current score is being re-scored: its report waits for it)."""
+    reports = BoardReport.objects.order_by("assessment_id", "-requested_at", "-pk")
+    if assessment_ids is not None:
+        reports = reports.filter(assessment_id__in=list(assessment_ids))
+    newest: dict[int, tuple[str, str]] = {}
+    for assessment_id, status, fingerprint in reports.values_list("assessment_id", "status", "scores_fingerprint"):
+        newest.setdefault(assessment_id, (status, fingerprint))
+    ready = [pk for pk, (status, _) in newest.items() if status == BoardReport.Status.READY]
+    scores = {
+        score_id: (assessment_id, method, overall)
+        for score_id, assessment_id, method, overall in current_scores()
+        .filter(assessment_id__in=ready)
+        .values_list("pk", "assessment_id", "method_version", "overall")
+    }
+    measures: dict[int, dict[str, tuple[str, Decimal]]] = defaultdict(dict)
+    for score_id, key, name, value in MeasureScore.objects.filter(score_id__in=list(scores)).values_list(
+        "score_id", "measure_key", "measure_name", "value"
+    ):
+        measures[score_id][key] = (name, value)
+    levels: dict[int, dict[str, int]] = defaultdict(dict)
+    for score_id, key, level in DomainScore.objects.filter(score_id__in=list(scores)).values_list(
+        "score_id", "domain_key", "level"
+    ):
+        levels[score_id][key] = level
+    return sorted(
+        assessment_id
+        for score_id, (assessment_id, method, overall) in scores.items()
+        if newest[assessment_id][1]
+        != figures.scores_fingerprint(
+            method_version=method, overall=overall, measures=measures[score_id], domain_levels=levels[score_id]
+        )
     )
 
 

@@ -25,6 +25,7 @@ from reports.access import ReportAction
 from reports.models import BoardReport
 from reports.render import report_pdf
 from reports.selectors import (
+    assessments_with_stale_reports,
     board_report_data,
     newest_ready_report,
     report_in_production,
@@ -233,12 +234,13 @@ def report_refresh_if_stale(*, assessment_id: int) -> BoardReport | None:
     return report
 
 
-def reports_refresh_if_stale(assessment_ids: list[int]) -> int:
-    """`report_refresh_if_stale` for each of the assessments that has a report (one query finds
-    them, so a cycle re-scored in bulk costs nothing for the many with none); how many it queued."""
-    with_reports = BoardReport.objects.filter(assessment_id__in=assessment_ids).values_list("assessment_id", flat=True)
+def reports_refresh_if_stale(assessment_ids: list[int] | None) -> int:
+    """`report_refresh_if_stale` for each of the assessments named (or all) whose report is out
+    of date, found in a fixed number of queries, so that a cycle re-scored in bulk or a sweep over
+    every report costs a query per new version, not per report; how many versions it queued."""
     return sum(
-        report_refresh_if_stale(assessment_id=assessment_id) is not None for assessment_id in sorted(set(with_reports))
+        report_refresh_if_stale(assessment_id=assessment_id) is not None
+        for assessment_id in assessments_with_stale_reports(assessment_ids)
     )
 
 
@@ -262,8 +264,5 @@ def reports_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
                 report.save(update_fields=["status", "started_at", "queued_at"])
                 _queue_render_after_commit(report.pk)
                 stuck += 1
-    refreshed = sum(
-        report_refresh_if_stale(assessment_id=assessment_id) is not None
-        for assessment_id in BoardReport.objects.values_list("assessment_id", flat=True).distinct()
-    )
+    refreshed = reports_refresh_if_stale(None)
     return {"requeued": stuck, "regenerated": refreshed}

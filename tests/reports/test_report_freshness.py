@@ -86,3 +86,41 @@ def test_a_failing_rescored_listener_never_undoes_the_scores(scored, django_capt
         scoring._rescored_listeners.pop("test: broken")
     assert record.pk and scored.score.pk == record.pk
     assert "The test: broken step after re-scoring" in caplog.text
+
+
+def test_the_sweep_finds_stale_reports_in_the_same_queries_however_many_there_are(frameworks, world, monkeypatch):
+    """Ready reports of 4, then of every scored assessment of two cycles: the same number of
+    queries to find that none is stale, and then exactly the one whose figures changed."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from assessments.models import AssessmentScore, DomainScore
+    from reports.selectors import score_fingerprint
+    from tests.reports.system_data import build_country
+
+    build_country(world)
+    queued = []
+    monkeypatch.setattr("reports.services.queue_render", lambda report_id: queued.append(report_id) or True)
+    scores = list(AssessmentScore.objects.order_by("pk"))
+
+    def ready_reports(of):
+        for score in of:
+            BoardReport.objects.create(
+                assessment_id=score.assessment_id,
+                status=BoardReport.Status.READY,
+                scores_fingerprint=score_fingerprint(score),
+            )
+
+    counts = []
+    for batch in (scores[:4], scores[4:]):
+        ready_reports(batch)
+        with CaptureQueriesContext(connection) as queries:
+            assert reports_sweep() == {"requeued": 0, "regenerated": 0}
+        counts.append(len(queries))
+    assert len(scores) > 20 and counts[0] == counts[1]
+
+    changed = scores[7]
+    DomainScore.objects.filter(pk=DomainScore.objects.filter(score=changed).first().pk).update(level=0)
+    assert reports_sweep()["regenerated"] == 1
+    newest = BoardReport.objects.filter(assessment_id=changed.assessment_id).first()
+    assert newest.status == BoardReport.Status.QUEUED and newest.requested_by is None
