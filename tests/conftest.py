@@ -210,3 +210,37 @@ def person(world):
         return user
 
     return make
+
+
+@pytest.fixture(scope="module")
+def country_data(django_db_setup, django_db_blocker):
+    """(world, country) built once for a test module, inside a transaction rolled back at the end;
+    each test's own changes are rolled back after it as usual (a savepoint inside this one).
+    The small country of tests/reports/system_data.py."""
+    from django.db import transaction
+
+    from tests.factories import World
+
+    with django_db_blocker.unblock():
+        atomic = transaction.atomic()
+        atomic.__enter__()
+        try:
+            import tempfile
+            from pathlib import Path
+
+            import yaml
+
+            from framework.services import framework_load
+            from tests.assessments.conftest import FIRST, SECOND
+
+            with tempfile.TemporaryDirectory() as folder:
+                for name, document in (("2024-25.yaml", FIRST), ("2025-26.yaml", SECOND)):
+                    (Path(folder) / name).write_text(yaml.safe_dump(document, sort_keys=False))
+                framework_load(path=Path(folder))
+            from tests.reports.system_data import build_country
+
+            world = World.build()
+            yield world, build_country(world)
+        finally:
+            transaction.set_rollback(True)
+            atomic.__exit__(None, None, None)

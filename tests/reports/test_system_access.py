@@ -10,7 +10,6 @@ from django.urls import reverse
 
 from tests import factories
 from tests.assessments.conftest import frameworks  # noqa: F401  (fixture)
-from tests.reports.system_data import build_country
 
 pytestmark = pytest.mark.django_db
 
@@ -27,36 +26,6 @@ ACTORS = {
     "framework admin": ("framework_admin", None),
 }
 SEES_ICS_1 = {"reviewer of ICS 1", "board viewer of ICS 1", "national analyst", "framework admin"}
-
-
-@pytest.fixture(scope="module")
-def country_data(django_db_setup, django_db_blocker):
-    """Built once for the module (the matrix is large), inside a transaction rolled back at the end."""
-    from django.db import transaction
-
-    from tests.factories import World
-
-    with django_db_blocker.unblock():
-        atomic = transaction.atomic()
-        atomic.__enter__()
-        try:
-            import tempfile
-            from pathlib import Path
-
-            import yaml
-
-            from framework.services import framework_load
-            from tests.assessments.conftest import FIRST, SECOND
-
-            with tempfile.TemporaryDirectory() as folder:
-                for name, document in (("2024-25.yaml", FIRST), ("2025-26.yaml", SECOND)):
-                    (Path(folder) / name).write_text(yaml.safe_dump(document, sort_keys=False))
-                framework_load(path=Path(folder))
-            world = World.build()
-            yield world, build_country(world)
-        finally:
-            transaction.set_rollback(True)
-            atomic.__exit__(None, None, None)
 
 
 def urls(country, icb_code: str) -> list[str]:

@@ -18,8 +18,7 @@ from reports import dashboards
 from reports.models import Figure, FigureSet
 from reports.refresh import cycle_figures_due, cycle_figures_refresh, cycles_with_figures_due
 from tests import factories
-from tests.assessments.conftest import frameworks  # noqa: F401  (fixture)
-from tests.reports.system_data import answer_at_levels, build_country, submit_and_score
+from tests.reports.system_data import answer_at_levels, submit_and_score
 
 pytestmark = pytest.mark.django_db
 
@@ -28,9 +27,15 @@ def one(value) -> Decimal:
     return Decimal(value).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
+# The country is built once for the module (country_data); each test's changes are rolled back.
 @pytest.fixture
-def country(frameworks, world):  # noqa: F811
-    return build_country(world)
+def world(country_data):
+    return country_data[0]
+
+
+@pytest.fixture
+def country(country_data):
+    return country_data[1]
 
 
 @pytest.fixture

@@ -22,16 +22,20 @@ from reports import packs
 from reports.models import FigureSet, SystemPack
 from reports.pack_data import pack_data
 from tests import factories
-from tests.assessments.conftest import frameworks  # noqa: F401  (fixture)
 from tests.reports.conftest import squashed
-from tests.reports.system_data import build_country
 
 pytestmark = pytest.mark.django_db
 
 
+# The country is built once for the module (country_data); each test's changes are rolled back.
 @pytest.fixture
-def country(frameworks, world):  # noqa: F811
-    return build_country(world)
+def world(country_data):
+    return country_data[0]
+
+
+@pytest.fixture
+def country(country_data):
+    return country_data[1]
 
 
 def person(role, where=None):

@@ -15,14 +15,13 @@ from assessments.selectors import assessments_needing_scores, provisional_scores
 from assessments.services import scoring
 from assessments.services.scoring import cycle_rescore
 from assessments.tasks import cycle_flags_deferred
-from tests.reports.system_data import build_country
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def country(frameworks, world):
-    return build_country(world)
+def country(country_data):
+    return country_data[1]
 
 
 def _stored(cycle):
