@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from assessments.selectors import scored_since, submitted_assessments
-from assessments.tasks import queue_scoring
+from assessments.services.scoring import assessments_rescore_request
 
 
 class Command(BaseCommand):
@@ -20,9 +20,11 @@ class Command(BaseCommand):
             raise CommandError("Name a --cycle, an --organisation, or both.")
         ids = list(submitted_assessments(cycle_name=cycle, ods_code=organisation).values_list("pk", flat=True))
         started = timezone.now()
-        queued = sum(queue_scoring(pk) for pk in ids)
+        request = assessments_rescore_request(assessment_ids=ids)
+        queued = request.queued
         self.stdout.write(f"Queued {queued} of {len(ids)} submitted assessments for scoring.")
         if queued < len(ids):
+            # True since each is marked for re-scoring: the scoring sweep queues what is marked.
             self.stderr.write(f"{len(ids) - queued} could not be queued now; the periodic sweep will retry them.")
         deadline = time.monotonic() + wait
         while wait:
