@@ -274,9 +274,11 @@ def test_the_sweep_re_drives_a_stuck_pack_exactly_once(country, board, monkeypat
     queued: list[int] = []
     monkeypatch.setattr(packs, "queue_pack_render", lambda pack_id: queued.append(pack_id) or True)
     ics, cycle = country.ics_1, country.this_year
-    lost = packs.pack_request(ics=ics, cycle=cycle, actor=board, audience="board")
-    died = packs.pack_request(ics=ics, cycle=cycle, actor=person("ics_reviewer", ics), audience="reviewers")
-    fresh = packs.pack_request(ics=ics, cycle=country.last_year, actor=board, audience="board")
+    with django_capture_on_commit_callbacks(execute=True):  # each handed to the "broker"
+        lost = packs.pack_request(ics=ics, cycle=cycle, actor=board, audience="board")
+        died = packs.pack_request(ics=ics, cycle=cycle, actor=person("ics_reviewer", ics), audience="reviewers")
+        fresh = packs.pack_request(ics=ics, cycle=country.last_year, actor=board, audience="board")
+    fresh.refresh_from_db()
     long_ago = timezone.now() - packs.stuck_after() - datetime.timedelta(minutes=1)
     SystemPack.objects.filter(pk=lost.pk).update(queued_at=long_ago, requested_at=long_ago)
     SystemPack.objects.filter(pk=died.pk).update(
