@@ -133,9 +133,13 @@ class RescoreRequest:
 
 def assessments_rescore_request(*, assessment_ids: Iterable[int]) -> RescoreRequest:
     """Ask for the given submitted assessments to be re-scored (`manage.py rescore`): each is
-    marked (`rescore_requested_at`) in one statement, then its scoring is queued once that has
-    committed. One the broker cannot take now stays marked, and the scoring sweep queues it
-    (assessments.sweep_unscored), so a re-scoring asked for during an outage still happens."""
+    marked (`rescore_requested_at`) in one statement, then its scoring is queued. One the broker
+    cannot take now stays marked, and the scoring sweep queues it (assessments.sweep_unscored),
+    so a re-scoring asked for during an outage still happens.
+
+    The scorings are queued once the marks are written, not on commit of an enclosing
+    transaction, so the command can report how many the broker took; called inside one, a
+    scoring that runs before it commits finds nothing due and the sweep does it instead."""
     ids = list(assessment_ids)
     with transaction.atomic():
         marked = list(
@@ -144,10 +148,4 @@ def assessments_rescore_request(*, assessment_ids: Iterable[int]) -> RescoreRequ
             .values_list("pk", flat=True)
         )
         Assessment.objects.filter(pk__in=marked).update(rescore_requested_at=timezone.now())
-        request = RescoreRequest(marked=len(marked))
-
-        def queue_all() -> None:
-            request.queued = sum(queue_scoring(pk) for pk in marked)
-
-        transaction.on_commit(queue_all)
-    return request
+    return RescoreRequest(marked=len(marked), queued=sum(queue_scoring(pk) for pk in marked))
