@@ -47,13 +47,16 @@ def queue_safely(task: Task, *args: object, what: str, countdown: float | None =
     if _in_background(task):
         _background.submit(task, args, what)
         return True
-    if _backoff.active():
+    # Only a broker is backed off: in-process ("eager") a failure is the task's own, not a dead broker's.
+    on_broker = not task.app.conf.task_always_eager
+    if on_broker and _backoff.active():
         logger.info("Not queueing %s: the broker failed moments ago; the periodic sweep will pick it up", what)
         return False
     try:
         task.apply_async(args, retry=False, countdown=countdown)
     except Exception:
-        _backoff.start()
+        if on_broker:
+            _backoff.start()
         logger.warning("Could not queue %s; the periodic sweep will pick it up", what, exc_info=True)
         return False
     return True

@@ -100,8 +100,11 @@ class DeadBroker:
 
 @pytest.fixture
 def dead_broker(monkeypatch):
+    from wgll.celery import app
+
     broker = DeadBroker()
-    monkeypatch.setattr(score_assessment_task, "apply_async", broker)
+    monkeypatch.setitem(app.conf, "task_always_eager", False)  # publishing to a broker...
+    monkeypatch.setattr(score_assessment_task, "apply_async", broker)  # ... that is down
     tasks.publish_backoff_reset()
     yield broker
     tasks.publish_backoff_reset()
@@ -126,6 +129,15 @@ def test_with_no_backoff_every_publish_tries_the_broker(dead_broker, settings):
     for assessment_id in range(3):
         assert queue_scoring(assessment_id) is False
     assert dead_broker.attempts == 3
+
+
+def test_in_process_a_failing_task_is_not_taken_for_a_dead_broker(monkeypatch, settings):
+    settings.PUBLISH_BACKOFF_SECONDS = 10
+    broker = DeadBroker()  # eager mode: apply_async runs the task here, and it fails
+    monkeypatch.setattr(score_assessment_task, "apply_async", broker)
+    tasks.publish_backoff_reset()
+    assert queue_scoring(1) is False and queue_scoring(2) is False
+    assert broker.attempts == 2  # no backoff: the next task is run as ever
 
 
 def test_no_task_stores_a_result_and_there_is_no_result_backend_by_default():
