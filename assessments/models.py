@@ -76,6 +76,12 @@ class Assessment(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     submitted_at = models.DateTimeField(null=True, blank=True)
+    # A re-scoring asked for (`manage.py rescore`) and not yet done: a row, not only a message, so
+    # that one the broker could not take is re-driven by the scoring sweep. Cleared by the scoring
+    # that does it, under the assessment's row lock.
+    rescore_requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="When a re-scoring was asked for that has not been done yet."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

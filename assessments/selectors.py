@@ -140,11 +140,18 @@ def assessment_current_score(assessment: Assessment) -> AssessmentScore | None:
 
 
 def assessments_needing_scores() -> QuerySet[Assessment]:
-    """Submitted (or later) assessments without a current score: never scored, scored before
-    their latest submission, or scored by an older method. What the periodic sweep re-drives."""
-    return Assessment.objects.filter(status__in=Assessment.SUBMITTED_OR_LATER, submitted_at__isnull=False).exclude(
-        pk__in=current_scores().values("assessment_id")
-    )
+    """Submitted (or later) assessments whose scoring is due: never scored, scored before their
+    latest submission, scored by an older method, or with a re-scoring asked for and not yet done
+    (`rescore_requested_at`). What the periodic sweep re-drives."""
+    submitted = Assessment.objects.filter(status__in=Assessment.SUBMITTED_OR_LATER, submitted_at__isnull=False)
+    return submitted.filter(~Q(pk__in=current_scores().values("assessment_id")) | Q(rescore_requested_at__isnull=False))
+
+
+def scoring_is_due(assessment: Assessment) -> bool:
+    """Whether `assessment` is one of assessments_needing_scores(): what a scoring task checks,
+    under the assessment's row lock, before doing the work, so that the duplicate deliveries an
+    outage leaves behind (a sweep's message beside the original, a redelivery) score once."""
+    return assessments_needing_scores().filter(pk=assessment.pk).exists()
 
 
 # Tuples rather than frozen dataclasses: a national cycle makes hundreds of thousands of them.

@@ -39,16 +39,51 @@ def queue_safely(task: Task, *args: object, what: str, countdown: float | None =
     already committed; a lost message is found again by the sweep that owns that kind of job.
     In-process in "thread" mode the task goes to the background thread instead of the broker;
     `countdown` (seconds to wait before running) applies on a broker only.
+
+    Once a publish has failed, this process does not try the broker again for
+    settings.PUBLISH_BACKOFF_SECONDS: a dead broker costs one request its connection timeout,
+    not every request, and the jobs wait in the database for their sweeps meanwhile.
     """
+    if _in_background(task):
+        _background.submit(task, args, what)
+        return True
+    # Only a broker is backed off: in-process ("eager") a failure is the task's own, not a dead broker's.
+    on_broker = not task.app.conf.task_always_eager
+    if on_broker and _backoff.active():
+        logger.info("Not queueing %s: the broker failed moments ago; the periodic sweep will pick it up", what)
+        return False
     try:
-        if _in_background(task):
-            _background.submit(task, args, what)
-        else:
-            task.apply_async(args, retry=False, countdown=countdown)
+        task.apply_async(args, retry=False, countdown=countdown)
     except Exception:
+        if on_broker:
+            _backoff.start()
         logger.warning("Could not queue %s; the periodic sweep will pick it up", what, exc_info=True)
         return False
     return True
+
+
+class _PublishBackoff:
+    """When this process last found the broker dead, so that it stops trying for a while."""
+
+    def __init__(self) -> None:
+        self._until = 0.0
+
+    def active(self) -> bool:
+        return time.monotonic() < self._until
+
+    def start(self) -> None:
+        self._until = time.monotonic() + settings.PUBLISH_BACKOFF_SECONDS
+
+    def reset(self) -> None:
+        self._until = 0.0
+
+
+_backoff = _PublishBackoff()
+
+
+def publish_backoff_reset() -> None:
+    """Try the broker at the next publish again (tests that bring a broker back at once)."""
+    _backoff.reset()
 
 
 def _in_background(task: Task) -> bool:
@@ -134,7 +169,7 @@ def score_assessment_task(assessment_id: int) -> str | None:
     from assessments.services.scoring import NotScorable, assessment_score
 
     try:
-        record = assessment_score(assessment_id=assessment_id)
+        record = assessment_score(assessment_id=assessment_id, only_if_due=True)
     except (NotScorable, Assessment.DoesNotExist) as reason:
         logger.info("Not scoring assessment %s: %s", assessment_id, reason)
         return None
@@ -143,8 +178,9 @@ def score_assessment_task(assessment_id: int) -> str | None:
 
 @shared_task(name="assessments.sweep_unscored", acks_late=True, soft_time_limit=100, time_limit=120)
 def sweep_unscored_task() -> int:
-    """Queue the scoring of every submitted assessment without a current score (beat runs this
-    periodically): one bulk task per cycle, so a change of scoring method costs a task a cycle."""
+    """Queue the scoring of every submitted assessment whose scoring is due (no current score, or
+    a re-scoring asked for and not done; beat runs this periodically): one bulk task per cycle,
+    so a change of scoring method costs a task a cycle."""
     by_cycle: dict[int, list[int]] = {}
     for pk, cycle_id in assessments_needing_scores().values_list("pk", "cycle_id"):
         by_cycle.setdefault(cycle_id, []).append(pk)

@@ -34,12 +34,16 @@ class BoardReport(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     # When a person (or a re-scoring) asked for this version: what rate limits count and pages
-    # show. Never moved by the sweep, which moves `queued_at` when it queues a lost render again.
+    # show. Never moved by the sweep, which empties `queued_at` when it queues a lost render again.
     requested_at = models.DateTimeField(default=timezone.now)
+    # When the broker took the render's message; empty while it has not (the broker was down, or
+    # the message is on its way): the next sweep hands such a render over again.
     queued_at = models.DateTimeField(
-        default=timezone.now,
-        help_text="When the render was last queued (requested, retried or re-queued by the sweep).",
+        null=True,
+        blank=True,
+        help_text="When the broker took the render (empty: not yet handed to it; the sweep will).",
     )
+    # When a worker claimed the render: one claimed longer ago than the render's time limit died.
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     file = models.FileField(upload_to=report_path, blank=True)
@@ -158,9 +162,14 @@ class SystemPack(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     # As on BoardReport: when a person asked (what the rate limit counts and pages show), never
-    # moved by the sweep, which moves `queued_at` when it queues a lost render again.
+    # moved by the sweep; when the broker took the render (empty: not yet handed to it); when a
+    # worker claimed it.
     requested_at = models.DateTimeField(default=timezone.now)
-    queued_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the broker took the render (empty: not yet handed to it; the sweep will).",
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     file = models.FileField(upload_to=pack_path, blank=True)

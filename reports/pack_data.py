@@ -11,6 +11,7 @@ of them one per measure for the drill-down).
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 from collections import defaultdict
@@ -31,6 +32,7 @@ from reports.aggregates import CARE_SETTING
 from reports.cards import ChartCard
 from reports.dashboards import MeasureDrillDown, MemberRow, SystemDashboard, care_setting_label
 from reports.models import Figure, FigureSet, SystemPack
+from reports.selectors import lost_render_q
 
 READERS = {
     SystemPack.Audience.BOARD: Role.ICS_BOARD_VIEWER,
@@ -292,15 +294,19 @@ def packs_of(ics: IntegratedCareSystem, cycle: Cycle, audiences: list[str]) -> Q
     return SystemPack.objects.filter(ics=ics, cycle=cycle, audience__in=audiences).select_related("requested_by")
 
 
-def pack_in_production(ics: IntegratedCareSystem, cycle: Cycle, audience: str, *, since) -> SystemPack | None:
-    """A version queued or rendering since `since` (one older is taken as lost: the sweep re-drives it)."""
-    return (
-        SystemPack.objects.filter(
-            ics=ics, cycle=cycle, audience=audience, status__in=SystemPack.PENDING, queued_at__gte=since
-        )
-        .order_by("-queued_at")
-        .first()
-    )
+def pack_in_production(
+    ics: IntegratedCareSystem,
+    cycle: Cycle,
+    audience: str,
+    *,
+    handed_before: datetime.datetime,
+    claimed_before: datetime.datetime,
+) -> SystemPack | None:
+    """A version on its way: queued or rendering and not lost (reports.selectors.lost_render_q;
+    a lost one is queued again by the sweep and does not stop a new version)."""
+    pending = SystemPack.objects.filter(ics=ics, cycle=cycle, audience=audience, status__in=SystemPack.PENDING)
+    lost = lost_render_q(handed_before=handed_before, claimed_before=claimed_before)
+    return pending.exclude(lost).order_by("-requested_at").first()
 
 
 def newest_ready_pack(ics: IntegratedCareSystem, cycle: Cycle, audience: str) -> SystemPack | None:

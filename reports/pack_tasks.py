@@ -14,13 +14,20 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from django.conf import settings
 
 from assessments.tasks import DURABLE, queue_safely
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(name="reports.render_system_pack", soft_time_limit=240, time_limit=300, **DURABLE)
+@shared_task(
+    name="reports.render_system_pack",
+    # From settings, so that the sweep and a redelivery know when a claimed render must be dead.
+    soft_time_limit=settings.PACKS_RENDER_TIME_LIMIT * 4 // 5,
+    time_limit=settings.PACKS_RENDER_TIME_LIMIT,
+    **DURABLE,
+)
 def render_system_pack(pack_id: int) -> str | None:
     from reports.packs import pack_render
 

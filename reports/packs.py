@@ -17,6 +17,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from assessments.models import Cycle
@@ -28,6 +29,7 @@ from reports.models import SystemPack
 from reports.pack_data import newest_ready_pack, pack_data, pack_in_production, pack_requests_since
 from reports.pack_render import pack_document, pack_pdf
 from reports.pack_tasks import queue_pack_render, render_system_pack
+from reports.selectors import lost_render_q, never_handed_over_q
 
 logger = logging.getLogger(__name__)
 
@@ -61,15 +63,32 @@ class PackNotSaved(RuntimeError):
 
 
 def stuck_after() -> datetime.timedelta:
-    """How long a pack may stay queued or rendering before it is taken as lost: the sweep then
-    queues it again, and it no longer stops a new version being asked for. As for board reports
-    (settings.REPORTS_STUCK_AFTER_SECONDS), never less than the pack task's hard time limit, so a
-    render still running is not queued a second time beside itself."""
-    return datetime.timedelta(seconds=max(settings.REPORTS_STUCK_AFTER_SECONDS, render_system_pack.time_limit or 0))
+    """How long a pack handed to the broker may wait unstarted before its message is taken as
+    lost: as for board reports, settings.REPORTS_STUCK_AFTER_SECONDS."""
+    return datetime.timedelta(seconds=settings.REPORTS_STUCK_AFTER_SECONDS)
+
+
+def claim_lost_after() -> datetime.timedelta:
+    """How long ago a pack must have been claimed before its worker is taken as dead: the pack
+    task's hard time limit (settings.PACKS_RENDER_TIME_LIMIT), beyond which it cannot still run."""
+    return datetime.timedelta(seconds=render_system_pack.time_limit or settings.PACKS_RENDER_TIME_LIMIT)
+
+
+def _lost_q(now: datetime.datetime) -> Q:
+    return lost_render_q(handed_before=now - stuck_after(), claimed_before=now - claim_lost_after())
+
+
+def _hand_over(pack_id: int) -> bool:
+    """Publish the render; once the broker has taken it, record when (`queued_at`). A pack the
+    broker did not take keeps an empty `queued_at`, and the next sweep hands it over again."""
+    if not queue_pack_render(pack_id):
+        return False
+    SystemPack.objects.filter(pk=pack_id, queued_at__isnull=True).update(queued_at=timezone.now())
+    return True
 
 
 def _queue_after_commit(pack_id: int) -> None:
-    transaction.on_commit(lambda: queue_pack_render(pack_id))
+    transaction.on_commit(lambda: _hand_over(pack_id))
 
 
 def _audience_action(audience: str) -> str:
@@ -83,16 +102,19 @@ def pack_request(*, ics: IntegratedCareSystem, cycle: Cycle, actor: Any, audienc
     """Queue a new version of the ICS's pack for the cycle, for `audience`. Earlier versions are kept.
 
     Refused, as for board reports, when a new version would add nothing or only load the workers:
-    while one for the same audience is queued or rendering (one pending for over stuck_after() is
-    taken as lost), when the newest ready one already shows the current figures, and beyond
-    REQUESTS_PER_PERSON requests a person has made in the last hour.
+    while one for the same audience is queued or rendering (unless lost: see packs_sweep), when
+    the newest ready one already shows the current figures, and beyond REQUESTS_PER_PERSON
+    requests a person has made in the last hour.
     """
     if audience not in SystemPack.Audience.values or not may(actor, _audience_action(audience), ics):
         raise PermissionDenied("You cannot ask for this pack.")
     # Two presses at once are checked one after the other (PostgreSQL; SQLite writes one at a time).
     IntegratedCareSystem.objects.select_for_update().filter(pk=ics.pk).first()
     now = timezone.now()
-    if pack_in_production(ics, cycle, audience, since=now - stuck_after()) is not None:
+    in_production = pack_in_production(
+        ics, cycle, audience, handed_before=now - stuck_after(), claimed_before=now - claim_lost_after()
+    )
+    if in_production is not None:
         raise ValidationError(IN_PRODUCTION)
     data = pack_data(ics, cycle, audience)
     if data is None:
@@ -131,7 +153,8 @@ def pack_retry(*, pack: SystemPack, actor: Any) -> SystemPack:
     locked.progress = 0
     locked.started_at = locked.finished_at = None
     locked.requested_by = actor
-    locked.requested_at = locked.queued_at = timezone.now()  # a new request by `actor`
+    locked.requested_at = timezone.now()  # a new request by `actor`
+    locked.queued_at = None  # not handed to the broker yet
     locked.save(
         update_fields=[
             "status", "error", "progress", "started_at", "finished_at", "requested_by", "requested_at", "queued_at"
@@ -152,10 +175,20 @@ def _progress(pack_id: int, per_cent: int) -> None:
     SystemPack.objects.filter(pk=pack_id, status=SystemPack.Status.RENDERING).update(progress=per_cent)
 
 
+def _claimable(pack: SystemPack) -> bool:
+    """As for board reports: queued, or `rendering` with a claim older than the time limit."""
+    if pack.status == SystemPack.Status.QUEUED:
+        return True
+    if pack.status == SystemPack.Status.RENDERING:
+        return pack.started_at is None or pack.started_at < timezone.now() - claim_lost_after()
+    return False
+
+
 def pack_render(*, pack_id: int) -> SystemPack | None:
     """Render a queued pack and store the PDF; a failure is stored on the row with a message the
-    user can act on, never raised. Idempotent: a pack already ready or failed is left as it is;
-    one left `rendering` by a worker that died is rendered again on redelivery or by the sweep.
+    user can act on, never raised. Idempotent: a pack already ready or failed is left as it is,
+    and so is one another worker is rendering; one left `rendering` by a worker that died is
+    rendered again (redelivery or the sweep) once its claim is older than the time limit.
 
     The PDF is built outside any transaction: the row lock is held only to claim the job and to
     record the outcome. When the database refuses that last write, the pack is marked failed if
@@ -168,12 +201,13 @@ def pack_render(*, pack_id: int) -> SystemPack | None:
             .filter(pk=pack_id)
             .first()
         )
-        if pack is None or pack.status not in SystemPack.PENDING:
+        if pack is None or not _claimable(pack):
             return pack
         pack.status = SystemPack.Status.RENDERING
-        pack.started_at = timezone.now()
+        pack.started_at = claimed = timezone.now()
         pack.progress = CLAIMED
         pack.save(update_fields=["status", "started_at", "progress"])
+    logger.info("Rendering ICS board pack %s", pack_id)  # once per claim: what an outage test counts
     try:
         data = pack_data(pack.ics, pack.cycle, pack.audience)
         if data is None:
@@ -192,8 +226,9 @@ def pack_render(*, pack_id: int) -> SystemPack | None:
     try:
         with transaction.atomic():
             pack = SystemPack.objects.select_for_update().get(pk=pack_id)
-            if pack.status != SystemPack.Status.RENDERING:
-                # Another render (a redelivery beside a slow one) finished or failed it first.
+            if pack.status != SystemPack.Status.RENDERING or pack.started_at != claimed:
+                # Not ours any more: taken as dead and claimed again, or finished by that claim.
+                logger.warning("ICS board pack %s was claimed again while this render ran; dropped", pack_id)
                 return pack
             pack.file.save("pack.pdf", ContentFile(pdf), save=False)
             stored = pack.file.name
@@ -222,23 +257,25 @@ def pack_render(*, pack_id: int) -> SystemPack | None:
 
 
 def packs_sweep(*, now: datetime.datetime | None = None) -> int:
-    """Queue again every pack left queued or rendering for longer than stuck_after() (a lost
-    message, a killed worker, a restarted dev server). Run periodically by Celery beat.
+    """Queue again every pack that will not finish otherwise, as reports_sweep does for board
+    reports: one the broker never took (at the first sweep after it is back), one handed to it
+    but not started for stuck_after(), one claimed longer ago than claim_lost_after(). Run
+    periodically by Celery beat.
 
     One query finds and locks them (rows another sweep holds are skipped, not waited for), one
-    update moves them back to queued with a new `queued_at`, so the next sweep leaves them alone
-    until they are stuck again: each stuck pack is queued once a sweep. `requested_at` stays when
-    the person asked, which pages show and the rate limit counts."""
+    update moves them back to queued with an empty `queued_at` until the broker takes them, so
+    each is queued once a sweep. `requested_at` stays when the person asked, which pages show and
+    the rate limit counts."""
     now = now or timezone.now()
     with transaction.atomic():
         stuck = list(
             SystemPack.objects.select_for_update(skip_locked=True)
-            .filter(status__in=SystemPack.PENDING, queued_at__lt=now - stuck_after())
+            .filter(_lost_q(now) | never_handed_over_q())
             .values_list("pk", flat=True)
         )
         if stuck:
             SystemPack.objects.filter(pk__in=stuck).update(
-                status=SystemPack.Status.QUEUED, started_at=None, progress=0, queued_at=now
+                status=SystemPack.Status.QUEUED, started_at=None, progress=0, queued_at=None
             )
             for pack_id in stuck:
                 _queue_after_commit(pack_id)

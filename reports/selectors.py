@@ -11,7 +11,7 @@ from decimal import Decimal
 from itertools import pairwise
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from assessments.models import (
     Assessment,
@@ -48,11 +48,30 @@ def reports_of(assessment: Assessment) -> QuerySet[BoardReport]:
     return BoardReport.objects.filter(assessment=assessment).select_related("requested_by")
 
 
-def report_in_production(assessment: Assessment, *, since: datetime.datetime) -> BoardReport | None:
-    """The assessment's report queued or rendering since `since`, if any (one pending for longer
-    was lost with its message or its worker: the sweep queues it again)."""
+def lost_render_q(*, handed_before: datetime.datetime, claimed_before: datetime.datetime) -> Q:
+    """Pending renders (board reports, ICS packs) that will not finish unless queued again: handed
+    to the broker before `handed_before` and never started (the message was lost, say with a
+    broker restarted without its data), or claimed by a worker before `claimed_before` (so long
+    ago that the render cannot still be running: its worker died)."""
+    return Q(status="queued", queued_at__lt=handed_before) | Q(
+        Q(started_at__lt=claimed_before) | Q(started_at__isnull=True), status="rendering"
+    )
+
+
+def never_handed_over_q() -> Q:
+    """Renders the broker never took (it was down when they were asked for): the next sweep
+    hands them over, whatever their age."""
+    return Q(status="queued", queued_at__isnull=True)
+
+
+def report_in_production(
+    assessment: Assessment, *, handed_before: datetime.datetime, claimed_before: datetime.datetime
+) -> BoardReport | None:
+    """The assessment's report on its way, if any: queued or rendering and not lost (see
+    lost_render_q; a lost one is queued again by the sweep and does not stop a new version). One
+    the broker never took is on its way: the next sweep hands it over."""
     pending = BoardReport.objects.filter(assessment=assessment, status__in=BoardReport.PENDING)
-    return pending.filter(queued_at__gte=since).first()
+    return pending.exclude(lost_render_q(handed_before=handed_before, claimed_before=claimed_before)).first()
 
 
 def newest_ready_report(assessment: Assessment) -> BoardReport | None:

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from assessments.models import Assessment
@@ -27,6 +28,8 @@ from reports.render import report_pdf
 from reports.selectors import (
     assessments_with_stale_reports,
     board_report_data,
+    lost_render_q,
+    never_handed_over_q,
     newest_ready_report,
     report_in_production,
     report_is_up_to_date,
@@ -67,16 +70,36 @@ class ReportNotSaved(RuntimeError):
 
 
 def stuck_after() -> datetime.timedelta:
-    """How long a report may stay queued or rendering before it is taken as lost (a message, a
-    worker, a restarted dev server): the sweep then queues it again, and it no longer stops a new
-    version being asked for. From settings.REPORTS_STUCK_AFTER_SECONDS (twice the sweep interval
-    by default), and never less than the render task's hard time limit, so a render still running
-    is not queued a second time beside itself."""
-    return datetime.timedelta(seconds=max(settings.REPORTS_STUCK_AFTER_SECONDS, render_board_report.time_limit or 0))
+    """How long a render handed to the broker may wait unstarted before its message is taken as
+    lost (a broker restarted without its data): the sweep then queues it again, and it no longer
+    stops a new version being asked for. settings.REPORTS_STUCK_AFTER_SECONDS, twice the sweep
+    interval by default. A duplicate message costs nothing: the render claims the row once."""
+    return datetime.timedelta(seconds=settings.REPORTS_STUCK_AFTER_SECONDS)
+
+
+def claim_lost_after() -> datetime.timedelta:
+    """How long ago a render must have been claimed before it is taken as dead (its worker was
+    killed): the render task's hard time limit (settings.REPORTS_RENDER_TIME_LIMIT), beyond which
+    it cannot still be running. Until then neither the sweep nor a redelivered message renders
+    it again, so a slow render is never rendered twice beside itself."""
+    return datetime.timedelta(seconds=render_board_report.time_limit or settings.REPORTS_RENDER_TIME_LIMIT)
+
+
+def _lost_q(now: datetime.datetime) -> Q:
+    return lost_render_q(handed_before=now - stuck_after(), claimed_before=now - claim_lost_after())
+
+
+def _hand_over(report_id: int) -> bool:
+    """Publish the render; once the broker has taken it, record when (`queued_at`). A report the
+    broker did not take keeps an empty `queued_at`, and the next sweep hands it over again."""
+    if not queue_render(report_id):
+        return False
+    BoardReport.objects.filter(pk=report_id, queued_at__isnull=True).update(queued_at=timezone.now())
+    return True
 
 
 def _queue_render_after_commit(report_id: int) -> None:
-    transaction.on_commit(lambda: queue_render(report_id))
+    transaction.on_commit(lambda: _hand_over(report_id))
 
 
 @transaction.atomic
@@ -84,7 +107,7 @@ def report_request(*, assessment: Assessment, actor: Any) -> BoardReport:
     """Queue a new version of the assessment's board report. Earlier versions are kept.
 
     A new version is refused when it would add nothing or only load the workers: while one is
-    queued or rendering (it is on its way; one pending for over stuck_after() is taken as lost),
+    queued or rendering (it is on its way, unless lost: see reports_sweep),
     when the newest ready one already shows the current scores and nothing has been recorded on
     the assessment since, and beyond REQUESTS_PER_PERSON requests a person has made in the last
     hour (across assessments).
@@ -97,7 +120,10 @@ def report_request(*, assessment: Assessment, actor: Any) -> BoardReport:
     if score is None:
         raise ValidationError(NOT_SCORED)
     now = timezone.now()
-    if report_in_production(assessment, since=now - stuck_after()) is not None:
+    if (
+        report_in_production(assessment, handed_before=now - stuck_after(), claimed_before=now - claim_lost_after())
+        is not None
+    ):
         raise ValidationError(IN_PRODUCTION)
     fingerprint = score_fingerprint(score)
     newest = newest_ready_report(assessment)
@@ -131,7 +157,8 @@ def report_retry(*, report: BoardReport, actor: Any) -> BoardReport:
     locked.started_at = None
     locked.finished_at = None
     locked.requested_by = actor
-    locked.requested_at = locked.queued_at = timezone.now()  # a new request by `actor`
+    locked.requested_at = timezone.now()  # a new request by `actor`
+    locked.queued_at = None  # not handed to the broker yet
     locked.save(
         update_fields=["status", "error", "started_at", "finished_at", "requested_by", "requested_at", "queued_at"]
     )
@@ -145,10 +172,34 @@ def _fail(report_id: int, message: str) -> None:
     )
 
 
+def _claimable(report: BoardReport) -> bool:
+    """A render may start when the report is queued, or `rendering` with a claim older than the
+    render's time limit (its worker died). Any other delivery of the same job (the sweep's beside
+    a redelivery, a redelivery of a render still running) leaves it alone: one render per claim."""
+    if report.status == BoardReport.Status.QUEUED:
+        return True
+    if report.status == BoardReport.Status.RENDERING:
+        return report.started_at is None or report.started_at < timezone.now() - claim_lost_after()
+    return False
+
+
+@transaction.atomic
+def _figures_to_show(assessment_id: int) -> tuple[Any, str | None]:
+    """What the report will show and its fingerprint, read together under the assessment's row
+    lock, which a scoring holds while it replaces the scores: read apart (the fingerprint after
+    the seconds of rendering), a re-scoring in between gave the report the fingerprint of a
+    half-replaced score, and the next re-scoring then made a new version with the same figures."""
+    Assessment.objects.select_for_update().filter(pk=assessment_id).first()
+    data = board_report_data(assessment_id)
+    return data, None if data is None else score_fingerprint(data.score)
+
+
 def report_render(*, report_id: int) -> BoardReport | None:
     """Render a queued report and store the PDF; a failure is stored on the row with a message
     the user can act on, never raised. Idempotent: a report already ready or failed is left as
-    it is; one left `rendering` by a worker that died is rendered again on redelivery.
+    it is, and so is one another worker is rendering; one left `rendering` by a worker that died
+    is rendered again (by the redelivered task or the sweep) once its claim is older than the
+    render's time limit.
 
     The PDF is built outside any transaction, so the row lock is held only to claim the job and
     to record the outcome, never for the seconds rendering takes. When the database refuses that
@@ -158,13 +209,14 @@ def report_render(*, report_id: int) -> BoardReport | None:
     """
     with transaction.atomic():
         report = BoardReport.objects.select_for_update().filter(pk=report_id).first()
-        if report is None or report.status not in BoardReport.PENDING:
+        if report is None or not _claimable(report):
             return report
         report.status = BoardReport.Status.RENDERING
-        report.started_at = timezone.now()
+        report.started_at = claimed = timezone.now()
         report.save(update_fields=["status", "started_at"])
+    logger.info("Rendering board report %s", report_id)  # once per claim: what an outage test counts
     try:
-        data = board_report_data(report.assessment_id)
+        data, fingerprint = _figures_to_show(report.assessment_id)
         if data is None:
             _fail(report_id, SCORES_GONE)
             return BoardReport.objects.get(pk=report_id)
@@ -179,9 +231,12 @@ def report_render(*, report_id: int) -> BoardReport | None:
         return BoardReport.objects.get(pk=report_id)
     stored = None
     try:
-        fingerprint = score_fingerprint(data.score)
         with transaction.atomic():
             report = BoardReport.objects.select_for_update().get(pk=report_id)
+            if report.status != BoardReport.Status.RENDERING or report.started_at != claimed:
+                # Not ours any more: taken as dead and claimed again, or finished by that claim.
+                logger.warning("Board report %s was claimed again while this render ran; dropped", report_id)
+                return report
             report.file.save("report.pdf", ContentFile(pdf), save=False)
             stored = report.file.name
             report.status = BoardReport.Status.READY
@@ -245,24 +300,28 @@ def reports_refresh_if_stale(assessment_ids: list[int] | None) -> int:
 
 
 def reports_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Queue again reports left queued or rendering for too long (lost message, killed worker),
-    and regenerate reports whose scores have changed. Run periodically by Celery beat.
+    """Queue again the renders that will not finish otherwise, and regenerate reports whose scores
+    have changed. Run periodically by Celery beat (every REPORTS_SWEEP_SECONDS).
 
-    A re-queue moves `queued_at` only: `requested_at` stays when the person asked, which the page
-    shows and the rate limit counts."""
+    Queued again: every report the broker never took (it was down), at the first sweep after it
+    is back; one handed to the broker but not started for stuck_after() (its message was lost);
+    one claimed longer ago than claim_lost_after() (its worker died). The row goes back to
+    `queued` with an empty `queued_at` until the broker takes it again; `requested_at` stays when
+    the person asked, which the page shows and the rate limit counts."""
     now = now or timezone.now()
-    stuck = 0
-    for report_id in BoardReport.objects.filter(
-        status__in=BoardReport.PENDING, queued_at__lt=now - stuck_after()
-    ).values_list("pk", flat=True):
-        with transaction.atomic():
-            report = BoardReport.objects.select_for_update().get(pk=report_id)
-            if report.status in BoardReport.PENDING:
-                report.status = BoardReport.Status.QUEUED
-                report.started_at = None
-                report.queued_at = now
-                report.save(update_fields=["status", "started_at", "queued_at"])
-                _queue_render_after_commit(report.pk)
-                stuck += 1
+    # One query finds and locks them (rows a worker or another sweep holds are skipped, not
+    # waited for), one update puts them back: each is queued once a sweep.
+    with transaction.atomic():
+        stuck = list(
+            BoardReport.objects.select_for_update(skip_locked=True)
+            .filter(_lost_q(now) | never_handed_over_q())
+            .values_list("pk", flat=True)
+        )
+        if stuck:
+            BoardReport.objects.filter(pk__in=stuck).update(
+                status=BoardReport.Status.QUEUED, started_at=None, queued_at=None
+            )
+            for report_id in stuck:
+                _queue_render_after_commit(report_id)
     refreshed = reports_refresh_if_stale(None)
-    return {"requeued": stuck, "regenerated": refreshed}
+    return {"requeued": len(stuck), "regenerated": refreshed}

@@ -24,8 +24,9 @@ logger = logging.getLogger(__name__)
     name="reports.render_board_report",
     acks_late=True,
     reject_on_worker_lost=True,
-    soft_time_limit=120,
-    time_limit=150,
+    # From settings, so that the sweep and a redelivery know when a claimed render must be dead.
+    soft_time_limit=settings.REPORTS_RENDER_TIME_LIMIT * 4 // 5,
+    time_limit=settings.REPORTS_RENDER_TIME_LIMIT,
 )
 def render_board_report(report_id: int) -> str | None:
     from reports.services import report_render

@@ -97,25 +97,59 @@ class WorkerPool:
     broker, worker, database. Tests using workers must commit their data (transactional_db).
     """
 
-    def __init__(self, tmp_path: Path):
+    def __init__(self, tmp_path: Path, broker_url: str = TEST_REDIS_URL, result_backend: str = TEST_REDIS_URL):
         self.tmp_path = tmp_path
+        self.broker_url = broker_url
+        self.result_backend = result_backend  # "" for none, as in production
         self.processes: list[tuple[subprocess.Popen, Path]] = []
+        self._seen: set[subprocess.Popen] = set()
 
-    def start(self, **extra_env: str) -> subprocess.Popen:
-        from wgll.celery import app
-
-        log = self.tmp_path / f"worker-{len(self.processes)}.log"
-        env = {
+    def _env(self, extra_env: dict[str, str]) -> dict[str, str]:
+        return {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "wgll.settings",
-            "CELERY_BROKER_URL": TEST_REDIS_URL,
-            "CELERY_RESULT_BACKEND": TEST_REDIS_URL,
+            "CELERY_BROKER_URL": self.broker_url,
+            "CELERY_RESULT_BACKEND": self.result_backend,
             "DATABASE_URL": _database_url(connection.settings_dict),
             "EMAIL_URL": "consolemail://",
             # Files a worker writes (board reports) must land where the test reads them.
             "MEDIA_ROOT": str(django_settings.MEDIA_ROOT),
             **extra_env,
         }
+
+    def start_beat(self, **extra_env: str) -> subprocess.Popen:
+        """Celery beat, queueing the periodic sweeps as in production (intervals from extra_env)."""
+        log = self.tmp_path / f"beat-{len(self.processes)}.log"
+        with log.open("w") as output:
+            process = subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "wgll", "beat", "--loglevel=INFO",
+                 "-s", str(self.tmp_path / f"beat-schedule-{len(self.processes)}")],
+                cwd=ROOT, env=self._env(extra_env), stdout=output, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        self.processes.append((process, log))
+        deadline = time.monotonic() + 30
+        while "beat: Starting" not in log.read_text() and time.monotonic() < deadline:
+            if process.poll() is not None:
+                pytest.fail(f"celery beat exited at start:\n{log.read_text()}")
+            time.sleep(0.2)
+        return process
+
+    def exited_workers(self) -> list[subprocess.Popen]:
+        """Workers that have exited by themselves (not stopped by the test), once each."""
+        workers = [p for p, log in self.processes if log.name.startswith("worker-")]
+        exited = [p for p in workers if p.poll() is not None and p not in self._seen]
+        self._seen.update(exited)
+        return exited
+
+    def logs(self) -> str:
+        """Every process's log, one after the other (for counting what the workers did)."""
+        return "\n".join(log.read_text() for _, log in self.processes)
+
+    def start(self, **extra_env: str) -> subprocess.Popen:
+        from wgll.celery import app
+
+        log = self.tmp_path / f"worker-{len(self.processes)}.log"
+        env = self._env(extra_env)
         with log.open("w") as output:
             process = subprocess.Popen(
                 [sys.executable, "-m", "celery", "-A", "wgll", "worker", "--pool=solo", "--concurrency=1",

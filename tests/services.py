@@ -40,6 +40,10 @@ def reconfigure_celery(app, **conf) -> dict:
 
     from kombu import pools
 
+    from assessments.tasks import publish_backoff_reset
+
+    # A broker found dead before is not this one: try it at the next publish.
+    publish_backoff_reset()
     previous = {key: app.conf[key] for key in conf}
     app.conf.update(conf)
     if app._pool is not None:
@@ -52,3 +56,81 @@ def reconfigure_celery(app, **conf) -> dict:
     app._backend_cache = None
     app._local = threading.local()
     return previous
+
+
+class RedisServer:
+    """A redis-server of a test's own, on its own port (6390-6399), that the test can stop (its
+    port then refuses connections), hang (SIGSTOP: connections are accepted and never answered)
+    and start again. No persistence: a restarted server starts empty, as a broker that lost its
+    data would, so whatever was queued before the outage must be re-driven from the database."""
+
+    PORTS = range(6390, 6400)
+
+    def __init__(self, workdir, binary: str | None = None):
+        import shutil
+
+        self.binary = binary or shutil.which("redis-server")
+        self.workdir = workdir
+        self.process = None
+        self.port = self._free_port()
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def _free_port(self) -> int:
+        import socket
+
+        for port in self.PORTS:
+            with socket.socket() as probe:
+                try:
+                    probe.bind(("127.0.0.1", port))
+                except OSError:
+                    continue
+                return port
+        raise RuntimeError(f"no free port for a redis-server in {self.PORTS.start}-{self.PORTS.stop - 1}")
+
+    def start(self, timeout: float = 10) -> None:
+        import subprocess
+        import time
+
+        import redis
+
+        self.process = subprocess.Popen(
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(self.workdir), "--loglevel", "warning"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        deadline = time.monotonic() + timeout
+        client = redis.Redis.from_url(self.url, socket_connect_timeout=0.2, socket_timeout=0.5)
+        while time.monotonic() < deadline:
+            try:
+                client.ping()
+                return
+            except redis.RedisError:
+                time.sleep(0.05)
+        self.stop()
+        raise RuntimeError(f"redis-server on port {self.port} did not answer within {timeout} s")
+
+    def stop(self) -> None:
+        """Stop the server (resuming it first if hung): its port refuses connections."""
+        import contextlib
+        import signal
+        import subprocess
+
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGCONT)
+        self.process.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self.process.wait(timeout=10)
+
+    def hang(self) -> None:
+        import signal
+
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        import signal
+
+        self.process.send_signal(signal.SIGCONT)

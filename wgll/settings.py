@@ -214,7 +214,11 @@ WGLL_INPROCESS_TASKS = env.str("WGLL_INPROCESS_TASKS", default="thread")
 if WGLL_INPROCESS_TASKS not in {"thread", "eager"}:
     raise ImproperlyConfigured(f"WGLL_INPROCESS_TASKS must be 'thread' or 'eager', not {WGLL_INPROCESS_TASKS!r}.")
 CELERY_TASK_EAGER_PROPAGATES = True
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=CELERY_BROKER_URL or None)
+# Nothing reads a task's result (pages read the rows tasks write), so by default there is no result
+# backend and no task stores one: a result backend on the broker's Redis made every request that
+# queued a task wait about 20 s while Redis was down (the backend retries 20 times, once a second).
+CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
+CELERY_TASK_IGNORE_RESULT = True
 if not CELERY_BROKER_URL:
     # In-process: name the in-memory transport so nothing ever falls back to a default broker.
     CELERY_BROKER_URL = "memory://"
@@ -224,26 +228,52 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# A submission must never wait on a dead broker: publishing gives up quickly and the periodic
-# sweep queues whatever was missed.
+# A worker keeps trying to reach a broker that is away for as long as it is away (Celery's
+# default gives up after 100 attempts, about 45 minutes, and the worker exits); it tries at
+# least every 30 s, so it is consuming again within 30 s of the broker's return.
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+# An unacknowledged task (its worker died) is delivered again after this many seconds. It must
+# be longer than any task runs (a render's time limit, a scoring's), or a task still running is
+# delivered a second time beside itself: the renders and scorings check under a row lock that
+# their work is still due, so such a duplicate does nothing, but it is wasted work.
+TASK_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=600)
+# A request must never wait on a dead broker: one connection attempt of at most half a second,
+# a second at most for a command on a connection that has stopped answering (a hung Redis
+# accepts connections but never replies), no retries. The job row stays and its sweep re-drives
+# it, so a publish that gives up loses nothing.
 CELERY_BROKER_TRANSPORT_OPTIONS = {
-    "max_retries": 1,
+    "max_retries": 0,
     "interval_start": 0,
     "interval_step": 0.2,
-    "socket_connect_timeout": 2,
-    "socket_timeout": 10,
-    # An unacknowledged task (its worker died) is delivered again after this many seconds.
-    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
+    "socket_connect_timeout": 0.5,
+    "socket_timeout": 1,
+    "visibility_timeout": TASK_VISIBILITY_TIMEOUT,
+    # Look for the unacknowledged tasks of dead workers every few seconds (kombu's default looks
+    # about every 100 s), so redelivery comes at most this long after the visibility timeout.
+    "unacked_restore_interval": min(10, max(1, TASK_VISIBILITY_TIMEOUT // 2)),
+    "unacked_restore_throttle": 1,
 }
-CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
+# After a publish fails, this process does not try the broker again for this many seconds: the
+# requests meanwhile queue nothing and answer at once (their job rows wait for the sweeps), rather
+# than each paying the connection timeout against a broker that has just been found dead.
+PUBLISH_BACKOFF_SECONDS = env.float("PUBLISH_BACKOFF_SECONDS", default=10.0)
+# Hard time limits of the renders (the soft limit, which lets the render record "took too long",
+# is four fifths of it). A render claimed longer ago than its limit cannot still be running: the
+# sweep and a redelivered task may then render it again, and never before.
+REPORTS_RENDER_TIME_LIMIT = env.int("REPORTS_RENDER_TIME_LIMIT", default=150)
+PACKS_RENDER_TIME_LIMIT = env.int("PACKS_RENDER_TIME_LIMIT", default=300)
 REPORTS_SWEEP_SECONDS = env.int("REPORTS_SWEEP_SECONDS", default=300)
-# A board report queued or rendering for longer was lost (a message, a worker): the sweep queues
-# it again. Twice the sweep interval by default, so a lost render waits one to two sweeps.
+# A render handed to the broker but not started for this long is taken as lost with its message
+# (a broker restarted without its data) and queued again. Twice the sweep interval by default. A
+# render never handed to the broker (it was down) is queued again by the next sweep, and one
+# whose worker died once its claim is older than its time limit.
 REPORTS_STUCK_AFTER_SECONDS = env.int("REPORTS_STUCK_AFTER_SECONDS", default=2 * REPORTS_SWEEP_SECONDS)
+SCORING_SWEEP_SECONDS = env.int("SCORING_SWEEP_SECONDS", default=300)
 CELERY_BEAT_SCHEDULE = {
     "sweep-unscored-assessments": {
         "task": "assessments.sweep_unscored",
-        "schedule": env.int("SCORING_SWEEP_SECONDS", default=300),
+        "schedule": SCORING_SWEEP_SECONDS,
     },
     "sweep-board-reports": {
         "task": "reports.sweep",

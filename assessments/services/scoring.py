@@ -20,15 +20,20 @@ from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentScore, Cycle, DomainScore, MeasureScore
 from assessments.rules import scoring
-from assessments.selectors import provisional_levels_of, provisional_scores, scores_from_levels
+from assessments.selectors import provisional_levels_of, provisional_scores, scores_from_levels, scoring_is_due
 from assessments.services.flags import assessment_flags_refresh
-from assessments.tasks import queue_cycle_flags_after
+from assessments.tasks import queue_cycle_flags_after, queue_cycle_rescore
 
 logger = logging.getLogger(__name__)
 
 
 class NotScorable(Exception):
     """The assessment is not (or no longer) submitted: there is nothing to score."""
+
+
+class ScoringNotDue(NotScorable):
+    """The assessment already has its current score and no re-scoring is asked for: another
+    delivery of the same job (a sweep's, a redelivery after an outage) did the work first."""
 
 
 # The score -> report step, without a signal. Higher layers (reports) register a listener in their
@@ -63,8 +68,13 @@ def _pause_for_fault_injection() -> None:
 
 
 @transaction.atomic
-def assessment_score(*, assessment_id: int) -> AssessmentScore:
+def assessment_score(*, assessment_id: int, only_if_due: bool = False) -> AssessmentScore:
     """Compute and store domain levels, measure scores and the overall score.
+
+    `only_if_due` (the scoring task) first checks, under the assessment's row lock, that scoring
+    is still due (selectors.scoring_is_due), and raises ScoringNotDue if not: the queue may hold
+    the same job twice after an outage, and the second must not score again. Either way a
+    re-scoring asked for (`rescore_requested_at`) is done by this scoring and cleared.
 
     Idempotent: the previous scores of the assessment are replaced inside the same transaction,
     so running it twice leaves the same rows, and a crash part-way leaves the old ones intact.
@@ -74,6 +84,11 @@ def assessment_score(*, assessment_id: int) -> AssessmentScore:
     assessment = Assessment.objects.select_for_update(of=("self",)).select_related("cycle").get(pk=assessment_id)
     if assessment.status not in Assessment.SUBMITTED_OR_LATER or assessment.submitted_at is None:
         raise NotScorable(f"Assessment {assessment_id} is {assessment.status}, not submitted.")
+    if only_if_due and not scoring_is_due(assessment):
+        raise ScoringNotDue(f"Assessment {assessment_id} already has its current score.")
+    if assessment.rescore_requested_at is not None:
+        Assessment.objects.filter(pk=assessment_id).update(rescore_requested_at=None)
+    logger.debug("Scoring assessment %s", assessment_id)
     # Computed before the old rows go, by the same selector the sign-off page shows beforehand.
     computed = provisional_scores(assessment)
     AssessmentScore.objects.filter(assessment=assessment).delete()
@@ -205,8 +220,41 @@ def cycle_rescore(*, cycle_id: int, assessment_ids: Iterable[int] | None = None)
         ),
         batch_size=2000,
     )
+    # Whatever was asked of these (`rescore`) is done.
+    Assessment.objects.filter(pk__in=ids, rescore_requested_at__isnull=False).update(rescore_requested_at=None)
     if ids:
         queue_cycle_flags_after(cycle_id)
     if changed:
         transaction.on_commit(lambda: _after_rescored(cycle_id, changed))
     return CycleRescore(scored=len(ids), changed=len(changed))
+
+
+@dataclass
+class RescoreRequest:
+    marked: int  # submitted assessments now marked for re-scoring
+    queued: int = 0  # of those, how many the broker took once the marks committed
+
+
+def assessments_rescore_request(*, assessment_ids: Iterable[int]) -> RescoreRequest:
+    """Ask for the given submitted assessments to be re-scored (`manage.py rescore`): each is
+    marked (`rescore_requested_at`) in one statement, then its scoring is queued. One the broker
+    cannot take now stays marked, and the scoring sweep queues it (assessments.sweep_unscored),
+    so a re-scoring asked for during an outage still happens.
+
+    The scorings are queued once the marks are written, not on commit of an enclosing
+    transaction, so the command can report how many the broker took; called inside one, a
+    scoring that runs before it commits finds nothing due and the sweep does it instead."""
+    ids = list(assessment_ids)
+    with transaction.atomic():
+        marked = list(
+            Assessment.objects.filter(pk__in=ids, status__in=Assessment.SUBMITTED_OR_LATER, submitted_at__isnull=False)
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        Assessment.objects.filter(pk__in=marked).update(rescore_requested_at=timezone.now())
+    by_cycle: dict[int, list[int]] = {}
+    for pk, cycle_id in Assessment.objects.filter(pk__in=marked).values_list("pk", "cycle_id"):
+        by_cycle.setdefault(cycle_id, []).append(pk)
+    # One bulk task per cycle, not one per assessment.
+    queued = sum(len(pks) for cycle_id, pks in by_cycle.items() if queue_cycle_rescore(cycle_id, sorted(pks)))
+    return RescoreRequest(marked=len(marked), queued=queued)

@@ -5,8 +5,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from assessments.services.scoring import assessment_score
-from assessments.tasks import score_assessment_task
+from assessments.services.scoring import assessment_score, assessments_rescore_request
 from reports.models import BoardReport
 from reports.services import report_request, reports_sweep
 from tests.reports.conftest import lower_one_domain
@@ -22,7 +21,7 @@ def test_rescoring_regenerates_a_ready_report_and_keeps_the_old_one(scored, team
 
     lower_one_domain(scored)
     with django_capture_on_commit_callbacks(execute=True):
-        score_assessment_task.delay(scored.pk)  # the scores change
+        assessments_rescore_request(assessment_ids=[scored.pk])  # the scores change
 
     versions = list(BoardReport.objects.filter(assessment=scored))
     assert len(versions) == 2
@@ -33,8 +32,9 @@ def test_rescoring_regenerates_a_ready_report_and_keeps_the_old_one(scored, team
 
 
 def test_no_report_is_made_for_an_assessment_nobody_asked_a_report_for(scored, django_capture_on_commit_callbacks):
+    lower_one_domain(scored)
     with django_capture_on_commit_callbacks(execute=True):
-        score_assessment_task.delay(scored.pk)
+        assessments_rescore_request(assessment_ids=[scored.pk])
     assert not BoardReport.objects.exists()
 
 

@@ -33,7 +33,9 @@ def ask(client, user, assessment, capture):
 
 @pytest.mark.parametrize("status", [BoardReport.Status.QUEUED, BoardReport.Status.RENDERING])
 def test_no_new_version_while_one_is_being_produced(status, client, scored, team, django_capture_on_commit_callbacks):
-    BoardReport.objects.create(assessment=scored, requested_by=team["viewer"], status=status)
+    # Queued and not yet taken by the broker, or claimed by a worker just now.
+    claimed = timezone.now() if status == BoardReport.Status.RENDERING else None
+    BoardReport.objects.create(assessment=scored, requested_by=team["viewer"], status=status, started_at=claimed)
 
     page = ask(client, team["lead"], scored, django_capture_on_commit_callbacks)
 

@@ -1,11 +1,14 @@
-"""Reports after an outage: a duplicate scoring makes no new version, the stuck threshold follows
-the sweep interval and never moves the request time, and a database error in the final write
-leaves the report failed (or pending for the sweep), never "rendering" behind a successful task."""
+"""Reports after an outage: a duplicate scoring makes no new version; a render the broker never
+took is handed over by the next sweep, one whose message was lost after REPORTS_STUCK_AFTER_SECONDS
+and one whose worker died once its claim is older than the render's time limit, never twice and
+never moving the request time; a database error in the final write leaves the report failed (or
+pending for the sweep), never "rendering" behind a successful task."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.db import OperationalError
 from django.test import override_settings
 from django.utils import timezone
@@ -14,7 +17,7 @@ from assessments.services.scoring import assessment_score
 from reports import figures, services
 from reports.models import BoardReport
 from reports.selectors import score_fingerprint
-from reports.services import ReportNotSaved, report_request, reports_sweep, stuck_after
+from reports.services import ReportNotSaved, claim_lost_after, report_request, reports_sweep, stuck_after
 from reports.tasks import render_board_report
 from tests.reports.conftest import lower_one_domain
 
@@ -94,11 +97,12 @@ def test_a_report_is_stuck_after_the_configured_threshold_not_before(scored, tea
     assert report.status == BoardReport.Status.READY
 
 
-def test_the_stuck_threshold_comes_from_settings_and_never_undercuts_a_running_render(settings):
+def test_the_thresholds_come_from_settings(settings):
     settings.REPORTS_STUCK_AFTER_SECONDS = 900
     assert stuck_after() == datetime.timedelta(minutes=15)
-    settings.REPORTS_STUCK_AFTER_SECONDS = 10  # shorter than a render may take (its hard time limit)
-    assert stuck_after() == datetime.timedelta(seconds=render_board_report.time_limit)
+    # A claim is taken as dead once older than the render's hard time limit (from settings).
+    assert render_board_report.time_limit == settings.REPORTS_RENDER_TIME_LIMIT
+    assert claim_lost_after() == datetime.timedelta(seconds=settings.REPORTS_RENDER_TIME_LIMIT)
 
 
 def test_the_default_threshold_is_twice_the_sweep_interval(settings):
@@ -113,7 +117,98 @@ def test_the_sweep_requeues_without_moving_the_request_time(scored, team, django
     report.refresh_from_db()
     assert report.status == BoardReport.Status.QUEUED
     assert report.requested_at == requested
-    assert report.queued_at > requested + datetime.timedelta(minutes=59)
+    assert report.queued_at is None  # waiting for the broker to take it again
+
+
+def test_a_report_the_broker_never_took_is_handed_over_at_the_next_sweep(
+    scored, team, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(services, "queue_render", lambda report_id: False)  # the broker is down
+    with django_capture_on_commit_callbacks(execute=True):
+        report = report_request(assessment=scored, actor=team["lead"])
+    report.refresh_from_db()
+    assert report.status == BoardReport.Status.QUEUED and report.queued_at is None
+    # It is on its way: a second request is refused rather than making a second version.
+    with pytest.raises(ValidationError, match="already being produced"):
+        report_request(assessment=scored, actor=team["viewer"])
+
+    monkeypatch.undo()  # the broker is back: the very next sweep hands it over, however recent
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reports_sweep()["requeued"] == 1
+    report.refresh_from_db()
+    assert report.status == BoardReport.Status.READY and report.queued_at is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reports_sweep() == {"requeued": 0, "regenerated": 0}
+
+
+def test_a_report_the_broker_took_is_left_alone_until_its_message_is_taken_as_lost(
+    scored, team, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(services, "queue_render", lambda report_id: True)  # taken, not yet delivered
+    with django_capture_on_commit_callbacks(execute=True):
+        report = report_request(assessment=scored, actor=team["lead"])
+    report.refresh_from_db()
+    assert report.queued_at is not None
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reports_sweep()["requeued"] == 0
+    later = report.queued_at + stuck_after() + datetime.timedelta(seconds=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reports_sweep(now=later)["requeued"] == 1
+
+
+def claimed(report: BoardReport, ago: datetime.timedelta) -> None:
+    BoardReport.objects.filter(pk=report.pk).update(
+        status=BoardReport.Status.RENDERING, started_at=timezone.now() - ago
+    )
+
+
+def test_a_render_still_running_is_never_rendered_a_second_time(scored, team, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        report = report_request(assessment=scored, actor=team["lead"])
+    claimed(report, ago=claim_lost_after() - datetime.timedelta(seconds=5))  # a worker is on it
+
+    # A second delivery of the same job (a redelivery, a sweep's message) does nothing...
+    assert render_board_report.apply(args=[report.pk]).get() == BoardReport.Status.RENDERING
+    # ... and the sweep leaves it alone.
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reports_sweep()["requeued"] == 0
+    report.refresh_from_db()
+    assert report.status == BoardReport.Status.RENDERING and not report.file
+
+
+def test_a_render_claimed_longer_ago_than_its_time_limit_is_rendered_again_once(
+    scored, team, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=False):
+        report = report_request(assessment=scored, actor=team["lead"])
+    claimed(report, ago=claim_lost_after() + datetime.timedelta(seconds=1))  # its worker died
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert reports_sweep()["requeued"] == 1
+    report.refresh_from_db()
+    assert report.status == BoardReport.Status.READY
+    # The dead worker's redelivered message, arriving afterwards, changes nothing.
+    assert render_board_report.apply(args=[report.pk]).get() == BoardReport.Status.READY
+    assert BoardReport.objects.filter(assessment=scored).count() == 1
+
+
+def test_a_render_whose_claim_was_taken_over_drops_its_result(
+    scored, team, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A render that ran past its claim (no hard time limit, say) finds the row claimed again."""
+    with django_capture_on_commit_callbacks(execute=False):
+        report = report_request(assessment=scored, actor=team["lead"])
+    original = services.report_pdf
+
+    def slow_pdf(data):
+        pdf = original(data)
+        claimed(report, ago=datetime.timedelta(0))  # meanwhile another delivery claimed it
+        return pdf
+
+    monkeypatch.setattr(services, "report_pdf", slow_pdf)
+    assert render_board_report.apply(args=[report.pk]).get() == BoardReport.Status.RENDERING
+    report.refresh_from_db()
+    assert report.status == BoardReport.Status.RENDERING and not report.file
 
 
 def refuse_the_final_save(monkeypatch):
@@ -170,7 +265,7 @@ def test_when_even_the_failure_cannot_be_written_the_sweep_renders_it_again(
 
     monkeypatch.undo()  # the database is back
     with django_capture_on_commit_callbacks(execute=True):
-        later = timezone.now() + stuck_after() + datetime.timedelta(seconds=1)
+        later = timezone.now() + claim_lost_after() + datetime.timedelta(seconds=1)
         assert reports_sweep(now=later)["requeued"] == 1
     report.refresh_from_db()
     assert report.status == BoardReport.Status.READY and report.file

@@ -93,3 +93,16 @@ def test_in_process_tasks_run_on_a_background_thread_unless_told_to_run_inline()
     assert inprocess_mode({"WGLL_INPROCESS_TASKS": "eager"}).stdout.strip() == "eager"
     refused = inprocess_mode({"WGLL_INPROCESS_TASKS": "later"})
     assert refused.returncode != 0 and "WGLL_INPROCESS_TASKS must be 'thread' or 'eager'" in refused.stderr
+
+
+def test_with_a_broker_there_is_no_result_backend_unless_one_is_set_and_publishing_fails_fast():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "o = s.CELERY_BROKER_TRANSPORT_OPTIONS; "
+        "print(s.CELERY_RESULT_BACKEND, s.CELERY_TASK_IGNORE_RESULT, o['max_retries'], o['socket_connect_timeout'], "
+        "o['socket_timeout'], s.PUBLISH_BACKOFF_SECONDS)"
+    )
+    clean = {key: value for key, value in os.environ.items() if key not in SET_BY_TESTS | {"CELERY_RESULT_BACKEND"}}
+    env = {**clean, "DJANGO_SETTINGS_MODULE": "wgll.settings", "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
+    assert result.stdout.split() == ["None", "True", "0", "0.5", "1", "10.0"], result.stderr

@@ -1,11 +1,10 @@
 import time
-from collections import defaultdict
 
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from assessments.selectors import scored_since, submitted_assessments
-from assessments.tasks import queue_cycle_rescore
+from assessments.services.scoring import assessments_rescore_request
 
 
 class Command(BaseCommand):
@@ -22,22 +21,14 @@ class Command(BaseCommand):
     def handle(self, *args, cycle, organisation, wait, **options):
         if not cycle and not organisation:
             raise CommandError("Name a --cycle, an --organisation, or both.")
-        by_cycle: dict[int, list[int]] = defaultdict(list)
-        for pk, cycle_id in submitted_assessments(cycle_name=cycle, ods_code=organisation).values_list(
-            "pk", "cycle_id"
-        ):
-            by_cycle[cycle_id].append(pk)
-        ids = [pk for pks in by_cycle.values() for pk in pks]
+        ids = list(submitted_assessments(cycle_name=cycle, ods_code=organisation).values_list("pk", flat=True))
         started = timezone.now()
-        # A whole cycle is named by its id alone, so the task also scores one submitted meanwhile.
-        queued = sum(
-            len(pks)
-            for cycle_id, pks in by_cycle.items()
-            if queue_cycle_rescore(cycle_id, pks if organisation else None)
-        )
+        request = assessments_rescore_request(assessment_ids=ids)
+        queued = request.queued
         self.stdout.write(f"Queued {queued} of {len(ids)} submitted assessments for scoring.")
         if queued < len(ids):
-            self.stderr.write(f"{len(ids) - queued} could not be queued now: run this again once the broker is back.")
+            # True since each is marked for re-scoring: the scoring sweep queues what is marked.
+            self.stderr.write(f"{len(ids) - queued} could not be queued now; the periodic sweep will retry them.")
         deadline = time.monotonic() + wait
         while wait:
             done = scored_since(ids, started)

@@ -139,12 +139,17 @@ def test_the_number_of_queries_does_not_grow_with_the_cycle(country):
 def test_the_rescore_command_queues_one_bulk_task_per_cycle(country, monkeypatch):
     queued = []
     monkeypatch.setattr(
-        "assessments.management.commands.rescore.queue_cycle_rescore",
+        "assessments.services.scoring.queue_cycle_rescore",
         lambda cycle_id, ids: queued.append((cycle_id, ids)) or True,
     )
     out = StringIO()
     call_command("rescore", "--cycle", "2025/26", stdout=out)
-    assert queued == [(country.this_year.pk, None)]  # the whole cycle, as it stands when it runs
+    submitted_ids = sorted(
+        Assessment.objects.filter(cycle=country.this_year, status__in=Assessment.SUBMITTED_OR_LATER).values_list(
+            "pk", flat=True
+        )
+    )
+    assert queued == [(country.this_year.pk, submitted_ids)]
     submitted = Assessment.objects.filter(cycle=country.this_year, status__in=Assessment.SUBMITTED_OR_LATER).count()
     assert f"Queued {submitted} of {submitted} submitted assessments" in out.getvalue()
 
@@ -156,7 +161,7 @@ def test_the_rescore_command_queues_one_bulk_task_per_cycle(country, monkeypatch
 
 
 def test_a_rescore_that_cannot_be_queued_says_so(country, monkeypatch):
-    monkeypatch.setattr("assessments.management.commands.rescore.queue_cycle_rescore", lambda *args: False)
+    monkeypatch.setattr("assessments.services.scoring.queue_cycle_rescore", lambda *args: False)
     out, err = StringIO(), StringIO()
     call_command("rescore", "--cycle", "2025/26", stdout=out, stderr=err)
     assert "Queued 0 of" in out.getvalue()
