@@ -1,0 +1,101 @@
+"""The portal's own table macro (templates/macros/table.html) writes the same markup as the
+NHS.UK design system's `table` macro for every parameter the portal's pages use: same elements,
+classes, roles, scopes and text, whitespace aside. It exists only because the design system's
+macro is slow cell by cell."""
+
+from html.parser import HTMLParser
+
+import pytest
+from django.template import engines
+from markupsafe import Markup
+
+CASES = {
+    "plain with a numeric column": {
+        "caption": "Versions",
+        "head": [{"text": "Version"}, {"text": "Domains", "format": "numeric"}],
+        "rows": [[{"text": "2025/26"}, {"text": "46", "format": "numeric"}], [{"text": "2024/25"}, {"text": "45"}]],
+    },
+    "responsive with links, tags and escaping": {
+        "caption": "3 organisations",
+        "responsive": True,
+        "head": [{"text": "Name"}, {"text": "ODS code"}, {"text": "Status"}],
+        "rows": [
+            [
+                {"html": Markup('<a href="/organisations/RAL/">Royal Free &amp; Co</a>')},
+                {"text": "R<A>L & 1"},
+                {"html": Markup('<strong class="nhsuk-tag">Draft</strong>')},
+            ]
+        ],
+        "attributes": {"id": "flag-list"},
+    },
+    "first cell heads its row, small caption, extra classes": {
+        "caption": "Scores",
+        "captionSize": "s",
+        "firstCellIsHeader": True,
+        "classes": "app-side-by-side",
+        "head": [{"text": "Measure"}, {"text": "Score", "format": "numeric"}, {"html": Markup("<em>Note</em>")}],
+        "rows": [
+            [{"text": "Well led"}, {"text": "3.2"}, {"text": "a <b> note", "classes": "app-level app-level--3"}],
+            [{"html": "<strong>Total</strong>"}, {"html": "<strong>7</strong>", "format": "numeric"}, {"text": "x"}],
+        ],
+    },
+    "responsive with a row header": {
+        "caption": "Counts",
+        "responsive": True,
+        "firstCellIsHeader": True,
+        "head": [{"text": "Kind"}, {"text": "Number", "format": "numeric"}],
+        "rows": [[{"text": "NHS trusts"}, {"text": "202"}]],
+    },
+}
+
+
+class _Tokens(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.tokens: list[tuple] = []
+
+    def handle_starttag(self, tag, attrs):
+        attributes = {name: " ".join(sorted((value or "").split())) for name, value in attrs}
+        self.tokens.append(("start", tag, tuple(sorted(attributes.items()))))
+
+    def handle_endtag(self, tag):
+        self.tokens.append(("end", tag))
+
+    def handle_data(self, data):
+        text = " ".join(data.split())
+        if text:
+            # Adjacent text runs are one run whatever the whitespace between them.
+            if self.tokens and self.tokens[-1][0] == "text":
+                self.tokens[-1] = ("text", self.tokens[-1][1] + " " + text)
+            else:
+                self.tokens.append(("text", text))
+
+
+def tokens(html: str) -> list[tuple]:
+    parser = _Tokens()
+    parser.feed(html)
+    return parser.tokens
+
+
+def render(source: str, params: dict) -> str:
+    return engines["jinja2"].env.from_string(source).render(params=params)
+
+
+DESIGN_SYSTEM = '{% from "nhsuk/components/tables/macro.jinja" import table %}{{ table(params) }}'
+OURS = '{% from "macros/table.html" import data_table %}{{ data_table(params) }}'
+
+
+@pytest.mark.parametrize("params", CASES.values(), ids=CASES.keys())
+def test_data_table_writes_the_design_systems_markup(params):
+    expected = tokens(render(DESIGN_SYSTEM, params))
+    assert tokens(render(OURS, params)) == expected
+    assert expected[0] != ("start", "table", ())  # the comparison saw a real table with its classes
+
+
+def test_data_table_escapes_text_and_attributes():
+    page = render(
+        OURS,
+        {"head": [{"text": "A"}], "rows": [[{"text": "<script>x</script>"}]], "attributes": {"id": '"><b>'}},
+    )
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert 'id="&#34;&gt;&lt;b&gt;"' in page
