@@ -99,3 +99,40 @@ def test_data_table_escapes_text_and_attributes():
     )
     assert "<script>" not in page and "&lt;script&gt;" in page
     assert 'id="&#34;&gt;&lt;b&gt;"' in page
+
+
+CARDS = {
+    "a card with one action": {
+        "card": {
+            "heading": {"text": "Cloud & hosting", "level": 3},
+            "actions": {"items": [{"href": "/d/", "text": "Change"}]},
+        },
+        "rows": [
+            {"key": {"text": "Level reached"}, "value": {"text": "Level 2 (last year: level <1>)"}},
+            {"key": {"text": "Evidence"}, "value": {"html": Markup('<ul class="nhsuk-list"><li>Plan</li></ul>')}},
+        ],
+    },
+    "a card with two actions": {
+        "card": {
+            "heading": {"text": "Network", "level": 3},
+            "actions": {"items": [{"href": "/a/", "text": "Change"}, {"href": "/b/", "text": "Remove"}]},
+        },
+        "rows": [{"key": {"text": "Notes"}, "value": {"text": "None"}}],
+    },
+    "a card without actions": {
+        "card": {"heading": {"text": "Strategy", "level": 3}},
+        "rows": [{"key": {"text": "Status"}, "value": {"text": "Completed"}}],
+    },
+}
+
+DESIGN_SYSTEM_CARD = (
+    '{% from "nhsuk/components/summary-list/macro.jinja" import summaryList %}{{ summaryList(params) }}'
+)
+OUR_CARD = '{% from "macros/summary_list.html" import summary_card %}{{ summary_card(params) }}'
+
+
+@pytest.mark.parametrize("params", CARDS.values(), ids=CARDS.keys())
+def test_summary_card_writes_the_design_systems_markup(params):
+    expected = tokens(render(DESIGN_SYSTEM_CARD, params))
+    assert tokens(render(OUR_CARD, params)) == expected
+    assert expected[0] == ("start", "div", (("class", "nhsuk-card"),))
