@@ -17,6 +17,7 @@ from jinja2 import (
 
 from assessments.rules.dates import long_date, long_datetime
 from organisations.models import CareSetting
+from wgll.tables import data_table
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -122,5 +123,6 @@ def environment(**options) -> Environment:
         select_items=select_items,
         domain_audience=domain_audience,
         link=link,
+        render_data_table=data_table,
     )
     return env

@@ -136,3 +136,13 @@ def test_summary_card_writes_the_design_systems_markup(params):
     expected = tokens(render(DESIGN_SYSTEM_CARD, params))
     assert tokens(render(OUR_CARD, params)) == expected
     assert expected[0] == ("start", "div", (("class", "nhsuk-card"),))
+
+
+def test_data_table_prints_numbers_including_zero_and_leaves_missing_cells_empty():
+    page = render(
+        OURS,
+        {"head": [{"text": "Kind"}, {"text": "Number", "format": "numeric"}], "rows": [[{"text": "ICBs"}, {"text": 0}]]},
+    )
+    assert '<td class="nhsuk-table__cell nhsuk-table__cell--numeric">0</td>' in page
+    empty = render(OURS, {"head": [{"text": "A"}], "rows": [[{"text": None}]]})
+    assert '<td class="nhsuk-table__cell"></td>' in empty and "None" not in empty
