@@ -141,7 +141,10 @@ def test_summary_card_writes_the_design_systems_markup(params):
 def test_data_table_prints_numbers_including_zero_and_leaves_missing_cells_empty():
     page = render(
         OURS,
-        {"head": [{"text": "Kind"}, {"text": "Number", "format": "numeric"}], "rows": [[{"text": "ICBs"}, {"text": 0}]]},
+        {
+            "head": [{"text": "Kind"}, {"text": "Number", "format": "numeric"}],
+            "rows": [[{"text": "ICBs"}, {"text": 0}]],
+        },
     )
     assert '<td class="nhsuk-table__cell nhsuk-table__cell--numeric">0</td>' in page
     empty = render(OURS, {"head": [{"text": "A"}], "rows": [[{"text": None}]]})
