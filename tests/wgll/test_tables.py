@@ -149,3 +149,39 @@ def test_data_table_prints_numbers_including_zero_and_leaves_missing_cells_empty
     assert '<td class="nhsuk-table__cell nhsuk-table__cell--numeric">0</td>' in page
     empty = render(OURS, {"head": [{"text": "A"}], "rows": [[{"text": None}]]})
     assert '<td class="nhsuk-table__cell"></td>' in empty and "None" not in empty
+
+
+TASK_LISTS = {
+    "linked items with hints, tags and plain statuses": {
+        "idPrefix": "task-strategy",
+        "items": [
+            {
+                "heading": {"text": "Cloud & hosting"},
+                "href": "/assessments/2025-26/RAL/domains/cloud/",
+                "hint": {"text": "Assigned to <Tom>"},
+                "status": {"tag": {"text": "Not started", "colour": "white"}},
+            },
+            {"heading": {"text": "Network"}, "href": "/d/", "hint": None, "status": {"text": "Completed"}},
+            {
+                "heading": {"text": "Remote monitoring"},
+                "href": "/e/",
+                "hint": {"text": "Digital"},
+                "status": {"tag": {"text": "Carried forward – needs review", "colour": "yellow"}},
+            },
+        ],
+    },
+    "an item without a link and a tag without a colour": {
+        "idPrefix": "work-1",
+        "items": [{"heading": {"text": "Read only"}, "status": {"tag": {"text": "In progress"}}}],
+    },
+}
+
+DESIGN_SYSTEM_TASKS = '{% from "nhsuk/components/task-list/macro.jinja" import taskList %}{{ taskList(params) }}'
+OUR_TASKS = '{% from "macros/task_list.html" import task_list %}{{ task_list(params) }}'
+
+
+@pytest.mark.parametrize("params", TASK_LISTS.values(), ids=TASK_LISTS.keys())
+def test_task_list_writes_the_design_systems_markup(params):
+    expected = tokens(render(DESIGN_SYSTEM_TASKS, params))
+    assert tokens(render(OUR_TASKS, params)) == expected
+    assert expected[0] == ("start", "ul", (("class", "nhsuk-task-list"),))
