@@ -18,7 +18,7 @@ from jinja2 import (
 from assessments.rules.dates import long_date, long_datetime
 from organisations.models import CareSetting
 from wgll.tables import data_table
-from wgll.task_list import task_list
+from wgll.task_list import tag, task_list
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -126,5 +126,6 @@ def environment(**options) -> Environment:
         link=link,
         render_data_table=data_table,
         render_task_list=task_list,
+        render_tag=tag,
     )
     return env

@@ -185,3 +185,12 @@ def test_task_list_writes_the_design_systems_markup(params):
     expected = tokens(render(DESIGN_SYSTEM_TASKS, params))
     assert tokens(render(OUR_TASKS, params)) == expected
     assert expected[0] == ("start", "ul", (("class", "nhsuk-task-list"),))
+
+
+@pytest.mark.parametrize(
+    "params", [{"text": "High severity", "colour": "red"}, {"text": "In <progress>"}, {"text": "x", "colour": "nope"}]
+)
+def test_tag_writes_the_design_systems_markup(params):
+    ours = '{% from "macros/tag.html" import tag %}{{ tag(params) }}'
+    theirs = '{% from "nhsuk/components/tag/macro.jinja" import tag %}{{ tag(params) }}'
+    assert tokens(render(ours, params)) == tokens(render(theirs, params))
