@@ -23,7 +23,10 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     one of its choices is named in the error summary and left out; the rest still apply."""
     filters = OrganisationFilter(
         request.GET,
-        queryset=organisations_visible_to(request.user).order_by("ics__name", "kind", "name", "pk"),
+        # The list shows no programmes, so their prefetch (one query a page) is dropped.
+        queryset=organisations_visible_to(request.user)
+        .prefetch_related(None)
+        .order_by("ics__name", "kind", "name", "pk"),
         request=request,
     )
     paginator = Paginator(filters.qs, LIST_PAGE_SIZE)
@@ -78,5 +81,7 @@ def organisation_care_settings(request: HttpRequest, ods_code: str) -> HttpRespo
 
 def system_detail(request: HttpRequest, icb_code: str) -> HttpResponse:
     system = get_object_or_404(systems_visible_to(request.user), icb_ods_code=icb_code)
-    organisations = organisations_visible_to(request.user).filter(ics=system).order_by("kind", "name")
+    organisations = (
+        organisations_visible_to(request.user).prefetch_related(None).filter(ics=system).order_by("kind", "name")
+    )
     return render(request, "organisations/system.html", {"system": system, "organisations": organisations})

@@ -19,8 +19,12 @@ Download = TypeVar("Download", bound=HttpResponseBase)
 
 def assessment_or_404(request: Any, cycle_slug: str, ods_code: str) -> Assessment:
     """Another organisation's assessment is a plain 404, exactly like one that does not exist."""
+    # Last year's assessment and its cycle come in the same query: the domain page, check your
+    # answers and the task list all name or compare with it.
     return get_object_or_404(
-        assessments_visible_to(request.user), cycle__name=cycle_slug.replace("-", "/"), organisation__ods_code=ods_code
+        assessments_visible_to(request.user).select_related("previous__cycle"),
+        cycle__name=cycle_slug.replace("-", "/"),
+        organisation__ods_code=ods_code,
     )
 
 
