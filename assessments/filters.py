@@ -1,7 +1,8 @@
-"""The filters of the lists of validation flags, shared by the reviewers' triage page and the API
-(django-filter), so both narrow a list the same way and are keyed on the same codes: cycle names,
-ICB and region ODS codes, organisation ODS codes. They only narrow a list already scoped to the
-user (selectors.flags_visible_to); the ICS choices are the systems the user may see."""
+"""The filters of the lists of assessments and of validation flags (django-filter). The flags'
+are shared by the reviewers' triage page and the API, so both narrow a list the same way. All are
+keyed on codes: cycle names or slugs, ICB and region ODS codes, organisation ODS codes. They only
+narrow a list already scoped to the user (selectors.assessments_visible_to,
+selectors.flags_visible_to); the ICS choices are the systems the user may see."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from typing import Any
 import django_filters
 from django.db.models import QuerySet
 
-from assessments.models import ValidationFlag
+from assessments.models import Assessment, Cycle, ValidationFlag
 from assessments.selectors import cycles
+from organisations.filters import search_q
+from organisations.models import CareSetting
 from organisations.selectors import regions, systems_visible_to
 
 OPEN, RESOLVED = "open", "resolved"
@@ -75,3 +78,62 @@ class FlagFilter(django_filters.FilterSet):
         if value == RESOLVED:
             return queryset.filter(resolved_at__isnull=False)
         return queryset
+
+
+class AssessmentFilter(django_filters.FilterSet):
+    """The national (and ICS) list of assessments: one cycle at a time (the newest unless chosen,
+    by its slug, as in every page address: 2025-26), then status, a name or ODS code search,
+    region, ICS and main care setting, all on the assessed organisation."""
+
+    cycle = django_filters.ChoiceFilter(
+        method="filter_cycle",
+        label="Assessment cycle",
+        empty_label=None,
+        error_messages={"invalid_choice": "Choose an assessment cycle from the list"},
+    )
+    status = django_filters.ChoiceFilter(
+        choices=Assessment.Status.choices,
+        label="Status",
+        empty_label="Any status",
+        error_messages={"invalid_choice": "Choose a status from the list"},
+    )
+    q = django_filters.CharFilter(
+        method="filter_search", label="Name or ODS code", max_length=100, help_text="For example, Royal Free or RAL."
+    )
+    region = django_filters.ModelChoiceFilter(
+        field_name="organisation__ics__region",
+        to_field_name="ods_code",
+        queryset=regions(),
+        label="Region",
+        empty_label="Any region",
+    )
+    ics = django_filters.ModelChoiceFilter(
+        field_name="organisation__ics",
+        to_field_name="icb_ods_code",
+        queryset=_systems,
+        label="Integrated care system",
+        empty_label="Any ICS",
+    )
+    setting = django_filters.ChoiceFilter(
+        choices=CareSetting.choices,
+        method="filter_setting",
+        label="Main care setting",
+        empty_label="Any care setting",
+    )
+
+    class Meta:
+        model = Assessment
+        fields = ["cycle", "status", "q", "region", "ics", "setting"]
+
+    def __init__(self, *args: Any, cycles: list[Cycle], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.filters["cycle"].extra["choices"] = [(cycle.slug, cycle.name) for cycle in cycles]
+
+    def filter_cycle(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(cycle__name=value.replace("-", "/"))
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(search_q(value, prefix="organisation__")) if value.strip() else queryset
+
+    def filter_setting(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(organisation__care_settings__0=value)

@@ -25,6 +25,7 @@ from assessments.models import Assessment, AuditEvent, Cycle, DomainResponse, Va
 from assessments.rules.carry_forward import LIKE_FOR_LIKE_METHOD, cause_text
 from assessments.rules.dates import closing_text, long_date, long_datetime
 from assessments.rules.flags import EVIDENCE_EXPECTED_FROM_LEVEL
+from framework.selectors import framework_criteria
 from organisations.access import holds_any_role_at_organisation, may
 from organisations.models import Organisation
 
@@ -655,7 +656,9 @@ def check_answers_context(assessment: Assessment, user: Any) -> dict[str, Any]:
     `incomplete` added when the lead tries too early)."""
     sections = selectors.assessment_task_list(assessment)
     responses = [r for s in sections for r in s.responses]
-    prefetch_related_objects(responses, "evidence", "domain__criteria")
+    prefetch_related_objects(responses, "evidence")
+    # Counted from the version's criteria maps (kept per process), not by loading every criterion.
+    criteria = framework_criteria(assessment.cycle.framework_id)
     year_rows = selectors.year_on_year(assessment)
     last_year = {row.response.pk: row.previous_level for row in year_rows}
     measures = []
@@ -666,7 +669,7 @@ def check_answers_context(assessment: Assessment, user: Any) -> dict[str, Any]:
             rows.append(
                 {
                     "response": response,
-                    "criteria_total": len(response.domain.criteria.all()),
+                    "criteria_total": sum(len(keys) for keys in criteria.get(response.domain_id, {}).values()),
                     "last_year_level": last_year.get(response.pk),
                     "evidence": evidence,
                     "evidence_missing": not evidence and response.level >= EVIDENCE_EXPECTED_FROM_LEVEL,

@@ -45,15 +45,17 @@ def main() -> None:
     setup_test_environment()
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        from benchmarks import dashboards, flag_evaluation, foundation, reports, scoring
+        from benchmarks import dashboards, flag_evaluation, foundation, pages, recovery, reports, scoring
 
         print(f"Database: {connection.vendor}\n")
         flag_evaluation.run()
         print()
         foundation.run(measure, report)
+        pages.run(measure, report)
         scoring.run(measure, report)
         reports.run(measure, report)
         dashboards.run(measure, report)
+        recovery.run(measure, report)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
 

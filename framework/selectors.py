@@ -1,7 +1,8 @@
 """Reads of framework content. The framework is the same for everyone signed in: it is the
 published questionnaire, not any organisation's data."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet
 
@@ -35,8 +36,34 @@ def domain_criteria(domain: Domain) -> CriteriaMap:
     )
 
 
+# A framework version's content is the same for everyone and changes only when its file is loaded
+# again (a new checksum and load time), so the per-domain maps that pages and workers read several
+# times a request are kept per process, keyed by that state: a reader pays one one-row query
+# instead of reading and decoding every criterion of the version again.
+_KEPT: dict[tuple, Any] = {}
+_KEPT_LIMIT = 32
+
+
+def _kept(kind: str, framework_id: int, build: Callable[[], Any]) -> Any:
+    state = FrameworkVersion.objects.filter(pk=framework_id).values_list("source_sha256", "loaded_at").first()
+    if state is None:
+        return build()
+    key = (kind, framework_id, *state)
+    if key not in _KEPT:
+        if len(_KEPT) >= _KEPT_LIMIT:
+            _KEPT.clear()
+        _KEPT[key] = build()
+    return _KEPT[key]
+
+
 def framework_criteria(framework_id: int) -> dict[int, CriteriaMap]:
-    """Every domain's criteria map of a framework version, by domain id, in one query."""
+    """Every domain's criteria map of a framework version, by domain id (kept per process while
+    the version is unchanged; a fresh copy each call, so a caller may change it)."""
+    kept = _kept("criteria", framework_id, lambda: _framework_criteria(framework_id))
+    return {domain_id: {number: list(keys) for number, keys in levels.items()} for domain_id, levels in kept.items()}
+
+
+def _framework_criteria(framework_id: int) -> dict[int, CriteriaMap]:
     rows: dict[int, list[tuple[int, str]]] = {}
     for domain_id, number, key in (
         Criterion.objects.filter(domain__framework_id=framework_id)
@@ -62,7 +89,13 @@ def domain_crosswalk(domain: Domain) -> Crosswalk:
 
 
 def framework_crosswalks(framework_id: int) -> dict[int, Crosswalk]:
-    """Every domain's crosswalk of a framework version, by domain id, in one query."""
+    """Every domain's crosswalk of a framework version, by domain id (kept per process while the
+    version is unchanged, as framework_criteria; a fresh copy each call)."""
+    kept = _kept("crosswalks", framework_id, lambda: _framework_crosswalks(framework_id))
+    return {domain_id: {key: list(old) for key, old in walk.items()} for domain_id, walk in kept.items()}
+
+
+def _framework_crosswalks(framework_id: int) -> dict[int, Crosswalk]:
     crosswalks: dict[int, Crosswalk] = {}
     for domain_id, key, replaces in Criterion.objects.filter(domain__framework_id=framework_id).values_list(
         "domain_id", "key", "replaces"

@@ -42,6 +42,9 @@ class Grants:
     national: frozenset[str] = frozenset()
     at_organisation: dict[int, frozenset[str]] = field(default_factory=dict)
     at_ics: dict[int, frozenset[str]] = field(default_factory=dict)
+    # The ODS code of each organisation in at_organisation, read in the same query: every page's
+    # navigation links a one-organisation person to their organisation without another query.
+    organisation_codes: dict[int, str] = field(default_factory=dict)
 
     @property
     def sees_everything(self) -> bool:
@@ -65,11 +68,13 @@ def grants_for(user: Any) -> Grants:
     national: set[str] = set()
     at_organisation: dict[int, set[str]] = defaultdict(set)
     at_ics: dict[int, set[str]] = defaultdict(set)
-    for role, organisation_id, ics_id in RoleAssignment.objects.filter(user=user).values_list(
-        "role", "organisation_id", "ics_id"
+    codes: dict[int, str] = {}
+    for role, organisation_id, ics_id, ods_code in RoleAssignment.objects.filter(user=user).values_list(
+        "role", "organisation_id", "ics_id", "organisation__ods_code"
     ):
         if organisation_id:
             at_organisation[organisation_id].add(role)
+            codes[organisation_id] = ods_code
         elif ics_id:
             at_ics[ics_id].add(role)
         else:
@@ -79,6 +84,7 @@ def grants_for(user: Any) -> Grants:
         national=frozenset(national),
         at_organisation={key: frozenset(value) for key, value in at_organisation.items()},
         at_ics={key: frozenset(value) for key, value in at_ics.items()},
+        organisation_codes=codes,
     )
     setattr(user, _CACHE_ATTRIBUTE, grants)
     return grants

@@ -3,6 +3,7 @@ function once. Figures are never asserted here (speed targets live in the benchm
 stops a refactor from breaking the benchmark code that nobody runs in CI otherwise."""
 
 import pytest
+from django.db import connection
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,3 +30,20 @@ def test_every_benchmark_runs_at_a_tiny_size(monkeypatch, capsys):
     assert len(printed) >= 6
     assert "Python and SQL identical" in output and "Board report:" in output
     assert "2x / today: time" in output and "(HTTP 200)" in output
+
+
+def test_the_pages_benchmark_runs_at_a_tiny_size(monkeypatch, capsys):
+    from benchmarks import pages
+
+    monkeypatch.setattr(pages, "SCALE", 2)
+    monkeypatch.setattr(pages, "CLIENTS", 2)
+    monkeypatch.setattr(pages, "REQUESTS", 1)
+    printed = []
+    pages.run(once, lambda *figures: printed.append(figures))
+    output = capsys.readouterr().out
+    assert len(printed) == 3  # each list against itself at today's size
+    assert "organisation list: " in output and "queries" in output and "(HTTP 200)" in output
+    if connection.vendor == "postgresql":
+        assert "every response 200" in output and "ICS dashboard" in output
+    else:
+        assert "Load run skipped" in output

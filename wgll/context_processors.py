@@ -3,7 +3,6 @@
 from django.urls import reverse
 
 from organisations.access import Action, grants_for, may
-from organisations.models import Organisation
 
 
 def navigation(request) -> dict:
@@ -15,8 +14,8 @@ def navigation(request) -> dict:
     if grants.sees_everything or len(grants.at_organisation) + len(grants.at_ics) > 1 or grants.at_ics:
         items.append(("Organisations", reverse("organisations:list")))
     elif grants.at_organisation:
-        only = Organisation.objects.only("ods_code").get(pk=next(iter(grants.at_organisation)))
-        items.append(("Your organisation", reverse("organisations:detail", args=[only.ods_code])))
+        code = grants.organisation_codes[next(iter(grants.at_organisation))]
+        items.append(("Your organisation", reverse("organisations:detail", args=[code])))
     if grants.sees_everything or grants.at_ics:
         items.append(("Assessments", reverse("assessments:list")))
     items.append(("Framework", reverse("framework:versions")))

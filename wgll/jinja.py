@@ -1,13 +1,24 @@
 """The Jinja2 environment for our pages: our templates first, then the NHS.UK frontend macros."""
 
+from pathlib import Path
+
 from django.contrib.messages import get_messages
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html
-from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
+from jinja2 import (
+    ChainableUndefined,
+    ChoiceLoader,
+    Environment,
+    FileSystemBytecodeCache,
+    FileSystemLoader,
+    PackageLoader,
+)
 
 from assessments.rules.dates import long_date, long_datetime
 from organisations.models import CareSetting
+from wgll.tables import data_table
+from wgll.task_list import tag, task_list
 
 
 def url(name: str, *args, **kwargs) -> str:
@@ -78,8 +89,21 @@ def level_class(value) -> str:
     return f"app-level app-level--{max(0, min(5, int(value)))}"
 
 
+def bytecode_cache(directory: str) -> FileSystemBytecodeCache | None:
+    """Jinja's compiled templates on disk, shared by the web workers of one deployment (each new
+    worker would otherwise compile every page and the design system's macro files again). Jinja
+    keys each entry by the template's name and a checksum of its source, so a deployment that
+    changes a template never loads the old code."""
+    if not directory:
+        return None
+    path = Path(directory)
+    path.mkdir(parents=True, exist_ok=True)
+    return FileSystemBytecodeCache(str(path))
+
+
 def environment(**options) -> Environment:
     template_dirs = options.pop("loader").searchpath if "loader" in options else []
+    options["bytecode_cache"] = bytecode_cache(options.pop("bytecode_cache_dir", ""))
     options["loader"] = ChoiceLoader([FileSystemLoader(template_dirs), PackageLoader("nhsuk_frontend_jinja")])
     # The NHS.UK macros read nested optional parameters (params.service.href) and need this.
     options["undefined"] = ChainableUndefined
@@ -100,5 +124,8 @@ def environment(**options) -> Environment:
         select_items=select_items,
         domain_audience=domain_audience,
         link=link,
+        render_data_table=data_table,
+        render_task_list=task_list,
+        render_tag=tag,
     )
     return env

@@ -90,6 +90,13 @@ MIDDLEWARE = [
 ROOT_URLCONF = "wgll.urls"
 WSGI_APPLICATION = "wgll.wsgi.application"
 
+JINJA_AUTO_RELOAD = env.bool("JINJA_AUTO_RELOAD", default=DEBUG)
+if PRODUCTION and JINJA_AUTO_RELOAD:
+    raise ImproperlyConfigured("JINJA_AUTO_RELOAD must not be on in production mode.")
+JINJA_BYTECODE_CACHE_DIR = env.str(
+    "JINJA_BYTECODE_CACHE_DIR", default=str(VAR_DIR / "jinja-bytecode") if PRODUCTION else ""
+)
+
 TEMPLATES = [
     {
         # Our pages: Jinja2 with the NHS.UK frontend macros.
@@ -98,6 +105,12 @@ TEMPLATES = [
         "APP_DIRS": False,
         "OPTIONS": {
             "environment": "wgll.jinja.environment",
+            # Templates only change with a deployment: checking every template file (and every
+            # macro file it imports) for changes on each render is for a developer's machine.
+            "auto_reload": JINJA_AUTO_RELOAD,
+            # Compiled templates kept on disk, so a new gunicorn worker loads them instead of
+            # compiling the design system's macros again (wgll.jinja.environment).
+            "bytecode_cache_dir": JINJA_BYTECODE_CACHE_DIR,
             "context_processors": [
                 "django.contrib.messages.context_processors.messages",
                 "wgll.context_processors.navigation",

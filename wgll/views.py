@@ -29,7 +29,9 @@ def home(request: HttpRequest) -> HttpResponse:
     grants = grants_for(user)
     context = {
         "has_any_role": grants.has_any_role,
-        "my_organisations": organisations_visible_to(user).filter(pk__in=list(grants.at_organisation)),
+        "my_organisations": organisations_visible_to(user)
+        .prefetch_related(None)  # the cards show no programmes
+        .filter(pk__in=list(grants.at_organisation)),
         "organisation_roles": {pk: _labels(roles) for pk, roles in grants.at_organisation.items()},
         "my_systems": systems_visible_to(user).filter(pk__in=list(grants.at_ics)),
         "system_roles": {pk: _labels(roles) for pk, roles in grants.at_ics.items()},

@@ -5,10 +5,8 @@ presenters, selectors, forms and services, never each other."""
 from __future__ import annotations
 
 from typing import Any, TypeVar
-from urllib.parse import urlencode
 
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Page, Paginator
 from django.http import HttpResponseBase
 from django.shortcuts import get_object_or_404
 
@@ -21,8 +19,12 @@ Download = TypeVar("Download", bound=HttpResponseBase)
 
 def assessment_or_404(request: Any, cycle_slug: str, ods_code: str) -> Assessment:
     """Another organisation's assessment is a plain 404, exactly like one that does not exist."""
+    # Last year's assessment and its cycle come in the same query: the domain page, check your
+    # answers and the task list all name or compare with it.
     return get_object_or_404(
-        assessments_visible_to(request.user), cycle__name=cycle_slug.replace("-", "/"), organisation__ods_code=ods_code
+        assessments_visible_to(request.user).select_related("previous__cycle"),
+        cycle__name=cycle_slug.replace("-", "/"),
+        organisation__ods_code=ods_code,
     )
 
 
@@ -44,26 +46,3 @@ def private_download(response: Download) -> Download:
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response
-
-
-def _page_url(request: Any, number: int) -> str:
-    query = request.GET.copy()
-    query["page"] = str(number)
-    return f"?{urlencode(sorted(query.items()))}"
-
-
-def pagination(request: Any, paginator: Paginator, page: Page) -> dict | None:
-    """The NHS pagination component's items (keeping the page's other query parameters, such as
-    its filters), with ellipses for long lists; None when everything fits on one page."""
-    if paginator.num_pages <= 1:
-        return None
-    return {
-        "previous": {"href": _page_url(request, page.previous_page_number())} if page.has_previous() else None,
-        "next": {"href": _page_url(request, page.next_page_number())} if page.has_next() else None,
-        "items": [
-            {"ellipsis": True}
-            if number == Paginator.ELLIPSIS
-            else {"number": number, "href": _page_url(request, number), "current": number == page.number}
-            for number in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
-        ],
-    }

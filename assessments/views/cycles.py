@@ -6,43 +6,55 @@ from collections import Counter
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from assessments import presenters, selectors
 from assessments.access import AssessmentAction
+from assessments.filters import AssessmentFilter
 from assessments.forms.errors import add_service_errors
 from assessments.forms.workflow import PublishForm
 from assessments.models import Assessment, Cycle
 from assessments.services import workflow
 from assessments.views import form_status, require
 from organisations.access import may
+from organisations.pagination import pagination
+
+LIST_PAGE_SIZE = 50
+NARROWING = ("status", "q", "region", "ics", "setting")  # the filters besides the cycle
 
 
 @require_GET
 def assessment_list(request: HttpRequest) -> HttpResponse:
+    """One cycle's assessments that the user may see (the newest cycle unless another is chosen),
+    filtered (assessments/filters.py) and in pages. A filter value that is not one of its choices
+    is named in the error summary and left out, so the page still answers with the rest."""
     cycles = list(selectors.cycles())
-    wanted = request.GET.get("cycle", "")
-    cycle = next((c for c in cycles if c.slug == wanted), cycles[0] if cycles else None)
-    status = request.GET.get("status", "")
-    if status not in Assessment.Status.values:
-        status = ""
-    assessments = selectors.assessments_visible_to(request.user).filter(cycle=cycle).order_by("organisation__name")
-    if status:
-        assessments = assessments.filter(status=status)
+    filters = AssessmentFilter(
+        request.GET, queryset=selectors.assessments_visible_to(request.user), request=request, cycles=cycles
+    )
+    filters.form.is_valid()  # cleans every field; the invalid ones are left out of cleaned_data
+    chosen = filters.form.cleaned_data.get("cycle")
+    cycle = next((c for c in cycles if c.slug == chosen), cycles[0] if cycles else None)
+    assessments = filters.qs.filter(cycle=cycle).order_by("organisation__name", "pk")
+    paginator = Paginator(assessments if cycle else Assessment.objects.none(), LIST_PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
         "assessments/workflow/list.html",
         {
-            "cycles": cycles,
             "cycle": cycle,
-            "status": status,
-            "statuses": Assessment.Status.choices,
-            "assessments": list(assessments) if cycle else [],
+            "form": filters.form,
+            "filtered": any(filters.form.cleaned_data.get(name) for name in NARROWING),
+            "assessments": list(page.object_list),
+            "page": page,
+            "pagination": pagination(request, paginator, page),
             "can_publish": cycle is not None and may(request.user, AssessmentAction.PUBLISH_CYCLE, cycle),
             "reviews_flags": may(request.user, AssessmentAction.VIEW_FLAG_EVIDENCE),
         },
+        status=form_status(filters.form),
     )
 
 

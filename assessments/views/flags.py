@@ -22,8 +22,9 @@ from assessments.forms.errors import add_service_errors
 from assessments.forms.flags import FlagRatesForm, FlagResolveForm
 from assessments.models import Assessment
 from assessments.services.flags import flag_resolve as flag_resolve_service
-from assessments.views import assessment_or_404, form_status, pagination, require
+from assessments.views import assessment_or_404, form_status, require
 from organisations.access import Action, may
+from organisations.pagination import pagination
 
 TRIAGE_PAGE_SIZE = 50
 

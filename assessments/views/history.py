@@ -9,7 +9,8 @@ from django.views.decorators.http import require_GET
 
 from assessments import presenters, selectors
 from assessments.access import AssessmentAction
-from assessments.views import assessment_or_404, pagination, require
+from assessments.views import assessment_or_404, require
+from organisations.pagination import pagination
 
 HISTORY_PAGE_SIZE = 50
 

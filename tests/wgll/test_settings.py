@@ -106,3 +106,37 @@ def test_with_a_broker_there_is_no_result_backend_unless_one_is_set_and_publishi
     env = {**clean, "DJANGO_SETTINGS_MODULE": "wgll.settings", "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0"}
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60, env=env)
     assert result.stdout.split() == ["None", "True", "0", "0.5", "1", "10.0"], result.stderr
+
+
+def jinja_in(env: dict[str, str]) -> subprocess.CompletedProcess:
+    clean = {key: value for key, value in os.environ.items() if key not in SET_BY_TESTS | {"JINJA_BYTECODE_CACHE_DIR"}}
+    code = (
+        "import django; django.setup(); from django.template import engines; e = engines['jinja2'].env; "
+        "e.get_template('layouts/base.html'); c = e.bytecode_cache; "
+        "print(e.auto_reload, type(c).__name__, c.directory if c else '-', e.cache.capacity)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "wgll.settings", **env},
+    )  # fmt: skip
+
+
+def test_production_compiles_templates_once_and_keeps_the_bytecode_on_disk(tmp_path):
+    cache = tmp_path / "jinja"
+    result = jinja_in({**PRODUCTION, **SITE, "JINJA_BYTECODE_CACHE_DIR": str(cache)})
+    assert result.returncode == 0, result.stderr
+    auto_reload, kind, directory, capacity = result.stdout.split()
+    assert (auto_reload, kind, directory) == ("False", "FileSystemBytecodeCache", str(cache))
+    assert int(capacity) >= 400  # every page and macro file stays compiled in memory too
+    assert list(cache.glob("__jinja2_*.cache"))  # the layout and the macros it imports
+
+
+def test_development_reloads_changed_templates_only_with_debug():
+    assert jinja_in({}).stdout.split()[:3] == ["False", "NoneType", "-"]
+    assert jinja_in({"DEBUG": "true"}).stdout.split()[:2] == ["True", "NoneType"]
+
+
+def test_production_refuses_template_auto_reload():
+    result = jinja_in({**PRODUCTION, **SITE, "JINJA_AUTO_RELOAD": "true"})
+    assert result.returncode != 0
+    assert "JINJA_AUTO_RELOAD must not be on in production mode" in result.stderr

@@ -1,0 +1,66 @@
+"""The filters of the organisation list (django-filter): a name or ODS code search, region, ICS
+and main care setting. They only narrow a list already scoped to the user
+(selectors.organisations_visible_to); the ICS choices are the systems the user may see. Keyed on
+codes (region and ICB ODS codes), never row ids, so a filtered address means the same thing to
+everyone and in every copy of the database."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import django_filters
+from django.db.models import Q, QuerySet
+
+from organisations.models import CareSetting, Organisation
+from organisations.selectors import regions, systems_visible_to
+
+
+def _systems(request: Any) -> QuerySet:
+    return systems_visible_to(getattr(request, "user", None)).order_by("name")
+
+
+def search_q(text: str, prefix: str = "") -> Q:
+    """A search box's words: an exact ODS code (any case), or every word in the name, so "royal
+    free" finds "Royal Free London NHS Foundation Trust" and "ral" finds RAL itself."""
+    text = text.strip()
+    words = text.split()
+    by_name = Q()
+    for word in words:
+        by_name &= Q(**{f"{prefix}name__icontains": word})
+    return Q(**{f"{prefix}ods_code__iexact": text}) | by_name
+
+
+class OrganisationFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="filter_search",
+        label="Name or ODS code",
+        max_length=100,
+        help_text="For example, Royal Free or RAL.",
+    )
+    region = django_filters.ModelChoiceFilter(
+        field_name="ics__region", to_field_name="ods_code", queryset=regions(), label="Region", empty_label="Any region"
+    )
+    ics = django_filters.ModelChoiceFilter(
+        field_name="ics",
+        to_field_name="icb_ods_code",
+        queryset=_systems,
+        label="Integrated care system",
+        empty_label="Any ICS",
+    )
+    setting = django_filters.ChoiceFilter(
+        choices=CareSetting.choices,
+        method="filter_setting",
+        label="Main care setting",
+        empty_label="Any care setting",
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["q", "region", "ics", "setting"]
+
+    def filter_search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        return queryset.filter(search_q(value)) if value.strip() else queryset
+
+    def filter_setting(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        # The main setting is the first one: it decides the organisation's peer group.
+        return queryset.filter(care_settings__0=value)

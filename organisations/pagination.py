@@ -1,0 +1,32 @@
+"""Pages of a long list: the NHS.UK pagination component's items for a Django paginator. Here, in
+the lowest app, so every app's list pages (organisations, assessments, flags) share one rule."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+from django.core.paginator import Page, Paginator
+
+
+def _page_url(request: Any, number: int) -> str:
+    query = request.GET.copy()
+    query["page"] = str(number)
+    return f"?{urlencode(sorted(query.items()))}"
+
+
+def pagination(request: Any, paginator: Paginator, page: Page) -> dict | None:
+    """The NHS pagination component's items (keeping the page's other query parameters, such as
+    its filters), with ellipses for long lists; None when everything fits on one page."""
+    if paginator.num_pages <= 1:
+        return None
+    return {
+        "previous": {"href": _page_url(request, page.previous_page_number())} if page.has_previous() else None,
+        "next": {"href": _page_url(request, page.next_page_number())} if page.has_next() else None,
+        "items": [
+            {"ellipsis": True}
+            if number == Paginator.ELLIPSIS
+            else {"number": number, "href": _page_url(request, number), "current": number == page.number}
+            for number in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
+        ],
+    }

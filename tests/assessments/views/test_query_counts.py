@@ -1,0 +1,82 @@
+"""No page's query count grows with the number of organisations: every kind of page, as the
+person who would ask for it, costs the same at a handful of organisations as after ten times as
+many trusts have joined (with assessments in the cycle, some submitted and flagged), so a page
+is as quick nationally as in a test."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from assessments.models import Assessment
+from assessments.services.cycles import cycle_open
+from organisations.access import forget_grants
+from organisations.models import Organisation
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def pages(assessment) -> list[tuple[str, str, str]]:
+    """(page kind, who asks, address) for every kind of page."""
+    args = [assessment.cycle.slug, assessment.organisation.ods_code]
+    domain = assessment.responses.order_by("domain__key").first().domain
+    version = assessment.cycle.framework.version.replace("/", "-")
+    home = [(f"home: {role}", role, reverse("home")) for role in ("lead", "contributor", "approver", "viewer")]
+    home += [(f"home: {role}", role, reverse("home")) for role in ("reviewer", "board", "analyst", "framework_admin")]
+    return [
+        *home,
+        ("task list", "lead", reverse("assessments:overview", args=args)),
+        ("domain page", "lead", reverse("assessments:domain", args=[*args, domain.key])),
+        ("check your answers", "lead", reverse("assessments:check", args=args)),
+        ("history", "lead", reverse("assessments:history", args=args)),
+        ("review", "reviewer", reverse("assessments:review", args=args)),
+        ("organisation list", "analyst", reverse("organisations:list")),
+        ("organisation list, searched", "analyst", reverse("organisations:list") + "?q=trust&setting=acute"),
+        (
+            "ICS organisations",
+            "reviewer",
+            reverse("organisations:system", args=[assessment.organisation.ics.icb_ods_code]),
+        ),
+        ("national assessment list", "analyst", reverse("assessments:list")),
+        ("assessment list, filtered", "reviewer", reverse("assessments:list") + "?status=submitted&q=trust"),
+        ("flags list", "analyst", reverse("assessments:flags") + "?status=&cycle="),
+        ("flag rates", "analyst", reverse("assessments:flag-rates")),
+        ("framework versions", "lead", reverse("framework:versions")),
+        ("framework version", "lead", reverse("framework:version", args=[version])),
+        ("framework domain", "lead", reverse("framework:domain", args=[version, domain.key])),
+    ]
+
+
+def counts(client, team, kinds) -> dict[str, int]:
+    result = {}
+    for name, who, url in kinds:
+        forget_grants(team[who])
+        client.force_login(team[who])
+        client.get(url)  # the first request after sign-in does more (last_login, session)
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(url)
+        assert response.status_code == 200, (name, response.status_code)
+        result[name] = len(queries)
+    return result
+
+
+def test_no_page_costs_more_queries_with_ten_times_the_organisations(client, cycle, flagged, team, world):
+    kinds = pages(flagged)
+    cache.clear()
+    before = counts(client, team, kinds)
+    for number in range(40):
+        factories.OrganisationFactory(
+            ics=world.ics_1 if number % 2 else world.ics_2,
+            name=f"Joining Trust {number}",
+            care_settings=["acute"] if number % 3 else ["mental_health", "community"],
+        )
+    cycle_open(cycle=cycle)
+    Assessment.objects.filter(cycle=cycle, organisation__name__startswith="Joining Trust 1").update(
+        status=Assessment.Status.SUBMITTED
+    )
+    assert Organisation.objects.count() >= 10 * 4
+    cache.clear()
+    after = counts(client, team, kinds)
+    assert after == before
