@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +67,25 @@ def _pause_for_fault_injection() -> None:
         time.sleep(pause)
 
 
+def _domain_rows(record: AssessmentScore, computed: Any) -> Iterator[DomainScore]:
+    for d in computed.domains:
+        yield DomainScore(
+            score=record, domain_id=d.domain_id, domain_key=d.domain_key, measure_key=d.measure_key, level=d.level
+        )
+
+
+def _measure_rows(record: AssessmentScore, computed: Any) -> Iterator[MeasureScore]:
+    for m in computed.measures:
+        yield MeasureScore(
+            score=record,
+            measure_key=m.key,
+            measure_name=m.name,
+            position=m.position,
+            value=m.score,
+            domain_count=m.domain_count,
+        )
+
+
 @transaction.atomic
 def assessment_score(*, assessment_id: int, only_if_due: bool = False) -> AssessmentScore:
     """Compute and store domain levels, measure scores and the overall score.
@@ -99,24 +118,9 @@ def assessment_score(*, assessment_id: int, only_if_due: bool = False) -> Assess
         answers_submitted_at=assessment.submitted_at,
         scored_at=timezone.now(),
     )
-    DomainScore.objects.bulk_create(
-        DomainScore(
-            score=record, domain_id=d.domain_id, domain_key=d.domain_key, measure_key=d.measure_key, level=d.level
-        )
-        for d in computed.domains
-    )
+    DomainScore.objects.bulk_create(_domain_rows(record, computed))
     _pause_for_fault_injection()
-    MeasureScore.objects.bulk_create(
-        MeasureScore(
-            score=record,
-            measure_key=m.key,
-            measure_name=m.name,
-            position=m.position,
-            value=m.score,
-            domain_count=m.domain_count,
-        )
-        for m in computed.measures
-    )
+    MeasureScore.objects.bulk_create(_measure_rows(record, computed))
     record.overall = computed.overall
     record.save(update_fields=["overall"])
     # The answer flags are refreshed in the same transaction, so nobody sees new scores beside
@@ -196,29 +200,10 @@ def cycle_rescore(*, cycle_id: int, assessment_ids: Iterable[int] | None = None)
         for pk in changed
     )
     DomainScore.objects.bulk_create(
-        (
-            DomainScore(
-                score=record, domain_id=d.domain_id, domain_key=d.domain_key, measure_key=d.measure_key, level=d.level
-            )
-            for record in records
-            for d in computed[record.assessment_id].domains
-        ),
-        batch_size=2000,
+        (row for record in records for row in _domain_rows(record, computed[record.assessment_id])), batch_size=2000
     )
     MeasureScore.objects.bulk_create(
-        (
-            MeasureScore(
-                score=record,
-                measure_key=m.key,
-                measure_name=m.name,
-                position=m.position,
-                value=m.score,
-                domain_count=m.domain_count,
-            )
-            for record in records
-            for m in computed[record.assessment_id].measures
-        ),
-        batch_size=2000,
+        (row for record in records for row in _measure_rows(record, computed[record.assessment_id])), batch_size=2000
     )
     # Whatever was asked of these (`rescore`) is done.
     Assessment.objects.filter(pk__in=ids, rescore_requested_at__isnull=False).update(rescore_requested_at=None)
