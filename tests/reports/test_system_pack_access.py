@@ -9,11 +9,9 @@ from django.urls import reverse
 
 from reports.models import SystemPack
 from tests.assessments.conftest import frameworks  # noqa: F401  (fixture)
-from tests.reports import test_system_access as access_matrix
 from tests.reports.test_system_access import ACTORS, SEES_ICS_1, sign_in
 
 # The dashboard matrix's country, built once a module.
-country_data = access_matrix.country_data
 
 pytestmark = pytest.mark.django_db
 
