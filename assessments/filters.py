@@ -13,15 +13,11 @@ from django.db.models import QuerySet
 
 from assessments.models import Assessment, Cycle, ValidationFlag
 from assessments.selectors import cycles
-from organisations.filters import search_q
+from organisations.filters import search_q, visible_systems
 from organisations.models import CareSetting
-from organisations.selectors import regions, systems_visible_to
+from organisations.selectors import regions
 
 OPEN, RESOLVED = "open", "resolved"
-
-
-def _systems(request: Any) -> QuerySet:
-    return systems_visible_to(getattr(request, "user", None)).order_by("name")
 
 
 class FlagFilter(django_filters.FilterSet):
@@ -49,7 +45,7 @@ class FlagFilter(django_filters.FilterSet):
     ics = django_filters.ModelChoiceFilter(
         field_name="assessment__organisation__ics",
         to_field_name="icb_ods_code",
-        queryset=_systems,
+        queryset=visible_systems,
         label="Integrated care system",
         empty_label="Any ICS",
         help_text="The ODS code of the ICS's Integrated Care Board, for example QMJ.",
@@ -110,7 +106,7 @@ class AssessmentFilter(django_filters.FilterSet):
     ics = django_filters.ModelChoiceFilter(
         field_name="organisation__ics",
         to_field_name="icb_ods_code",
-        queryset=_systems,
+        queryset=visible_systems,
         label="Integrated care system",
         empty_label="Any ICS",
     )

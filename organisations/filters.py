@@ -15,7 +15,8 @@ from organisations.models import CareSetting, Organisation
 from organisations.selectors import regions, systems_visible_to
 
 
-def _systems(request: Any) -> QuerySet:
+def visible_systems(request: Any) -> QuerySet:
+    """The ICS choices of a filter: the systems the person may see (every list's filters use it)."""
     return systems_visible_to(getattr(request, "user", None)).order_by("name")
 
 
@@ -43,7 +44,7 @@ class OrganisationFilter(django_filters.FilterSet):
     ics = django_filters.ModelChoiceFilter(
         field_name="ics",
         to_field_name="icb_ods_code",
-        queryset=_systems,
+        queryset=visible_systems,
         label="Integrated care system",
         empty_label="Any ICS",
     )
