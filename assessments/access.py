@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from assessments.models import Assessment, Cycle, DomainResponse
+from assessments.rules.publication import in_review_window
 from organisations.access import (
     grants_for,
     holds_any_role_at_organisation,
@@ -22,6 +23,7 @@ from organisations.access import (
     holds_nationally,
     rule,
     sees_organisation,
+    visible_organisations_q,
 )
 from organisations.models import NATIONAL_ROLES, Organisation, Role
 
@@ -37,6 +39,10 @@ class AssessmentAction(StrEnum):
     VIEW_HISTORY = "assessment_view_history"
     GRANT_EXTENSION = "assessment_grant_extension"
     PUBLISH_CYCLE = "cycle_publish"
+    VIEW_RESULTS = "assessment_view_results"
+    VIEW_QUERIES = "assessment_view_queries"
+    RAISE_QUERY = "assessment_raise_query"
+    ANSWER_QUERY = "assessment_answer_query"
     OPEN_CYCLE = "cycle_open"
     RESOLVE_FLAG = "assessment_resolve_flag"
     VIEW_FLAG_EVIDENCE = "assessment_view_flag_evidence"
@@ -86,6 +92,15 @@ def visible_assessments_q(user: Any, prefix: str = "") -> Q:
         **{f"{prefix}status__in": Assessment.SUBMITTED_OR_LATER}
     )
     return in_progress | submitted
+
+
+def visible_results_q(user: Any) -> Q:
+    """VIEW_RESULTS as a filter on assessments: published ones for everyone signed in, and
+    provisional ones for their organisation, its ICS and national staff."""
+    if not getattr(user, "is_authenticated", False):
+        return Q(pk__in=[])
+    published = Q(status=Assessment.Status.PUBLISHED)
+    return published | (Q(status=Assessment.Status.PROVISIONAL) & visible_organisations_q(user, "organisation__"))
 
 
 @rule(AssessmentAction.VIEW)
@@ -169,6 +184,45 @@ def _grant_extension(user: Any, assessment: Assessment) -> bool:
 
 @rule(AssessmentAction.PUBLISH_CYCLE)
 def _publish(user: Any, cycle: Cycle) -> bool:
+    return holds_nationally(user, Role.NATIONAL_ANALYST)
+
+
+@rule(AssessmentAction.VIEW_RESULTS)
+def _view_results(user: Any, assessment: Assessment) -> bool:
+    """An organisation's results as they will be (provisional) or have been published. Before
+    publication only the organisation itself, its ICS and national staff see them; once
+    published, every signed-in person does (that is what publication means)."""
+    if assessment.status == Assessment.Status.PUBLISHED:
+        return bool(getattr(user, "is_authenticated", False))
+    return assessment.status == Assessment.Status.PROVISIONAL and sees_organisation(user, assessment.organisation)
+
+
+@rule(AssessmentAction.VIEW_QUERIES)
+def _view_queries(user: Any, assessment: Assessment) -> bool:
+    """The queries about an organisation's provisional results stay its own matter (with its
+    ICS and national staff), before and after publication."""
+    return assessment.status in (
+        Assessment.Status.PROVISIONAL,
+        Assessment.Status.PUBLISHED,
+    ) and sees_organisation(user, assessment.organisation)
+
+
+@rule(AssessmentAction.RAISE_QUERY)
+def _raise_query(user: Any, assessment: Assessment) -> bool:
+    """During the review window: the organisation's lead or approver, or its ICS's reviewers."""
+    cycle = assessment.cycle
+    if assessment.status != Assessment.Status.PROVISIONAL or not in_review_window(
+        cycle.review_opens_on, cycle.review_closes_on, timezone.localdate()
+    ):
+        return False
+    organisation = assessment.organisation
+    return holds_at_organisation(user, organisation, Role.ASSESSMENT_LEAD, Role.APPROVER) or holds_at_ics(
+        user, organisation.ics_id, Role.ICS_REVIEWER
+    )
+
+
+@rule(AssessmentAction.ANSWER_QUERY)
+def _answer_query(user: Any, query: Any) -> bool:
     return holds_nationally(user, Role.NATIONAL_ANALYST)
 
 

@@ -11,6 +11,8 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from assessments.rules.flags import PATTERN_KINDS
 from framework.models import Domain, FrameworkVersion
@@ -29,6 +31,19 @@ class Cycle(models.Model):
     closes_on = models.DateField()
     release = models.CharField(max_length=12, choices=Release.choices, default=Release.UNPUBLISHED)
     opened_at = models.DateTimeField(null=True, blank=True)
+    # Publication (assessments/services/publication.py): organisations review their provisional
+    # results in a window, the publication time is announced ahead, and the beat task publishes at it.
+    review_opens_on = models.DateField(
+        null=True, blank=True, help_text="First day organisations may query their provisional results."
+    )
+    review_closes_on = models.DateField(
+        null=True, blank=True, help_text="Last day organisations may query their provisional results."
+    )
+    publication_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the results are published (announced ahead)."
+    )
+    publication_announced_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
     # When every submitted assessment's flags were last worked out together (services/flags.py):
     # a score newer than this means the pattern flags are due again.
     flags_refreshed_at = models.DateTimeField(null=True, blank=True)
@@ -368,3 +383,101 @@ class FlagRate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.cycle} {self.ics}: {self.flagged} of {self.submitted} flagged ({self.kind or 'any'})"
+
+
+class CycleEvent(models.Model):
+    """One step of a cycle's publication, with who took it and when: the cycle-wide counterpart
+    of AuditEvent (each assessment's own moves are AuditEvents too). Never updated or deleted."""
+
+    class Kind(models.TextChoices):
+        PROVISIONAL_RELEASE = "provisional_release", "Provisional release"
+        REVIEW_WINDOW = "review_window", "Review window changed"
+        ANNOUNCED = "announced", "Publication date announced"
+        RESCHEDULED = "rescheduled", "Publication date changed"
+        PUBLISHED = "published", "Published"
+        PRE_RELEASE_ACCESS = "pre_release_access", "Pre-release access recorded"
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    summary = models.CharField(max_length=300)
+    before = models.JSONField(null=True, blank=True)
+    after = models.JSONField(null=True, blank=True)
+    comment = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.cycle}: {self.summary}"
+
+
+class ProvisionalQuery(models.Model):
+    """An organisation's (or its ICS's) question about its provisional results, raised in the
+    review window and answered by national analysts: "answered" (the figures stand, with why) or
+    "accepted" (the figures will be corrected before publication). Its history is kept whole."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        ANSWERED = "answered", "Answered"
+        ACCEPTED = "accepted", "Accepted"
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="queries")
+    raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    raised_at = models.DateTimeField(default=timezone.now)
+    domain_key = models.CharField(max_length=60, blank=True, help_text="The domain asked about, if one.")
+    text = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    response = models.TextField(blank=True)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["raised_at", "pk"]
+        verbose_name_plural = "provisional queries"
+        constraints = [
+            models.CheckConstraint(
+                name="query_response_with_its_status",
+                condition=(Q(status="open") & Q(response="")) | (~Q(status="open") & ~Q(response="")),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Query on {self.assessment} ({self.get_status_display()})"
+
+
+class PreReleaseAccess(models.Model):
+    """Someone who saw a cycle's figures before publication, as official statistics practice
+    requires recording: national staff who opened the figures in the portal (recorded at the
+    time, `recorded_by` empty) and people an analyst briefed outside it (recorded by them)."""
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="pre_release_access")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(max_length=200)
+    capacity = models.CharField(max_length=200, help_text="Role and organisation, e.g. 'Analyst, NHS England'.")
+    reason = models.CharField(max_length=300)
+    first_seen_at = models.DateTimeField()
+    last_seen_at = models.DateTimeField()
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["first_seen_at", "pk"]
+        verbose_name_plural = "pre-release access"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "user"], condition=Q(recorded_by__isnull=True), name="one_portal_access_row_per_person"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.cycle})"

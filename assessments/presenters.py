@@ -21,7 +21,7 @@ from django.utils import timezone
 from assessments import selectors
 from assessments.access import AssessmentAction, is_open_for_editing
 from assessments.flag_inputs import draft_flags
-from assessments.models import Assessment, AuditEvent, Cycle, DomainResponse, ValidationFlag
+from assessments.models import Assessment, AuditEvent, DomainResponse, ValidationFlag
 from assessments.rules.carry_forward import LIKE_FOR_LIKE_METHOD, cause_text
 from assessments.rules.dates import closing_text, long_date, long_datetime
 from assessments.rules.flags import EVIDENCE_EXPECTED_FROM_LEVEL
@@ -836,64 +836,6 @@ def history_entries(events: list[AuditEvent]) -> list[HistoryEntry]:
 
 
 # Publication of a cycle's results.
-
-
-@dataclass(frozen=True)
-class Publication:
-    """The one release of a cycle that can be published now, and how many assessments it would
-    publish; or, when nothing can be, why."""
-
-    current: str
-    release: str | None
-    count: int = 0
-    reason: str = ""
-    left_out: int = 0
-
-    @property
-    def final(self) -> bool:
-        return self.release == Cycle.Release.FINAL
-
-    @property
-    def noun(self) -> str:
-        return "assessment" if self.count == 1 else "assessments"
-
-
-def publication(cycle: Cycle, counts: Mapping[str, int]) -> Publication:
-    """A provisional release of the validated assessments while the cycle is unreleased; after
-    it, final publication of the provisionally published ones; after that, nothing. The page
-    offers only this, so nobody is shown a button that can only be refused."""
-    validated = counts.get(Assessment.Status.VALIDATED, 0)
-    provisional = counts.get(Assessment.Status.PROVISIONAL, 0)
-    current = cycle.release
-    if current == Cycle.Release.FINAL:
-        reason = f"The {cycle.name} results have been published. There is nothing more to publish."
-        return Publication(current, None, reason=reason)
-    if current == Cycle.Release.PROVISIONAL:
-        if provisional:
-            return Publication(current, Cycle.Release.FINAL, provisional, left_out=validated)
-        return Publication(current, None, reason="Nothing can be published: no assessment is provisionally published.")
-    if validated:
-        return Publication(current, Cycle.Release.PROVISIONAL, validated)
-    return Publication(
-        current,
-        None,
-        reason=(
-            "Nothing can be published yet: no assessment of this cycle has been validated by its ICS. "
-            "A provisional release publishes the validated assessments, and final publication follows it."
-        ),
-    )
-
-
-def publication_refusal(choice: Publication, wanted: str) -> str | None:
-    """Why the release someone sent cannot be published now (a stale page or a crafted request);
-    None when it is the one the page offers."""
-    if wanted == choice.release:
-        return None
-    if wanted == Cycle.Release.FINAL and choice.current == Cycle.Release.UNPUBLISHED:
-        return None  # the workflow service refuses final before provisional, in its own words
-    if wanted == Cycle.Release.PROVISIONAL and choice.current != Cycle.Release.UNPUBLISHED:
-        return "The provisional release has already been published"
-    return choice.reason or "That release cannot be published now. Check the figures again"
 
 
 def like_for_like_context(summary: selectors.YearOnYearSummary | None) -> dict[str, Any] | None:

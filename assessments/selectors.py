@@ -13,18 +13,27 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import Case, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
-from assessments.access import AssessmentAction, flag_evidence_organisations_q, visible_assessments_q
+from assessments.access import (
+    AssessmentAction,
+    flag_evidence_organisations_q,
+    visible_assessments_q,
+    visible_results_q,
+)
 from assessments.models import (
     Assessment,
     AssessmentScore,
     AuditEvent,
     Cycle,
+    CycleEvent,
     DomainResponse,
+    DomainScore,
     Evidence,
     FlagRate,
+    PreReleaseAccess,
+    ProvisionalQuery,
     ValidationFlag,
 )
 from assessments.rules import scoring as scoring_rules
@@ -526,6 +535,16 @@ def people_with_role(organisation: Organisation, *roles: str) -> list[User]:
     ]
 
 
+def national_people(*roles: str) -> list[User]:
+    """Everyone holding one of the national `roles`, e.g. the analysts a query goes to."""
+    return [
+        a.user
+        for a in RoleAssignment.objects.filter(
+            role__in=roles, organisation__isnull=True, ics__isnull=True
+        ).select_related("user")
+    ]
+
+
 def ics_reviewers(organisation: Organisation) -> list[User]:
     return [
         a.user
@@ -701,3 +720,94 @@ def flag_rates_visible_to(user: Any) -> QuerySet[FlagRate]:
     if grants.sees_everything:
         return rates
     return rates.filter(ics_id__in=list(grants.at_ics))
+
+
+# Publication.
+
+
+def results_visible_to(user: Any) -> QuerySet[Assessment]:
+    """Assessments whose results the user may see as (provisionally) published: VIEW_RESULTS."""
+    return Assessment.objects.filter(visible_results_q(user))
+
+
+@dataclass(frozen=True)
+class PublishedDomain:
+    measure_key: str
+    key: str
+    name: str
+    level: int
+
+
+@dataclass(frozen=True)
+class PublishedMeasure:
+    key: str
+    name: str
+    value: Decimal
+    domains: list[PublishedDomain]
+
+
+@dataclass(frozen=True)
+class PublishedFigures:
+    """What is (or will be) published about one organisation: its current score whole."""
+
+    overall: Decimal | None
+    method_version: str
+    scored_at: Any
+    measures: list[PublishedMeasure]
+
+
+def published_figures(assessment: Assessment) -> PublishedFigures | None:
+    """The organisation's figures as the national files carry them (its current score: overall,
+    each measure, each domain's level), in framework order; None while scoring is pending."""
+    score = current_scores().filter(assessment=assessment).first()
+    if score is None:
+        return None
+    domains: dict[str, list[PublishedDomain]] = defaultdict(list)
+    rows = (
+        DomainScore.objects.filter(score=score)
+        .order_by("domain__measure__position", "domain__position")
+        .values_list("measure_key", "domain_key", "domain__name", "level")
+    )
+    for measure_key, key, name, level in rows:
+        domains[measure_key].append(PublishedDomain(measure_key, key, name, level))
+    measures = [
+        PublishedMeasure(m.measure_key, m.measure_name, m.value, domains.get(m.measure_key, []))
+        for m in score.measures.order_by("position")
+    ]
+    return PublishedFigures(score.overall, score.method_version, score.scored_at, measures)
+
+
+def assessment_queries(assessment: Assessment) -> QuerySet[ProvisionalQuery]:
+    return ProvisionalQuery.objects.filter(assessment=assessment).select_related("raised_by", "responded_by")
+
+
+def cycle_queries(cycle: Cycle, status: str = "") -> QuerySet[ProvisionalQuery]:
+    queries = ProvisionalQuery.objects.filter(assessment__cycle=cycle).select_related(
+        "assessment__organisation", "raised_by", "responded_by"
+    )
+    return queries.filter(status=status) if status else queries
+
+
+def query_counts(cycle: Cycle) -> dict[str, int]:
+    counts = dict(
+        ProvisionalQuery.objects.filter(assessment__cycle=cycle)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return {value: counts.get(value, 0) for value in ProvisionalQuery.Status.values}
+
+
+def pre_release_list(cycle: Cycle) -> QuerySet[PreReleaseAccess]:
+    return PreReleaseAccess.objects.filter(cycle=cycle).select_related("user", "recorded_by")
+
+
+def cycle_events(cycle: Cycle) -> QuerySet[CycleEvent]:
+    return CycleEvent.objects.filter(cycle=cycle).select_related("actor").order_by("-created_at", "-pk")
+
+
+def announced_publications() -> QuerySet[Cycle]:
+    """Cycles with a publication time announced and not yet reached: shown on the portal."""
+    return Cycle.objects.filter(release=Cycle.Release.PROVISIONAL, publication_at__isnull=False).order_by(
+        "publication_at"
+    )

@@ -227,6 +227,15 @@ def sweep_cycle_flags_task() -> int:
     return sum(queue_cycle_flags(pk) for pk in cycles_with_flags_due())
 
 
+@shared_task(name="assessments.publish_due_cycles", acks_late=True, soft_time_limit=250, time_limit=300)
+def publish_due_cycles_task() -> list[str]:
+    """Publish every cycle whose announced publication time has come (beat runs this every
+    PUBLICATION_SWEEP_SECONDS, so results appear within that long of the time announced)."""
+    from assessments.services.publication import cycles_publish_due
+
+    return cycles_publish_due()
+
+
 # While seeding or re-scoring many assessments in one process, each cycle's flags are refreshed
 # once at the end instead of after every scoring (see `cycle_flags_deferred`).
 _deferred_cycles: ContextVar[set[int] | None] = ContextVar("deferred_cycle_flags", default=None)

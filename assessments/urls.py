@@ -1,13 +1,19 @@
 from django.urls import path
 
-from assessments.views import answering, checking, cycles, evidence, flags, history, team, workflow
+from assessments.views import answering, checking, cycles, evidence, flags, history, publication, team, workflow
 
 app_name = "assessments"
 
 one = "<str:cycle_slug>/<str:ods_code>/"
 urlpatterns = [
     path("", cycles.assessment_list, name="list"),
-    path("cycles/<str:cycle_slug>/publish/", cycles.cycle_publish_view, name="publish"),
+    # Publication (national analysts)
+    path("cycles/<str:cycle_slug>/publish/", publication.publication_overview, name="publish"),
+    path("cycles/<str:cycle_slug>/publish/provisional/", publication.provisional_release, name="publish-provisional"),
+    path("cycles/<str:cycle_slug>/publish/date/", publication.publication_date, name="publish-date"),
+    path("cycles/<str:cycle_slug>/publish/queries/", publication.query_list, name="publish-queries"),
+    path("cycles/<str:cycle_slug>/publish/queries/<int:query_id>/", publication.query_respond, name="publish-query"),
+    path("cycles/<str:cycle_slug>/publish/pre-release/", publication.pre_release_access, name="publish-pre-release"),
     path("flags/", flags.flag_list, name="flags"),
     path("flags/rates/", flags.flag_rates, name="flag-rates"),
     # Answering
@@ -30,5 +36,6 @@ urlpatterns = [
     path(one + "review/", workflow.review, name="review"),
     path(one + "extension/", workflow.extension, name="extension"),
     path(one + "history/", history.history, name="history"),
+    path(one + "results/", publication.results, name="results"),
     path(one + "flags/<int:flag_id>/", flags.flag_detail, name="flag-detail"),
 ]

@@ -13,9 +13,9 @@ from django.db.models import F, QuerySet
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from assessments.models import Assessment, AssessmentScore, AuditEvent, Cycle, DomainResponse, Evidence
+from assessments.models import Assessment, AssessmentScore, AuditEvent, Cycle, CycleEvent, DomainResponse, Evidence
 from assessments.services.cycles import cycle_open
-from assessments.services.workflow import cycle_publish
+from assessments.services.publication import cycle_publish, cycle_release_provisionally
 from assessments.tasks import cycle_flags_deferred
 from demo.anomalies import Anomalies, demo_anomalies
 from demo.cycles import DEMO_CYCLES, DemoCycle
@@ -143,11 +143,33 @@ def _seed_cycles(
             say(f"{cycle.name}: {len(todo)} organisations answered in {time.perf_counter() - started:.1f} s")
         if not latest:
             if todo or cycle.release != Cycle.Release.FINAL:
-                cycle_publish(cycle=cycle, actor=actors.analyst, final=False)
-                cycle_publish(cycle=cycle, actor=actors.analyst, final=True)
+                _publish_in_the_past(cycle, spec, actors)
             Cycle.objects.filter(pk=cycle.pk).update(opens_on=spec.opens_on, closes_on=spec.closes_on)
             if todo:
                 _backdate(cycle, spec, since)
+
+
+def _publish_in_the_past(cycle: Cycle, spec: DemoCycle, actors) -> None:
+    """Release and publish a past cycle through the services, then give it its own year's
+    timetable: reviewed for two weeks two months after closing, published a month later at 9.30am.
+    Demo data only: the services refuse dates in the past, as they must for real cycles."""
+    today = timezone.localdate()
+    cycle_release_provisionally(
+        cycle=cycle, actor=actors.analyst, opens_on=today, closes_on=today + datetime.timedelta(days=14)
+    )
+    closes_on = spec.closes_on or today
+    published_at = _at(closes_on + datetime.timedelta(days=90), 9) + datetime.timedelta(minutes=30)
+    Cycle.objects.filter(pk=cycle.pk).update(publication_at=published_at)
+    cycle_publish(cycle=cycle, now=published_at)
+    Cycle.objects.filter(pk=cycle.pk).update(
+        review_opens_on=closes_on + datetime.timedelta(days=60),
+        review_closes_on=closes_on + datetime.timedelta(days=74),
+        publication_announced_at=_at(closes_on + datetime.timedelta(days=55), 10),
+    )
+    CycleEvent.objects.filter(cycle=cycle, kind=CycleEvent.Kind.PROVISIONAL_RELEASE).update(
+        created_at=_at(closes_on + datetime.timedelta(days=60), 9)
+    )
+    CycleEvent.objects.filter(cycle=cycle, kind=CycleEvent.Kind.PUBLISHED).update(created_at=published_at)
 
 
 def _at(day: datetime.date, hour: int) -> datetime.datetime:

@@ -300,6 +300,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "reports.sweep_cycle_figures",
         "schedule": env.int("FIGURES_SWEEP_SECONDS", default=300),
     },
+    "publish-due-cycles": {
+        "task": "assessments.publish_due_cycles",
+        "schedule": env.int("PUBLICATION_SWEEP_SECONDS", default=60),
+    },
     "sweep-cycle-flags": {
         "task": "assessments.sweep_cycle_flags",
         "schedule": env.int("FLAGS_SWEEP_SECONDS", default=600),

@@ -14,7 +14,8 @@ from django.views.decorators.http import require_http_methods
 from assessments import presenters
 from assessments.access import AssessmentAction
 from assessments.models import DomainResponse
-from assessments.selectors import assessments_visible_to, responses_assigned_to
+from assessments.rules.dates import announced_datetime
+from assessments.selectors import announced_publications, assessments_visible_to, responses_assigned_to
 from framework.selectors import framework_versions
 from organisations.access import Action, grants_for, may
 from organisations.models import Role
@@ -50,6 +51,8 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("-cycle__name", "organisation__name")
     )
     context["sign_off_due"] = presenters.sign_off_due(context["my_assessments"], user)
+    # Publication dates are announced to everyone, as official statistics are.
+    context["announced"] = [(cycle, announced_datetime(cycle.publication_at)) for cycle in announced_publications()]
     # What is assigned to the user, so nobody has to hunt through task lists for their own domains.
     context["my_work"] = presenters.work_groups(responses_assigned_to(user))
     context["sees_many_assessments"] = bool(grants.at_ics) or grants.sees_everything

@@ -114,38 +114,3 @@ class ExtensionForm(forms.Form):
             "max_length": "Reason must be 10,000 characters or fewer",
         },
     )
-
-
-class PublishForm(forms.Form):
-    """The release the page offered, the number of assessments the person was shown it would
-    publish, and their confirmation that they checked it. The release and the number travel in
-    hidden inputs, so their errors are shown above the form rather than on a field nobody sees."""
-
-    PROVISIONAL, FINAL = "provisional", "final"
-    HIDDEN = ("action", "expected")
-
-    action = forms.ChoiceField(
-        choices=[(PROVISIONAL, "Publish a provisional release"), (FINAL, "Publish the final results")],
-        widget=forms.HiddenInput,
-        error_messages={"required": "Choose a release to publish", "invalid_choice": "Choose a release to publish"},
-    )
-    expected = forms.IntegerField(
-        min_value=0,
-        widget=forms.HiddenInput,
-        error_messages={
-            "required": "Check the number of assessments to publish, then confirm",
-            "invalid": "Check the number of assessments to publish, then confirm",
-            "min_value": "Check the number of assessments to publish, then confirm",
-        },
-    )
-    confirm = forms.BooleanField(
-        label="Confirm",
-        error_messages={"required": "Confirm that you have checked what will be published"},
-    )
-
-    def clean(self):
-        cleaned = super().clean()
-        for name in self.HIDDEN:
-            for message in self._errors.pop(name, []):
-                self.add_error(None, message)
-        return cleaned

@@ -48,3 +48,16 @@ def closing_text(closes_on: datetime.date, deadline: datetime.date, today: datet
     if days == 0:
         return f"Closes today, {long_date(deadline)}{extended}"
     return f"Closes {long_date(deadline)}{extended}: {days} {'day' if days == 1 else 'days'} left"
+
+
+def twelve_hour(value: datetime.time) -> str:
+    """'9:30am', '10am', '12:15pm': the GOV.UK style for times."""
+    hour = value.hour % 12 or 12
+    minutes = f":{value.minute:02d}" if value.minute else ""
+    return f"{hour}{minutes}{'am' if value.hour < 12 else 'pm'}"
+
+
+def announced_datetime(value: datetime.datetime) -> str:
+    """'Tuesday 2 March 2027 at 9:30am': a publication time as announced."""
+    local = _local(value)
+    return f"{local:%A} {local.day} {local:%B %Y} at {twelve_hour(local.time())}"

@@ -4,9 +4,10 @@ import datetime
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from assessments.rules.dates import long_date
-from assessments.services import workflow
+from assessments.services import publication, workflow
 from assessments.services.notifications import absolute_url
 from assessments.services.responses import responses_assign
 from tests.assessments.conftest import complete_everything
@@ -36,6 +37,10 @@ def test_every_workflow_email_links_to_the_assessment_by_its_full_address(
 ):
     complete_everything(assessment, team["lead"])
     meeting = datetime.date.today() - datetime.timedelta(days=3)
+    today = timezone.localdate()
+    day = today + datetime.timedelta(days=35)
+    day += datetime.timedelta(days=max(0, 7 - day.weekday()) if day.weekday() >= 5 else 0)
+    publish_at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9, 30)))
     steps = [
         lambda: workflow.assessment_mark_ready(assessment=assessment, actor=team["lead"]),
         lambda: workflow.assessment_sign_off_and_submit(
@@ -49,14 +54,19 @@ def test_every_workflow_email_links_to_the_assessment_by_its_full_address(
             meeting_date=meeting, minute_reference="BM/25/118",
         ),
         lambda: workflow.assessment_validate(assessment=assessment, actor=team["reviewer"]),
-        lambda: workflow.cycle_publish(cycle=assessment.cycle, actor=team["analyst"], final=False),
-        lambda: workflow.cycle_publish(cycle=assessment.cycle, actor=team["analyst"], final=True),
+        lambda: publication.cycle_release_provisionally(
+            cycle=assessment.cycle, actor=team["analyst"], opens_on=today, closes_on=today,
+        ),
+        lambda: publication.cycle_announce_publication(
+            cycle=assessment.cycle, actor=team["analyst"], publication_at=publish_at,
+        ),
+        lambda: publication.cycles_publish_due(now=publish_at),
     ]  # fmt: skip
     for step in steps:
         with django_capture_on_commit_callbacks(execute=True):
             step()
 
-    assert len(mail.outbox) == len(steps)
+    assert len(mail.outbox) == len(steps) - 1  # announcing the date e-mails nobody: it is on the portal
     for message in mail.outbox:
         assert f"\n{overview(assessment)}\n" in message.body, message.subject
         assert "\n/assessments/" not in message.body

@@ -84,6 +84,16 @@ def assert_error_linked(page: str, field_id: str, message: str) -> None:
     assert page.count("<title>Error: ") == 1
 
 
+def date_data(name: str, day: datetime.date) -> dict[str, str]:
+    return {f"{name}_day": str(day.day), f"{name}_month": str(day.month), f"{name}_year": str(day.year)}
+
+
+def next_weekday(day: datetime.date) -> datetime.date:
+    while day.weekday() >= 5:
+        day += datetime.timedelta(days=1)
+    return day
+
+
 # The whole journey.
 
 
@@ -163,31 +173,44 @@ def test_happy_path_from_ready_to_published(client, assessment, team, django_cap
     assert fresh(assessment).status == Status.VALIDATED
     assert sorted(mail.outbox[-1].to) == sorted([lead.email, approver.email])
 
-    # The analyst publishes provisionally, then finally; the lead is e-mailed each time.
+    # The analyst releases it provisionally for review, announces the date, and the beat task
+    # publishes at that time; the lead is e-mailed each time.
     client.force_login(analyst)
-    publish = reverse("assessments:publish", args=[assessment.cycle.slug])
-    page = client.get(publish).content.decode()
-    assert "Not published" in page
+    cycle = assessment.cycle
+    today = timezone.localdate()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(publish, {"action": "provisional", "expected": "1", "confirm": "yes"})
-    assert response.status_code == 302 and response.url == publish
-    assert "1 assessment published as a provisional release" in flash(response)
+        response = client.post(
+            reverse("assessments:publish-provisional", args=[cycle.slug]),
+            {**date_data("opens_on", today), **date_data("closes_on", today + datetime.timedelta(days=14)),
+             "expected": "1", "confirm": "yes"},
+        )  # fmt: skip
+    assert response.status_code == 302 and response.url == reverse("assessments:publish", args=[cycle.slug])
+    assert "1 assessment released provisionally for review" in flash(response)
     assert fresh(assessment).status == Status.PROVISIONAL
     assert Cycle.objects.get(pk=assessment.cycle_id).release == Cycle.Release.PROVISIONAL
     assert mail.outbox[-1].to == [lead.email]
+    day = next_weekday(today + datetime.timedelta(days=35))
+    response = client.post(reverse("assessments:publish-date", args=[cycle.slug]), {
+        **date_data("publication_date", day), "publication_time": "9:30am"})  # fmt: skip
+    assert response.status_code == 302
+    due = Cycle.objects.get(pk=cycle.pk).publication_at
+    assert timezone.localtime(due).date() == day and timezone.localtime(due).time() == datetime.time(9, 30)
+    from assessments.services.publication import cycles_publish_due
+
+    assert cycles_publish_due(now=due - datetime.timedelta(minutes=1)) == []
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post(publish, {"action": "final", "expected": "1", "confirm": "yes"})
-    assert "1 assessment published" in flash(response)
+        assert cycles_publish_due(now=due) == [cycle.name]
     assert fresh(assessment).status == Status.PUBLISHED
     assert Cycle.objects.get(pk=assessment.cycle_id).release == Cycle.Release.FINAL
+    assert mail.outbox[-1].to == [lead.email]
 
     assert transitions(assessment) == [
         Status.READY, Status.SUBMITTED, Status.RETURNED, Status.READY, Status.SUBMITTED,
         Status.VALIDATED, Status.PROVISIONAL, Status.PUBLISHED,
     ]  # fmt: skip
     actors = [e.actor for e in assessment.events.filter(kind=AuditEvent.Kind.TRANSITION).order_by("pk")]
-    assert actors == [lead, approver, reviewer, lead, approver, reviewer, analyst, analyst]
+    assert actors == [lead, approver, reviewer, lead, approver, reviewer, analyst, None]
 
     # A published assessment still has its confirmation page.
     client.force_login(lead)
@@ -275,17 +298,6 @@ def test_people_who_see_the_assessment_but_may_not_act_get_403_and_nothing_chang
     assert after.extension_until is None
     assert assessment.events.count() == events
     assert not DomainResponse.objects.filter(assessment=assessment, assignee__isnull=False).exists()
-
-
-@pytest.mark.parametrize("role", ["reviewer", "lead", "framework_admin", "board", "nobody"])
-def test_only_national_analysts_publish(client, cycle, assessment, team, role):
-    set_status(assessment, Status.VALIDATED)
-    client.force_login(team[role])
-    url = reverse("assessments:publish", args=[cycle.slug])
-    assert client.get(url).status_code == 403
-    assert client.post(url, {"action": "provisional"}).status_code == 403
-    assert fresh(assessment).status == Status.VALIDATED
-    assert Cycle.objects.get(pk=cycle.pk).release == Cycle.Release.UNPUBLISHED
 
 
 OUTSIDERS = ["other_lead", "same_ics_lead", "other_reviewer", "nobody"]
@@ -615,141 +627,6 @@ def test_an_extension_needs_a_reason(client, assessment, team):
     assert response.status_code == 400
     assert_error_linked(response.content.decode(), "id_reason", "Enter the reason for the extension")
     assert fresh(assessment).extension_until is None
-
-
-# Publication.
-
-
-def test_final_publication_before_a_provisional_one_is_refused(client, cycle, assessment, team):
-    set_status(assessment, Status.VALIDATED)
-    client.force_login(team["analyst"])
-    response = client.post(
-        reverse("assessments:publish", args=[cycle.slug]), {"action": "final", "expected": "0", "confirm": "yes"}
-    )
-    assert response.status_code == 400
-    assert_error_linked(
-        response.content.decode(), "main-content-errors", "Publish a provisional release before the final one"
-    )
-    assert fresh(assessment).status == Status.VALIDATED
-    assert Cycle.objects.get(pk=cycle.pk).release == Cycle.Release.UNPUBLISHED
-
-
-def test_the_service_still_refuses_final_publication_before_a_provisional_one(cycle, assessment, team):
-    from django.core.exceptions import ValidationError
-
-    from assessments.services.workflow import cycle_publish
-
-    set_status(assessment, Status.VALIDATED)
-    with pytest.raises(ValidationError, match="Publish a provisional release before the final one"):
-        cycle_publish(cycle=cycle, actor=team["analyst"], final=True)
-    assert fresh(assessment).status == Status.VALIDATED
-
-
-def publish_page(client, cycle) -> str:
-    page = client.get(reverse("assessments:publish", args=[cycle.slug]))
-    assert page.status_code == 200
-    return page.content.decode()
-
-
-def buttons(page: str) -> list[str]:
-    return [
-        re.sub(r"<[^>]+>", "", b).strip()
-        for b in re.findall(r'<button[^>]*class="nhsuk-button[^"]*"[^>]*>(.*?)</button>', page, re.S)
-    ]
-
-
-def test_publish_page_offers_only_the_provisional_release_while_the_cycle_is_unreleased(client, cycle, world, team):
-    validated = Assessment.objects.filter(cycle=cycle, organisation__in=[world.trust_a, world.trust_b])
-    validated.update(status=Status.VALIDATED)
-    client.force_login(team["analyst"])
-    page = publish_page(client, cycle)
-    assert buttons(page) == ["Publish a provisional release"]
-    assert "2 assessments will be published as a provisional release" in page
-    assert 'name="confirm"' in page and 'type="checkbox"' in page
-    assert "Publish the final results" not in page
-
-
-def test_publish_page_offers_only_final_publication_after_the_provisional_release(client, cycle, assessment, team):
-    set_status(assessment, Status.PROVISIONAL)
-    Cycle.objects.filter(pk=cycle.pk).update(release=Cycle.Release.PROVISIONAL)
-    client.force_login(team["analyst"])
-    page = publish_page(client, cycle)
-    assert buttons(page) == ["Publish the final results"]
-    assert "1 assessment will be published as final results, which cannot be undone" in page
-    assert "Publish a provisional release" not in page
-
-
-@pytest.mark.parametrize(
-    ("release", "status", "why"),
-    [
-        (Cycle.Release.UNPUBLISHED, Status.SUBMITTED, "no assessment of this cycle has been validated by its ICS"),
-        (Cycle.Release.FINAL, Status.PUBLISHED, "There is nothing more to publish"),
-    ],
-)
-def test_publish_page_says_why_nothing_can_be_published(client, cycle, assessment, team, release, status, why):
-    set_status(assessment, status)
-    Cycle.objects.filter(pk=cycle.pk).update(release=release)
-    client.force_login(team["analyst"])
-    page = publish_page(client, cycle)
-    assert buttons(page) == [] and "<form" not in page.split("</header>", 1)[1].split("<footer", 1)[0]
-    assert "Nothing to publish" in page and why in page
-
-
-def test_publishing_needs_the_confirmation_and_changes_nothing_without_it(client, cycle, assessment, team):
-    set_status(assessment, Status.VALIDATED)
-    client.force_login(team["analyst"])
-    response = client.post(
-        reverse("assessments:publish", args=[cycle.slug]), {"action": "provisional", "expected": "1"}
-    )
-    assert response.status_code == 400
-    assert_error_linked(response.content.decode(), "id_confirm", "Confirm that you have checked what will be published")
-    assert fresh(assessment).status == Status.VALIDATED
-    assert Cycle.objects.get(pk=cycle.pk).release == Cycle.Release.UNPUBLISHED
-    assert not assessment.events.filter(kind=AuditEvent.Kind.TRANSITION).exists()
-
-
-def test_publishing_is_refused_when_the_number_confirmed_is_out_of_date(client, cycle, world, team):
-    set_status(Assessment.objects.get(cycle=cycle, organisation=world.trust_a), Status.VALIDATED)
-    client.force_login(team["analyst"])
-    assert "1 assessment will be published" in publish_page(client, cycle)
-    set_status(Assessment.objects.get(cycle=cycle, organisation=world.trust_b), Status.VALIDATED)  # meanwhile
-    response = client.post(
-        reverse("assessments:publish", args=[cycle.slug]), {"action": "provisional", "expected": "1", "confirm": "yes"}
-    )
-    assert response.status_code == 400
-    page = response.content.decode()
-    assert_error_linked(page, "id_confirm", "The number of assessments to publish has changed to 2 since you checked")
-    assert "2 assessments will be published as a provisional release" in page
-    assert not Assessment.objects.filter(cycle=cycle, status=Status.PROVISIONAL).exists()
-    assert Cycle.objects.get(pk=cycle.pk).release == Cycle.Release.UNPUBLISHED
-
-
-def test_a_second_provisional_release_is_not_offered_and_is_refused(client, cycle, world, team):
-    Assessment.objects.filter(cycle=cycle, organisation=world.trust_a).update(status=Status.PROVISIONAL)
-    Assessment.objects.filter(cycle=cycle, organisation=world.trust_b).update(status=Status.VALIDATED)
-    Cycle.objects.filter(pk=cycle.pk).update(release=Cycle.Release.PROVISIONAL)
-    client.force_login(team["analyst"])
-    page = publish_page(client, cycle)
-    assert buttons(page) == ["Publish the final results"]
-    assert "1 validated assessment was not in the provisional release" in page
-    response = client.post(
-        reverse("assessments:publish", args=[cycle.slug]), {"action": "provisional", "expected": "1", "confirm": "yes"}
-    )
-    assert response.status_code == 400
-    assert_error_linked(
-        response.content.decode(), "main-content-errors", "The provisional release has already been published"
-    )
-    assert Assessment.objects.get(cycle=cycle, organisation=world.trust_b).status == Status.VALIDATED
-
-
-def test_publish_page_counts_assessments_by_status(client, cycle, assessment, team):
-    set_status(assessment, Status.VALIDATED)
-    client.force_login(team["analyst"])
-    page = client.get(reverse("assessments:publish", args=[cycle.slug])).content.decode()
-    total = Assessment.objects.filter(cycle=cycle).count()
-    assert re.search(r"Validated\s*</td>\s*<td[^>]*>\s*1\s*</td>", page)
-    assert re.search(r"Published\s*</td>\s*<td[^>]*>\s*0\s*</td>", page)
-    assert f"<strong>{total}</strong>" in page
 
 
 # The list.
