@@ -4,7 +4,16 @@ validation flags and flag rates."""
 from django.contrib import admin, messages
 
 from assessments import selectors
-from assessments.models import Assessment, AuditEvent, Cycle, FlagRate, ValidationFlag
+from assessments.models import (
+    Assessment,
+    AuditEvent,
+    Cycle,
+    CycleEvent,
+    FlagRate,
+    PreReleaseAccess,
+    ProvisionalQuery,
+    ValidationFlag,
+)
 from assessments.selectors import assessments_visible_to
 from assessments.services.cycles import cycle_open
 from organisations.admin import ReadOnlyAdminMixin, ScopedAdminMixin
@@ -13,7 +22,16 @@ from organisations.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 @admin.register(Cycle)
 class CycleAdmin(admin.ModelAdmin):
     list_display = ["name", "framework", "opens_on", "closes_on", "release", "opened_at"]
-    readonly_fields = ["release", "opened_at"]
+    # The publication fields change only through the publication pages, which record each step.
+    readonly_fields = [
+        "release",
+        "opened_at",
+        "review_opens_on",
+        "review_closes_on",
+        "publication_at",
+        "publication_announced_at",
+        "published_at",
+    ]
     actions = ["open_cycles"]
 
     @admin.action(description="Open the selected cycles (create missing assessments)")
@@ -109,3 +127,27 @@ class FlagRateAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     search_fields = ["ics__name", "ics__icb_ods_code"]
     readonly_fields = list_display
     fields = list_display
+
+
+@admin.register(CycleEvent)
+class CycleEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["created_at", "cycle", "kind", "summary", "actor"]
+    list_filter = ["cycle", "kind"]
+
+
+@admin.register(ProvisionalQuery)
+class ProvisionalQueryAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    # Queries are raised and answered on the portal's pages (their history is simple-history's);
+    # scoped like the pages: an organisation's queries only to those who may see it.
+    scoped_selector = staticmethod(
+        lambda user: ProvisionalQuery.objects.filter(assessment__in=assessments_visible_to(user))
+    )
+    list_display = ["assessment", "status", "raised_by", "raised_at", "responded_at"]
+    list_filter = ["assessment__cycle", "status"]
+    search_fields = ["assessment__organisation__name", "assessment__organisation__ods_code", "text"]
+
+
+@admin.register(PreReleaseAccess)
+class PreReleaseAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["cycle", "name", "capacity", "first_seen_at", "last_seen_at", "recorded_by"]
+    list_filter = ["cycle"]
