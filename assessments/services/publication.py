@@ -87,6 +87,28 @@ def _window(cycle: Cycle) -> dict[str, str | None]:
     }
 
 
+def _locked_assessments(cycle: Cycle, status: str) -> list[Assessment]:
+    return list(
+        Assessment.objects.select_for_update(of=("self",))
+        .filter(cycle=cycle, status=status)
+        .select_related("organisation", "cycle")
+        .order_by("organisation__ods_code")
+    )
+
+
+def _move_and_tell(
+    assessments: list[Assessment], to: str, actor: Any, summary: str, *, subject: str, opening: str
+) -> None:
+    """Move each assessment (audited) and e-mail its lead the results page and the assessment."""
+    for assessment in assessments:
+        _move(assessment, to, actor, summary)
+        notify(
+            recipients=people_with_role(assessment.organisation, Role.ASSESSMENT_LEAD),
+            subject=subject,
+            body=f"{opening}\n\n{results_url(assessment)}\n\nYour assessment:\n{assessment_url(assessment)}\n",
+        )
+
+
 @transaction.atomic
 def cycle_release_provisionally(
     *,
@@ -116,12 +138,7 @@ def cycle_release_provisionally(
         problems.setdefault("closes_on", "The review window must close before the announced publication date")
     if problems:
         raise ValidationError(problems)
-    assessments = list(
-        Assessment.objects.select_for_update(of=("self",))
-        .filter(cycle=locked, status=Status.VALIDATED)
-        .select_related("organisation", "cycle")
-        .order_by("organisation__ods_code")
-    )
+    assessments = _locked_assessments(locked, Status.VALIDATED)
     if expected_count is not None and len(assessments) != expected_count:
         raise ValidationError(
             {
@@ -137,17 +154,17 @@ def cycle_release_provisionally(
     locked.release = Cycle.Release.PROVISIONAL
     locked.save(update_fields=["release", "review_opens_on", "review_closes_on"])
     window = f"{long_date(opens_on)} to {long_date(closes_on)}"
-    for assessment in assessments:
-        _move(assessment, Status.PROVISIONAL, actor, "Provisionally released for review")
-        notify(
-            recipients=people_with_role(assessment.organisation, Role.ASSESSMENT_LEAD),
-            subject=f"{locked.name} digital maturity results: check them before publication",
-            body=(
-                f"Your organisation's {locked.name} results are released provisionally. Check what will be "
-                f"published about your organisation and raise any query from {window}:\n\n"
-                f"{results_url(assessment)}\n\nYour assessment:\n{assessment_url(assessment)}\n"
-            ),
-        )
+    _move_and_tell(
+        assessments,
+        Status.PROVISIONAL,
+        actor,
+        "Provisionally released for review",
+        subject=f"{locked.name} digital maturity results: check them before publication",
+        opening=(
+            f"Your organisation's {locked.name} results are released provisionally. Check what will be "
+            f"published about your organisation and raise any query from {window}:"
+        ),
+    )
     after = {**_window(locked), "released": len(assessments)}
     if first or assessments:
         noun = "assessment" if len(assessments) == 1 else "assessments"
@@ -221,22 +238,15 @@ def cycle_publish(*, cycle: Cycle, now: datetime.datetime | None = None) -> int:
         locked = _lock_cycle(cycle)
         if locked.release != Cycle.Release.PROVISIONAL or locked.publication_at is None or locked.publication_at > now:
             return 0
-        assessments = list(
-            Assessment.objects.select_for_update(of=("self",))
-            .filter(cycle=locked, status=Status.PROVISIONAL)
-            .select_related("organisation", "cycle")
-            .order_by("organisation__ods_code")
+        assessments = _locked_assessments(locked, Status.PROVISIONAL)
+        _move_and_tell(
+            assessments,
+            Status.PUBLISHED,
+            None,
+            "Published at the announced time",
+            subject=f"{locked.name} digital maturity results published",
+            opening=f"Your organisation's {locked.name} results are published:",
         )
-        for assessment in assessments:
-            _move(assessment, Status.PUBLISHED, None, "Published at the announced time")
-            notify(
-                recipients=people_with_role(assessment.organisation, Role.ASSESSMENT_LEAD),
-                subject=f"{locked.name} digital maturity results published",
-                body=(
-                    f"Your organisation's {locked.name} results are published:\n\n{results_url(assessment)}\n\n"
-                    f"Your assessment:\n{assessment_url(assessment)}\n"
-                ),
-            )
         locked.release = Cycle.Release.FINAL
         locked.published_at = now
         locked.save(update_fields=["release", "published_at"])
