@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from assessments.access import AssessmentAction
-from assessments.models import Assessment, Cycle, CycleEvent, PreReleaseAccess, ProvisionalQuery
+from assessments.models import Assessment, Cycle, CycleEvent, DomainScore, PreReleaseAccess, ProvisionalQuery
 from assessments.rules.dates import announced_datetime, long_date
 from assessments.rules.publication import (
     in_review_window,
@@ -293,7 +293,7 @@ def query_raise(*, assessment: Assessment, actor: Any, text: str, domain_key: st
         problems["text"] = "Enter your query: say which figure you think is wrong and why"
     elif len(text) > 4000:
         problems["text"] = "Your query must be 4,000 characters or fewer"
-    if domain_key and not locked.responses.filter(domain__key=domain_key).exists():
+    if domain_key and not DomainScore.objects.filter(score__assessment=locked, domain_key=domain_key).exists():
         problems["domain_key"] = "Choose a domain of this assessment, or none"
     if problems:
         raise ValidationError(problems)

@@ -424,3 +424,21 @@ def test_results_are_not_shown_before_the_provisional_release(client, cycle, val
     client.force_login(team["lead"])
     mine = validated.get(organisation=team["lead"].role_assignments.get().organisation)
     assert client.get(results_url(mine)).status_code == 404
+
+
+def test_names_and_words_people_typed_are_escaped_on_every_publication_page(client, released, team, cycle):
+    from organisations.models import Organisation
+
+    Organisation.objects.filter(pk=released.organisation_id).update(name="Barts & <i>Health</i>")
+    query = publication.query_raise(assessment=released, actor=team["lead"], text="<script>alert(1)</script>")
+    publication.query_respond(query=query, actor=team["analyst"], status="answered", response="<b>No</b>")
+    client.force_login(team["analyst"])
+    for page in (
+        client.get(url("publish-queries", cycle)).content.decode(),
+        client.get(url("publish-query", cycle, query.pk)).content.decode(),
+        client.get(results_url(released)).content.decode(),
+    ):
+        assert "<script>alert(1)</script>" not in page and "<i>Health</i>" not in page and "<b>No</b>" not in page
+        assert "Barts &amp; &lt;i&gt;Health&lt;/i&gt;" in page
+    listing = client.get(url("publish-queries", cycle)).content.decode()
+    assert f'href="{url("publish-query", cycle, query.pk)}"' in listing
