@@ -75,7 +75,7 @@ def test_your_work_sign_off_and_publication_fit_a_320_pixel_screen(browser, live
     for person, path, expected in (
         (contributor, "/", "Your work"),
         (approver, "/", "Sign off now"),
-        (analyst, "/assessments/cycles/2024-25/publish/", "Nothing to publish"),
+        (analyst, "/assessments/cycles/2024-25/publish/", "Nothing can be released yet"),
     ):
         page = journey.sign_in(person)
         page.set_viewport_size(NARROW)
@@ -89,6 +89,8 @@ def test_your_work_sign_off_and_publication_fit_a_320_pixel_screen(browser, live
     Assessment.objects.filter(pk=ready.pk).update(status=Assessment.Status.VALIDATED)
     journey.audited.clear()
     journey.go("/assessments/cycles/2024-25/publish/")
-    assert "1 assessment will be published as a provisional release" in page.content()
+    assert "Release 1 validated assessment provisionally" in page.content()
+    journey.go("/assessments/cycles/2024-25/publish/provisional/")
+    assert "1 assessment has been validated" in page.content()
     assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
     journey.assert_accessible()
