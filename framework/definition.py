@@ -28,6 +28,25 @@ VERSION_PATTERN = re.compile(r"^(\d{4})/(\d{2})$")
 
 PathElement = str | int
 
+# Limits that keep a hostile file from costing more than milliseconds: the published definitions
+# are about 100 KB and 9 levels deep.
+MAX_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 20
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+TIMESTAMP = "tag:yaml.org,2002:timestamp"
+MERGE = "tag:yaml.org,2002:merge"
+PLAIN_TAGS = frozenset(
+    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq", "timestamp")
+)
+
+
+def _real_date(value: str) -> bool:
+    try:
+        datetime.date.fromisoformat(value[:10])
+    except ValueError:
+        return False
+    return True
+
 
 @dataclass(frozen=True)
 class DefinitionProblem:
@@ -134,17 +153,30 @@ def known_version(definition: FrameworkDef) -> dict[str, set[str]]:
 
 
 def parse_definition(path: Path, known_versions: KnownVersions) -> ParsedDefinition:
-    """Parse and validate one file against the versions already available."""
-    raw = path.read_bytes()
-    text = raw.decode("utf-8")
+    """Parse and validate one file against the versions already available.
+
+    The text is checked before YAML builds anything from it (its size, its encoding, control
+    characters, then the parser's events: nesting depth, anchors and aliases), so a hostile file
+    is refused with its line within milliseconds instead of hanging or crashing the loader."""
     report = _Reporter(path.name)
+    raw = path.read_bytes()
+    text = report.read(raw)
+    if text is None or not report.scan(text):
+        raise DefinitionError(report.problems)
     root = report.compose(text)
     if root is None:
         raise DefinitionError(report.problems)
-    report.check_duplicate_mapping_keys(root, ())
+    report.check_nodes(root, ())
     if report.problems:
         raise DefinitionError(report.problems)
-    document = _Loader(text).construct_document(root)
+    try:
+        document = _Loader(text).construct_document(root)
+    except (yaml.YAMLError, ValueError, TypeError) as error:
+        mark = getattr(error, "problem_mark", None)
+        report.problems.append(
+            DefinitionProblem(report.file, mark.line + 1 if mark else None, "", f"cannot be read: {error}")
+        )
+        raise DefinitionError(report.problems) from None
     try:
         definition = FrameworkDef.model_validate(document)
     except ValidationError as error:
@@ -166,13 +198,19 @@ def _check_meaning(definition: FrameworkDef, known_versions: KnownVersions, repo
         report.add(root, path, message)
 
     header = definition.framework
-    match = VERSION_PATTERN.match(header.version)
+    match = VERSION_PATTERN.fullmatch(header.version)
     if not match or (int(match.group(1)) + 1) % 100 != int(match.group(2)):
         problem(("framework", "version"), f"{header.version!r} is not a version such as '2025/26'")
     previous: Mapping[str, set[str]] | None = None
     if header.supersedes is not None:
         if header.supersedes == header.version:
             problem(("framework", "supersedes"), "a version cannot supersede itself")
+        elif header.supersedes >= header.version:
+            problem(
+                ("framework", "supersedes"),
+                f"{header.version} cannot supersede {header.supersedes!r}, a later version: "
+                "a version supersedes an earlier one",
+            )
         elif header.supersedes not in known_versions:
             problem(
                 ("framework", "supersedes"),
@@ -209,7 +247,68 @@ def _check_meaning(definition: FrameworkDef, known_versions: KnownVersions, repo
                 first_seen[domain.key] = _format_path(here)
     if previous is not None:
         _check_splits(definition, previous, problem)
+        _check_replacement_circles(definition, problem)
     _check_prerequisites(definition, problem, previous, header.supersedes)
+    _check_lengths(definition, problem)
+
+
+# What the database stores each text in: a longer value would be cut or refused by PostgreSQL
+# half-way through a load, so it is refused here, with its place in the file.
+LENGTHS = {
+    "version": 7,
+    "title": 200,
+    "measure_key": 40,
+    "domain_key": 60,
+    "domain_name": 200,
+    "level_name": 100,
+    "criterion_key": 60,
+}
+
+
+def _check_lengths(definition: FrameworkDef, problem) -> None:
+    def check(path: tuple, value: str, limit: str) -> None:
+        if len(value) > LENGTHS[limit]:
+            problem(path, f"is {len(value)} characters long; at most {LENGTHS[limit]} are allowed")
+
+    check(("framework", "version"), definition.framework.version, "version")
+    check(("framework", "title"), definition.framework.title, "title")
+    for m, measure in enumerate(definition.measures):
+        check(("measures", m, "key"), measure.key, "measure_key")
+        for d, domain in enumerate(measure.domains):
+            here = ("measures", m, "domains", d)
+            check((*here, "key"), domain.key, "domain_key")
+            check((*here, "name"), domain.name, "domain_name")
+            for number, level in domain.levels.items():
+                check((*here, "levels", number, "name"), level.name, "level_name")
+                for c, criterion in enumerate(level.criteria):
+                    check((*here, "levels", number, "criteria", c, "key"), criterion.key, "criterion_key")
+
+
+def _check_replacement_circles(definition: FrameworkDef, problem) -> None:
+    """`replaces` names what a domain or criterion continues from the superseded version. Naming
+    its own key says nothing (the key carries forward by itself), and two that each replace the
+    other (a domain or criterion swapping keys with another) would carry each one's answers onto
+    both: both are refused."""
+    domains = {domain.key: (m, d, domain) for m, d, domain in definition.domains()}
+    for key, (m, d, domain) in domains.items():
+        here = ("measures", m, "domains", d, "replaces")
+        for r, replaced in enumerate(domain.replaces):
+            if replaced == key:
+                problem((*here, r), "a domain cannot replace itself: its own key already carries forward")
+            elif replaced in domains and key in domains[replaced][2].replaces:
+                problem((*here, r), f"replaces goes round in a circle: {key} -> {replaced} -> {key}")
+        criteria = {
+            criterion.key: ((number, c), criterion)
+            for number, level in domain.levels.items()
+            for c, criterion in enumerate(level.criteria)
+        }
+        for ckey, ((number, c), criterion) in criteria.items():
+            at = ("measures", m, "domains", d, "levels", number, "criteria", c, "replaces")
+            for r, replaced in enumerate(criterion.replaces):
+                if replaced == ckey:
+                    problem((*at, r), "a criterion cannot replace itself: its own key already carries forward")
+                elif replaced in criteria and ckey in criteria[replaced][1].replaces:
+                    problem((*at, r), f"replaces goes round in a circle: {ckey} -> {replaced} -> {ckey}")
 
 
 def _predecessors(domain: DomainDef, previous: Mapping[str, set[str]]) -> list[str]:
@@ -305,7 +404,7 @@ def _cycles(graph: Mapping[str, list[str]]) -> list[list[str]]:
 
 
 def _check_domain(domain: DomainDef, here: tuple, problem, previous: Mapping[str, set[str]] | None, supersedes) -> None:
-    if not KEY_PATTERN.match(domain.key):
+    if not KEY_PATTERN.fullmatch(domain.key):
         problem((*here, "key"), f"{domain.key!r} is not a key (lower-case letters, digits and _)")
     for s, setting in enumerate(domain.care_settings):
         if setting not in CareSetting.values:
@@ -345,7 +444,7 @@ def _check_domain(domain: DomainDef, here: tuple, problem, previous: Mapping[str
             problem((*here, "levels", number, "criteria"), f"level {number} has no criteria; it needs at least one")
         for c, criterion in enumerate(level.criteria):
             at = (*here, "levels", number, "criteria", c)
-            if not KEY_PATTERN.match(criterion.key):
+            if not KEY_PATTERN.fullmatch(criterion.key):
                 problem((*at, "key"), f"{criterion.key!r} is not a key (lower-case letters, digits and _)")
             elif criterion.key in seen_criteria:
                 problem(
@@ -401,12 +500,91 @@ class _Reporter:
             return None
         return root
 
-    def check_duplicate_mapping_keys(self, node: yaml.Node, path: tuple[PathElement, ...]) -> None:
+    def read(self, raw: bytes) -> str | None:
+        """The file as text: UTF-8, no bigger than MAX_BYTES, without control characters."""
+        if len(raw) > MAX_BYTES:
+            self.problems.append(
+                DefinitionProblem(self.file, None, "", f"is {len(raw):,} bytes; a definition is at most {MAX_BYTES:,}")
+            )
+            return None
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as error:
+            line = raw[: error.start].count(b"\n") + 1
+            self.problems.append(
+                DefinitionProblem(
+                    self.file, line, "", f"is not UTF-8 text (byte {raw[error.start]:#04x}); save it as UTF-8"
+                )
+            )
+            return None
+        text = text.removeprefix("\ufeff")
+        bad = CONTROL.search(text)
+        if bad:
+            line = text[: bad.start()].count("\n") + 1
+            self.problems.append(
+                DefinitionProblem(self.file, line, "", f"contains the control character U+{ord(bad.group()):04X}")
+            )
+            return None
+        return text
+
+    def scan(self, text: str) -> bool:
+        """Walk the parser's events (linear, builds nothing): refuse nesting deeper than
+        MAX_DEPTH and any anchor or alias. Definitions need neither, and aliases are how a small
+        file expands into billions of nodes (or overrides what a reviewer read, with a merge key)."""
+        depth = 0
+        try:
+            for event in yaml.parse(text, Loader=_Loader):
+                line = event.start_mark.line + 1 if event.start_mark else None
+                if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+                    self.problems.append(
+                        DefinitionProblem(self.file, line, "", "anchors and aliases (& and *) are not allowed")
+                    )
+                    return False
+                if isinstance(event, yaml.CollectionStartEvent):
+                    depth += 1
+                    if depth > MAX_DEPTH:
+                        self.problems.append(
+                            DefinitionProblem(self.file, line, "", f"nests deeper than {MAX_DEPTH} levels")
+                        )
+                        return False
+                elif isinstance(event, yaml.CollectionEndEvent):
+                    depth -= 1
+        except yaml.YAMLError as error:
+            mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+            problem = getattr(error, "problem", None) or str(error)
+            self.problems.append(
+                DefinitionProblem(self.file, mark.line + 1 if mark else None, "", f"not valid YAML: {problem}")
+            )
+            return False
+        return True
+
+    def check_nodes(self, node: yaml.Node, path: tuple[PathElement, ...]) -> None:
         """YAML keeps the last of two equal keys without a word; in a reviewed definition that
-        would silently drop content, so it is an error."""
+        would silently drop content, so it is an error. So are keys that are not plain text (a
+        list as a key, a merge key) and tags YAML's plain types do not have (e.g. !!python/...),
+        and a date that is not a real date, each with its line."""
+        line = node.start_mark.line + 1
+        if node.tag not in PLAIN_TAGS:
+            self.problems.append(
+                DefinitionProblem(self.file, line, _format_path(path), f"the tag {node.tag!r} is not allowed")
+            )
+            return
+        if node.tag == TIMESTAMP and not _real_date(node.value):
+            self.problems.append(
+                DefinitionProblem(
+                    self.file, line, _format_path(path), f"{node.value!r} is not a real date (YYYY-MM-DD)"
+                )
+            )
         if isinstance(node, yaml.MappingNode):
             seen: dict[str, int] = {}
             for key_node, value_node in node.value:
+                if not isinstance(key_node, yaml.ScalarNode) or key_node.tag == MERGE:
+                    self.problems.append(
+                        DefinitionProblem(
+                            self.file, key_node.start_mark.line + 1, _format_path(path), "a key must be plain text"
+                        )
+                    )
+                    continue
                 key = key_node.value
                 if key in seen:
                     self.problems.append(
@@ -419,10 +597,10 @@ class _Reporter:
                     )
                 else:
                     seen[key] = key_node.start_mark.line + 1
-                self.check_duplicate_mapping_keys(value_node, (*path, _path_key(key, path)))
+                self.check_nodes(value_node, (*path, _path_key(key, path)))
         elif isinstance(node, yaml.SequenceNode):
             for index, item in enumerate(node.value):
-                self.check_duplicate_mapping_keys(item, (*path, index))
+                self.check_nodes(item, (*path, index))
 
     def from_pydantic(self, root: yaml.Node, item: Mapping[str, Any]) -> None:
         loc = tuple(element for element in item["loc"] if element != "[key]")

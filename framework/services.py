@@ -67,9 +67,37 @@ def framework_load(*, path: Path) -> list[LoadOutcome]:
         known[definition.definition.framework.version] = known_version(definition.definition)
         parsed.append(definition)
     problems.extend(_frozen_conflicts(parsed))
+    problems.extend(_double_successors(parsed))
     if problems:
         raise DefinitionError(problems)
     return [_write(definition) for definition in parsed]
+
+
+def _double_successors(parsed: list[ParsedDefinition]) -> list[DefinitionProblem]:
+    """A version is superseded by one version at most: two successors would each claim last
+    year's answers (the database allows one; refused here, with the file, before any write)."""
+    successor = {
+        superseded: version
+        for version, superseded in FrameworkVersion.objects.filter(supersedes__isnull=False).values_list(
+            "version", "supersedes__version"
+        )
+    }
+    problems = []
+    for item in parsed:
+        header = item.definition.framework
+        if header.supersedes is None:
+            continue
+        other = successor.setdefault(header.supersedes, header.version)
+        if other != header.version:
+            problems.append(
+                DefinitionProblem(
+                    item.file,
+                    None,
+                    "framework.supersedes",
+                    f"{header.supersedes} is already superseded by {other}; a version has one successor",
+                )
+            )
+    return problems
 
 
 def _frozen_conflicts(parsed: list[ParsedDefinition]) -> list[DefinitionProblem]:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from organisations.models import CareSetting, Organisation
+from organisations.models import CareSetting, IntegratedCareSystem, Organisation, Programme, ProgrammeMembership, Region
 
 DEFAULT_DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -24,6 +24,7 @@ ODS_CODE = re.compile(r"^[A-Z0-9]{3,6}$")
 REGION_CODE = re.compile(r"^Y\d{2}$")
 ONS_ICB_CODE = re.compile(r"^E54\d{6}$")
 PROGRAMME_KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # a NUL is refused by PostgreSQL
 PROGRAMME_NAMES = {
     "global_digital_exemplar_acute_2016": "Global Digital Exemplar (acute, 2016)",
 }
@@ -116,6 +117,28 @@ class ReferenceData:
     programmes: list[ProgrammeRow]
 
 
+def _limit(model, field: str) -> int:
+    return model._meta.get_field(field).max_length
+
+
+# The longest value the database keeps for each column: SQLite would store a longer one, and
+# PostgreSQL would refuse it half-way through the load, so it is refused here with its line.
+LIMITS = {
+    "regions.csv": {"name": _limit(Region, "name")},
+    "icbs.csv": {
+        "ods_code": min(_limit(IntegratedCareSystem, "icb_ods_code"), _limit(Organisation, "ods_code")),
+        "name": min(_limit(IntegratedCareSystem, "name"), _limit(Organisation, "name")),
+    },
+    "trusts.csv": {
+        "ods_code": _limit(Organisation, "ods_code"),
+        "ods_name": _limit(Organisation, "official_name"),
+        "name": _limit(Organisation, "name"),
+        "postcode": _limit(Organisation, "postcode"),
+    },
+    "programmes.csv": {"programme": _limit(Programme, "key"), "note": _limit(ProgrammeMembership, "note")},
+}
+
+
 class _FileReader:
     """Yields (line, row) and records errors against this file."""
 
@@ -131,21 +154,46 @@ class _FileReader:
         if not self.path.is_file():
             self.error(0, None, f"file not found in {self.path.parent}")
             return
-        with self.path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            expected = COLUMNS[self.name]
-            if header != expected:
-                self.error(1, None, f"header must be {','.join(expected)}; found {','.join(header or [])}")
-                return
-            for values in reader:
-                line = reader.line_num
-                if not any(value.strip() for value in values):
-                    continue
-                if len(values) != len(expected):
-                    self.error(line, None, f"expected {len(expected)} columns, found {len(values)}")
-                    continue
-                yield line, {key: value.strip() for key, value in zip(expected, values, strict=True)}
+        line = 1
+        try:
+            with self.path.open(newline="", encoding="utf-8-sig") as handle:
+                reader = csv.reader(handle)
+                header = next(reader, None)
+                expected = COLUMNS[self.name]
+                if header != expected:
+                    self.error(1, None, f"header must be {','.join(expected)}; found {','.join(header or [])}")
+                    return
+                for values in reader:
+                    line = reader.line_num
+                    if not any(value.strip() for value in values):
+                        continue
+                    if len(values) != len(expected):
+                        self.error(line, None, f"expected {len(expected)} columns, found {len(values)}")
+                        continue
+                    row = {key: value.strip() for key, value in zip(expected, values, strict=True)}
+                    if self._within_limits(line, row):
+                        yield line, row
+        except UnicodeDecodeError as error:
+            self.error(
+                line,
+                None,
+                f"is not UTF-8 text (byte {error.object[error.start]:#04x} after line {line}); save it as UTF-8",
+            )
+        except csv.Error as error:
+            self.error(line + 1, None, f"cannot be read as CSV: {error}")
+
+    def _within_limits(self, line: int, row: dict[str, str]) -> bool:
+        fits = True
+        for column, value in row.items():
+            bad = CONTROL.search(value)
+            if bad:
+                self.error(line, column, f"contains the control character U+{ord(bad.group()):04X}")
+                fits = False
+        for column, limit in LIMITS[self.name].items():
+            if len(row[column]) > limit:
+                self.error(line, column, f"is {len(row[column])} characters long; at most {limit} are allowed")
+                fits = False
+        return fits
 
     def required(self, line: int, row: dict[str, str], column: str) -> str | None:
         value = row[column]
@@ -156,7 +204,7 @@ class _FileReader:
 
     def matching(self, line: int, row: dict[str, str], column: str, pattern: re.Pattern, what: str) -> str | None:
         value = self.required(line, row, column)
-        if value is not None and not pattern.match(value):
+        if value is not None and not pattern.fullmatch(value):
             self.error(line, column, f"{value!r} is not {what}")
             return None
         return value

@@ -250,3 +250,55 @@ def replace_in(path: Path, old: str, new: str) -> None:
     text = path.read_text()
     assert old in text, f"{old!r} not in {path.name}"
     path.write_text(text.replace(old, new, 1))
+
+
+# Extracts from hostile hands (issue 16): refused with file, line and column, nothing written.
+
+
+def refused(data: Path, message: str) -> None:
+    with pytest.raises(CommandError) as error:
+        run_command("--data-dir", str(data))
+    assert str(error.value).startswith("Nothing was loaded") and message in str(error.value), str(error.value)
+    assert not Region.objects.exists() and not Organisation.objects.exists()
+
+
+def test_an_extract_that_is_not_utf8_is_refused_with_its_file(tmp_path):
+    data = copy_data(tmp_path)
+    (data / "trusts.csv").write_bytes(
+        (data / "trusts.csv").read_text().replace("MANCHESTER", "MAN\xc7HESTER").encode("latin-1")
+    )
+    refused(data, "trusts.csv, line")
+    refused(data, "is not UTF-8 text (byte 0xc7")
+
+
+def test_a_nul_byte_or_a_giant_field_is_refused_not_a_crash(tmp_path):
+    data = copy_data(tmp_path)
+    replace_in(data / "regions.csv", "Y56,London", "Y56,Lon\x00don")
+    refused(data, "regions.csv, line")
+    data = copy_data(tmp_path / "giant")
+    replace_in(data / "regions.csv", "Y56,London", 'Y56,"' + "L" * 200_000 + '"')
+    refused(data, "regions.csv, line")
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        (
+            "icbs.csv",
+            "QYG,E54000008",
+            "QYGXXX,E54000008",
+            "icbs.csv, line 2, column 'ods_code': is 6 characters long; at most 5",
+        ),
+        (
+            "trusts.csv",
+            "M13 9WL",
+            "M13 9WL 9WL 9WL",
+            "column 'postcode': is 15 characters long; at most 10 are allowed",
+        ),
+        ("regions.csv", "Y56,London", "Y56," + "L" * 101, "regions.csv, line 2, column 'name': is 101 characters long"),
+    ],
+)
+def test_values_longer_than_the_database_keeps_are_refused_on_every_database(tmp_path, file, old, new, message):
+    data = copy_data(tmp_path)
+    replace_in(data / file, old, new)
+    refused(data, message)
