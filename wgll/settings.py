@@ -213,6 +213,12 @@ MEDIA_URL = "/media/"
 # Evidence files are checked by content and must be smaller than this.
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_MB", default=20) * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# An upload over EVIDENCE_MAX_MB is refused as it arrives (assessments/uploads.py), not after it is received.
+FILE_UPLOAD_HANDLERS = [
+    "assessments.uploads.UploadLimitHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

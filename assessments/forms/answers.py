@@ -81,6 +81,15 @@ class DraftAnswerForm(AnswerForm):
 class EvidenceForm(forms.Form):
     """Evidence is a file or a link, never both; the file's content is checked by the service."""
 
+    @classmethod
+    def refusing(cls, message: str) -> EvidenceForm:
+        """An empty form carrying one error on the file: for an upload refused before its body
+        was read to the end, when there is nothing of it to bind the form to."""
+        form = cls()
+        form.cleaned_data = {}  # add_error expects the cleaned data of a form that was checked
+        form.add_error("evidence_file", message)
+        return form
+
     title = forms.CharField(
         label="Title (optional)",
         help_text="For example, 'Board paper: digital strategy, March 2025'. Without one, the file name is shown.",

@@ -73,6 +73,13 @@ class UploadVerdict:
     error: str | None
 
 
+def size_in_words(size: int) -> str:
+    """'20MB', '512KB': a size limit as the service manual writes it."""
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):g}MB"
+    return f"{max(1, size // 1024)}KB"
+
+
 def check_upload(name: str, content: bytes, size: int, max_bytes: int) -> UploadVerdict:
     """`content` is the whole file (evidence is at most `max_bytes`, so it fits in memory): a
     document is opened and looked inside, not only recognised by its first bytes, because a
@@ -80,7 +87,7 @@ def check_upload(name: str, content: bytes, size: int, max_bytes: int) -> Upload
     if size == 0:
         return UploadVerdict(None, "The selected file is empty")
     if size > max_bytes:
-        return UploadVerdict(None, f"The selected file must be smaller than {max_bytes // (1024 * 1024)}MB")
+        return UploadVerdict(None, f"The selected file must be smaller than {size_in_words(max_bytes)}")
     suffix = PurePath(name).suffix.lower()
     expected = ALLOWED.get(suffix)
     if expected is None:

@@ -23,9 +23,10 @@ from assessments.forms.errors import add_service_errors
 from assessments.models import Assessment, DomainResponse
 from assessments.rules import scoring
 from assessments.rules.dates import long_date
-from assessments.rules.evidence import ALLOWED_DESCRIPTION
+from assessments.rules.evidence import ALLOWED_DESCRIPTION, size_in_words
 from assessments.services import evidence as evidence_services
 from assessments.services import responses as response_services
+from assessments.uploads import upload_too_large
 from assessments.views import assessment_or_404, require
 from framework.selectors import domain_criteria
 from organisations.access import may
@@ -201,7 +202,15 @@ def evidence_add(request: HttpRequest, cycle_slug: str, ods_code: str, domain_ke
     assessment = assessment_or_404(request, cycle_slug, ods_code)
     response = response_or_404(assessment, domain_key)
     require(request.user, AssessmentAction.EDIT_RESPONSE, response)
-    form = EvidenceForm(request.POST, request.FILES)
+    files = request.FILES  # parsing the body is what finds a file too large
+    if upload_too_large(request):
+        # The body was not read to its end, so nothing else of it can be trusted or saved either.
+        refused = EvidenceForm.refusing(
+            f"The selected file must be smaller than {size_in_words(settings.EVIDENCE_MAX_BYTES)}. "
+            "Nothing on this page was saved: choose a smaller file and make any other changes again"
+        )
+        return domain_page(request, assessment, response, evidence_form=refused, status=413)
+    form = EvidenceForm(request.POST, files)
     criteria = list(selectors.criterion_texts(response).items())
     answer_form = DraftAnswerForm(request.POST, criteria=criteria) if "version" in request.POST else None
     if not form.is_valid() or (answer_form is not None and not answer_form.is_valid()):

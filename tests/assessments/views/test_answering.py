@@ -798,3 +798,51 @@ def test_an_unchanged_answer_is_not_saved_again_when_evidence_is_added(client, a
     data = answer_data(0, [], "", complete=None) | {"url": "https://example.nhs.uk/paper"}
     assert client.post(evidence_add_url(assessment), data).status_code == 302
     assert response(assessment).version == 0  # nothing typed: no answer event, just the evidence
+
+
+def test_an_upload_too_large_is_refused_after_reading_no_more_than_the_limit(rf, assessment, team, settings):
+    """A 200 MB upload used to be received in full before the 20 MB limit refused it."""
+    import io
+
+    from django.contrib.messages.storage.fallback import FallbackStorage
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.core.handlers.wsgi import LimitedStream
+
+    from assessments.views.answering import evidence_add
+
+    class CountingStream(io.BytesIO):
+        received = 0
+
+        def read(self, size=-1):
+            chunk = super().read(size)
+            CountingStream.received += len(chunk)
+            return chunk
+
+    settings.EVIDENCE_MAX_BYTES = 256 * 1024
+    body = (
+        b'--b\r\nContent-Disposition: form-data; name="title"\r\n\r\nPlan\r\n'
+        b'--b\r\nContent-Disposition: form-data; name="evidence_file"; filename="plan.pdf"\r\n'
+        b"Content-Type: application/pdf\r\n\r\n%PDF-1.4\n" + b"0" * (8 * 1024 * 1024) + b"\r\n--b--\r\n"
+    )
+    request = rf.post(evidence_add_url(assessment), data=body, content_type="multipart/form-data; boundary=b")
+    request._stream = LimitedStream(CountingStream(body), len(body))
+    request.user = team["lead"]
+    request.session = SessionStore()
+    request._messages = FallbackStorage(request)
+    page = evidence_add(request, assessment.cycle.slug, assessment.organisation.ods_code, "strategy")
+    assert page.status_code == 413
+    assert "The selected file must be smaller than 256KB" in page.content.decode()
+    assert CountingStream.received < 1024 * 1024, CountingStream.received  # not the 8 MB sent
+    assert not response(assessment).evidence.exists() and response(assessment).version == 0
+
+
+def test_a_file_growing_past_the_limit_is_refused_as_it_arrives(client, assessment, team, settings):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    settings.EVIDENCE_MAX_BYTES = 64 * 1024
+    login(client, team["lead"])
+    big = SimpleUploadedFile("plan.pdf", b"%PDF-1.4\n" + b"0" * (128 * 1024), content_type="application/pdf")
+    page = client.post(evidence_add_url(assessment), {"evidence_file": big})
+    assert page.status_code == 413
+    assert "The selected file must be smaller than 64KB" in text(page)
+    assert not response(assessment).evidence.exists()
