@@ -18,7 +18,7 @@ RUN pip install --no-cache-dir -c requirements.lock .
 COPY . .
 COPY --from=frontend /app/node_modules ./node_modules
 COPY --from=frontend /app/build ./build
-RUN SECRET_KEY=build-only ALLOWED_HOSTS=build SITE_URL=https://build.invalid python manage.py collectstatic --noinput
+RUN SECRET_KEY=build-only-never-used-to-sign-anything-0123456789abcdef ALLOWED_HOSTS=build SITE_URL=https://build.invalid python manage.py collectstatic --noinput
 RUN useradd --create-home wgll && mkdir -p /app/var && chown -R wgll /app/var
 USER wgll
 EXPOSE 8000

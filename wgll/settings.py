@@ -34,7 +34,19 @@ if PRODUCTION:
     if DEBUG:
         raise ImproperlyConfigured("DEBUG must not be on in production mode.")
     SECRET_KEY = env.str("SECRET_KEY")
+    # Django's own deployment check asks for this much; a short or repetitive key signs sessions
+    # and password-reset links that can be forged.
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5:
+        raise ImproperlyConfigured(
+            "SECRET_KEY must be at least 50 characters with at least 5 different ones; make one with "
+            "python -c 'import secrets; print(secrets.token_urlsafe(50))'. Refusing to start."
+        )
     ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
+    if "*" in ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "ALLOWED_HOSTS must name the portal's host names, not '*': any Host header would be trusted "
+            "(password-reset links to another site). Refusing to start."
+        )
     SITE_URL = env.str("SITE_URL")
     _site = urlsplit(SITE_URL)
     if _site.scheme != "https" or not _site.netloc:

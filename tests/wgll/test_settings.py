@@ -26,7 +26,7 @@ def settings_in(env: dict[str, str]) -> subprocess.CompletedProcess:
     )  # fmt: skip
 
 
-PRODUCTION = {"WGLL_MODE": "production", "SECRET_KEY": "x" * 50, "ALLOWED_HOSTS": "dma.nhs.uk"}
+PRODUCTION = {"WGLL_MODE": "production", "SECRET_KEY": "test-only-" + "0123456789" * 5, "ALLOWED_HOSTS": "dma.nhs.uk"}
 SITE = {"SITE_URL": "https://dma.nhs.uk"}
 
 
@@ -45,6 +45,20 @@ def test_production_refuses_to_start_without_secret_key_allowed_hosts_and_site_u
     result = settings_in({"WGLL_MODE": "production"})
     assert result.returncode != 0
     assert "Production mode needs SECRET_KEY, ALLOWED_HOSTS, SITE_URL set in the environment" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "hosts", "words"),
+    [
+        ("short-key", "dma.nhs.uk", "SECRET_KEY must be at least 50 characters"),
+        ("x" * 60, "dma.nhs.uk", "at least 5 different ones"),
+        ("test-only-" + "0123456789" * 5, "*", "ALLOWED_HOSTS must name the portal's host names, not '*'"),
+        ("test-only-" + "0123456789" * 5, "dma.nhs.uk,*", "not '*'"),
+    ],
+)
+def test_production_refuses_a_weak_secret_key_or_any_host(key, hosts, words):
+    result = settings_in({**PRODUCTION, **SITE, "SECRET_KEY": key, "ALLOWED_HOSTS": hosts})
+    assert result.returncode != 0 and words in result.stderr
 
 
 def test_production_refuses_to_start_without_site_url():
