@@ -147,3 +147,32 @@ def test_no_url_shows_or_changes_another_organisations_data(client, trust_a_ever
     assert not problems, "\n".join(problems)
     assert snapshot() == before
     assert ProvisionalQuery.objects.count() == 1
+
+
+INSIDERS = ["lead", "analyst"]
+
+
+def test_every_page_and_file_carries_the_security_headers(client, trust_a_everything, team):
+    """Whatever each answers (a page, a file, a refusal), the headers are there; and a signed-in
+    answer is never kept by a shared cache or the browser's history."""
+    values, _ = trust_a_everything
+    urls = [(name, fill(name, pattern, values)) for name, pattern in url_patterns() if name != SIGN_OUT]
+    problems = []
+    for role in INSIDERS:
+        client.force_login(team[role])
+        for name, url in urls:
+            response = client.get(url)
+            headers = response.headers
+            expected = {
+                "X-Content-Type-Options": "nosniff",
+                "Referrer-Policy": "same-origin",
+                "X-Frame-Options": "DENY",
+            }
+            for header, value in expected.items():
+                if headers.get(header) != value:
+                    problems.append(f"{role} {name}: {header} is {headers.get(header)!r}")
+            if "camera=()" not in headers.get("Permissions-Policy", ""):
+                problems.append(f"{role} {name}: no Permissions-Policy")
+            if name not in PUBLIC and "no-store" not in headers.get("Cache-Control", ""):
+                problems.append(f"{role} {name}: Cache-Control is {headers.get('Cache-Control')!r}")
+    assert not problems, "\n".join(problems)
