@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup run test bench lint format data clean
+.PHONY: setup run test bench lint security audit format data clean
 
 setup: $(VENV)/.installed node_modules/.installed build/static/nhsuk-portal.css build/static/nhsuk/nhsuk-frontend.min.js
 
@@ -51,6 +51,16 @@ lint: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports --no-cache
+
+# bandit over the apps: fails on any high-severity finding (see [tool.bandit] in pyproject.toml).
+security: setup
+	$(VENV)/bin/bandit -q -c pyproject.toml -r wgll organisations framework assessments reports demo --severity-level high
+
+# Known vulnerabilities in the installed packages, from PyPI's advisory data. Needs to reach
+# pypi.org's JSON API and osv.dev, which CI machines here cannot: run it where they can.
+audit: setup
+	$(VENV)/bin/pip install --quiet pip-audit
+	$(VENV)/bin/pip-audit --strict --progress-spinner off -r requirements.lock
 
 format: setup
 	$(VENV)/bin/ruff check --fix .
