@@ -364,6 +364,13 @@ if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Preloading is decided for the whole registrable domain (nhs.uk), by its owner, not by one
+    # service on a subdomain: a preload header here would ask browsers to commit every other nhs.uk
+    # service to HTTPS, which is not this service's to promise. So it is off unless the domain's
+    # owner has asked for it, and Django's reminder about it (security.W021) is silenced only then.
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
 
 LOGGING = {
     "version": 1,

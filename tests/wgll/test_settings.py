@@ -154,3 +154,14 @@ def test_production_refuses_template_auto_reload():
     result = jinja_in({**PRODUCTION, **SITE, "JINJA_AUTO_RELOAD": "true"})
     assert result.returncode != 0
     assert "JINJA_AUTO_RELOAD must not be on in production mode" in result.stderr
+
+
+def test_the_deployment_check_finds_nothing_in_production_mode():
+    clean = {key: value for key, value in os.environ.items() if key not in SET_BY_TESTS}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT, capture_output=True, text=True, timeout=120,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "wgll.settings", **PRODUCTION, **SITE},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (1 silenced)" in result.stdout
