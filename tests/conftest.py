@@ -85,9 +85,25 @@ def browser(live_server):
                   "--disable-component-update", "--disable-sync", "--no-first-run"],
         )  # fmt: skip
         try:
-            yield instance
+            yield _AuditingBrowser(instance)
         finally:
             instance.close()
+
+
+class _AuditingBrowser:
+    """The browser, whose new contexts let the journeys inject axe-core (an inline script the
+    portal's Content Security Policy rightly refuses); tests/journeys/test_content_security.py
+    opens its pages with the policy enforced, pass `bypass_csp=False` for that."""
+
+    def __init__(self, browser):
+        self._browser = browser
+
+    def new_context(self, **options):
+        options.setdefault("bypass_csp", True)
+        return self._browser.new_context(**options)
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
 
 
 class WorkerPool:

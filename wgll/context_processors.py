@@ -31,3 +31,10 @@ def navigation(request) -> dict:
         {"text": "Sign out", "href": reverse("sign-out")},
     ]
     return {"navigation_items": navigation_items, "account_items": account_items}
+
+
+def content_security(request) -> dict:
+    """The design system's page template runs one inline line of script (marking the body as
+    JavaScript-enabled); the Content Security Policy allows it by this response's nonce alone."""
+    nonce = getattr(request, "csp_nonce", None)
+    return {"cspNonce": str(nonce) if nonce is not None else None}

@@ -171,6 +171,21 @@ def test_every_page_and_file_carries_the_security_headers(client, trust_a_everyt
             for header, value in expected.items():
                 if headers.get(header) != value:
                     problems.append(f"{role} {name}: {header} is {headers.get(header)!r}")
+            policy = dict(
+                [*part.split(" ", 1), ""][:2]
+                for part in (p.strip() for p in headers.get("Content-Security-Policy", "").split(";"))
+                if part
+            )
+            script = policy.get("script-src", "").split()
+            if script[:1] != ["'self'"] or any(not (s == "'self'" or s.startswith("'nonce-")) for s in script):
+                problems.append(f"{role} {name}: scripts are not limited to the portal's own and a nonce: {script}")
+            for directive, value in (
+                ("default-src", "'self'"),
+                ("object-src", "'none'"),
+                ("frame-ancestors", "'none'"),
+            ):
+                if policy.get(directive) != value:
+                    problems.append(f"{role} {name}: {directive} is {policy.get(directive)!r}")
             if "camera=()" not in headers.get("Permissions-Policy", ""):
                 problems.append(f"{role} {name}: no Permissions-Policy")
             if name not in PUBLIC and "no-store" not in headers.get("Cache-Control", ""):
