@@ -242,9 +242,15 @@ def _progress_card(
             Series("Submitted or later", [row.submitted_or_later for row in rows]),
             Series("Not yet submitted", [row.total - row.submitted_or_later for row in rows]),
         ]
-    description = f"Assessments at each stage, {progress.closing}: " + "; ".join(
-        f"{row.name}: " + ", ".join(f"{label.lower()} {row.counts[stage]}" for stage, label in stages) for row in rows
-    )
+    if by_stage:
+        description = f"Assessments at each stage, {progress.closing}: " + "; ".join(
+            f"{row.name}: " + ", ".join(f"{label.lower()} {row.counts[stage]}" for stage, label in stages)
+            for row in rows
+        )
+    else:
+        description = f"Assessments submitted or later and not yet submitted, {progress.closing}: " + "; ".join(
+            f"{row.name} {row.submitted_or_later} and {row.total - row.submitted_or_later}" for row in rows
+        )
     extra = ("Region",) if not by_stage else ()
     return ChartCard(
         key=key,

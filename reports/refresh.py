@@ -1,10 +1,12 @@
-"""Keeping each cycle's comparison figures (FigureSet, Figure) in step with its scores.
+"""Keeping each cycle's comparison figures (FigureSet, Figure) and the national dashboard's
+counts (CountFigure: submission progress, open flags) in step with its assessments.
 
 A worker recomputes a cycle's figures in one go after scoring (the re-scored hook, coalesced:
 a burst of submissions makes one refresh), and the beat sweep recomputes any cycle with a change
-the figures do not yet include (a return for changes, a refresh lost with its broker message),
-so the figures are never more than one sweep interval behind. Both are idempotent: the figures
-are a function of the scores, replaced whole in one transaction.
+the figures do not yet include (a return for changes, a saved answer, a resolved flag, a refresh
+lost with its broker message), so the figures are never more than one sweep interval behind.
+Both are idempotent: the figures and counts are a function of the cycle's rows, replaced whole
+in one transaction, in a fixed number of queries however many organisations the cycle has.
 """
 
 from __future__ import annotations
