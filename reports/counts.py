@@ -1,7 +1,8 @@
 """Counts of a cycle's organisations for the national dashboard that are not scores: how far each
-has got with its assessment, and the validation flags still open. Pure: no database, no request.
-A worker calls these from reports.refresh with rows already grouped by the database, and stores
-what they return as CountFigure rows beside the cycle's Figure rows.
+has got with its assessment, and the validation flags still open on submitted-or-later ones.
+Pure: no database, no request. A worker calls these from reports.refresh with rows already
+grouped by the database, and stores what they return as CountFigure rows beside the cycle's
+Figure rows.
 
 Progress. Every assessment of the cycle counts once, whatever its status, since the question is
 who has not yet submitted. A draft is "not started" until someone saves an answer (a carried-

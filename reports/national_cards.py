@@ -37,7 +37,10 @@ PROGRESS_METHOD = (
     "or changed is not one) and 'in progress' from then on; the other stages are the assessment's status. "
     "These counts disclose no scores, so small groups are shown."
 )
-FLAGS_SOURCE = "The validation flags of {cycle}'s assessments not yet resolved by a reviewer."
+FLAGS_SOURCE = (
+    "The validation flags not yet resolved by a reviewer on {cycle}'s submitted, validated and published "
+    "assessments (a returned assessment's flags are judged again when it is resubmitted)."
+)
 FLAGS_METHOD = (
     "Open flags of each kind, and how many organisations have at least one. A flag is a prompt to look, "
     "not a finding (the flags' page says what each kind means)."

@@ -76,9 +76,15 @@ def progress_rows(cycle_id: int) -> list[counts.ProgressRow]:
 
 
 def flag_rows(cycle_id: int) -> list[counts.FlagRow]:
-    """The cycle's open (unresolved) flags grouped by ICS and kind: one query."""
+    """The open (unresolved) flags of the cycle's submitted-or-later assessments, grouped by ICS
+    and kind: one query. As the flag rates count them (assessments.services.flags): a returned
+    assessment's flags wait for its resubmission, which judges its answers again."""
     rows = (
-        ValidationFlag.objects.filter(assessment__cycle_id=cycle_id, resolved_at__isnull=True)
+        ValidationFlag.objects.filter(
+            assessment__cycle_id=cycle_id,
+            assessment__status__in=Assessment.SUBMITTED_OR_LATER,
+            resolved_at__isnull=True,
+        )
         .values(
             "assessment__organisation__ics__region__ods_code", "assessment__organisation__ics__icb_ods_code", "kind"
         )

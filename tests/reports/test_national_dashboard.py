@@ -158,12 +158,24 @@ def test_open_flags_by_kind_match_the_unresolved_flags(country, analyst):
     flag = ValidationFlag.objects.filter(assessment__cycle=cycle).first()
     assert flag is not None, "the country's scoring raises answer flags"
     ValidationFlag.objects.filter(pk=flag.pk).update(resolved_at=timezone.now(), resolved_by=analyst)
+    # A returned assessment's flags are not counted until it is resubmitted.
+    returned = ValidationFlag.objects.filter(assessment__cycle=cycle).exclude(pk=flag.pk).first().assessment
+    Assessment.objects.filter(pk=returned.pk).update(status=Assessment.Status.RETURNED)
     assert cycle_figures_due(cycle.pk)  # a resolved flag makes the cycle due
     cycle_figures_refresh(cycle_id=cycle.pk)
     assert not cycle_figures_due(cycle.pk)
     card = national_cards.flags_card(national_dashboard.national_dashboard(cycle))
+    assert (
+        sum(row[1] for row in card.rows)
+        < ValidationFlag.objects.filter(assessment__cycle=cycle, resolved_at__isnull=True).count()
+    )
     for kind, label in ValidationFlag.Kind.choices:
-        open_flags = ValidationFlag.objects.filter(assessment__cycle=cycle, kind=kind, resolved_at__isnull=True)
+        open_flags = ValidationFlag.objects.filter(
+            assessment__cycle=cycle,
+            assessment__status__in=Assessment.SUBMITTED_OR_LATER,
+            kind=kind,
+            resolved_at__isnull=True,
+        )
         row = next(r for r in card.rows if r[0] == label)
         assert row[1:] == (open_flags.count(), open_flags.values("assessment").distinct().count())
 
