@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
+from assessments.rules.disclosure import suppressions_reason
 from reports import charts
 from reports.cards import About, Cell, ChartCard
 from reports.charts import Series
 from reports.dashboard_cards import MEDIAN_METHOD, MIX_ADJUSTED_METHOD, SOURCE
 from reports.national_dashboard import (
     ENGLAND,
+    DomainRow,
     NationalDashboard,
     NationalDomain,
     NationalMeasure,
@@ -68,8 +70,9 @@ def _words(value: Cell) -> str:
     return "not shown" if value is None else charts.figure(value) if not isinstance(value, str) else value
 
 
-def _notes(rows: Sequence[ScopeRow]) -> tuple[str, ...]:
-    return tuple(row.suppressed.reason for row in rows if row.suppressed)
+def _notes(rows: Sequence[ScopeRow | DomainRow]) -> tuple[str, ...]:
+    suppressed = [row.suppressed for row in rows if row.suppressed]
+    return (suppressions_reason(suppressed),) if suppressed else ()
 
 
 def _spread_cells(figure) -> tuple[Cell, ...]:
@@ -352,7 +355,7 @@ def domains_card(data: NationalMeasure) -> ChartCard:
         columns=("Domain", *SPREAD_COLUMNS),
         rows=tuple((d.name, *_spread_cells(d.figure)) for d in rows),
         about=_about(data, "Levels of each domain (0: not yet at level 1). " + SPREAD_METHOD + MEDIAN_METHOD),
-        notes=tuple(d.suppressed.reason for d in rows if d.suppressed),
+        notes=_notes(rows),
     )
 
 
@@ -384,7 +387,7 @@ def domain_levels_card(data: NationalMeasure) -> ChartCard:
         columns=("Domain", "Not yet at level 1", *(f"Level {n}" for n in range(1, 6)), "Trusts"),
         rows=tuple((d.name, *(_level(d.figure, n) for n in range(6)), d.size) for d in rows),
         about=_about(data, "Trusts counted at the level their answers reach (0: not yet at level 1). " + MEDIAN_METHOD),
-        notes=tuple(d.suppressed.reason for d in rows if d.suppressed),
+        notes=_notes(rows),
     )
 
 

@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from assessments.models import Assessment, Cycle, DomainResponse, DomainScore, MeasureScore, ValidationFlag
 from framework.models import Domain, FrameworkVersion
-from organisations.models import IntegratedCareSystem, Organisation
+from organisations.models import CareSetting, IntegratedCareSystem, Organisation
 from reports import national_cards, national_dashboard
 from reports.models import CountFigure
 from reports.refresh import cycle_figures_due, cycle_figures_refresh
@@ -113,7 +113,12 @@ def test_regions_and_systems_match_their_trusts_scores_and_small_ones_say_why(co
     assert 0 < community < 5
     row = next(row for row in settings_card.rows if row[0] == "Community")
     assert row[1] is None and row[-1] == community
-    assert any(note.startswith(f"Community: not shown. Only {community}") for note in settings_card.notes)
+    # Several peer groups too small: one note names each with its size.
+    [note] = settings_card.notes
+    assert note.startswith("Not shown: ") and "fewer than 5 organisations with submitted results" in note
+    for setting in CareSetting:
+        size = sum(1 for o in organisations if o.care_settings[0] == setting.value)
+        assert (f"{setting.label} ({size})" in note) is (size < 5), setting
 
 
 def _progress_expected(cycle):
@@ -261,7 +266,7 @@ def test_suppression_is_shown_with_its_reason_on_the_page(world, country, analys
     page = client.get(reverse("national:dashboard", args=[country.this_year.slug])).content.decode()
     ics_3 = country.ics_3.short_name
     assert f"{ics_3}: not shown. Only 3 organisations with submitted results, fewer than 5" in page
-    assert "Community: not shown. Only 2 organisations" in page
+    assert "Community (2); Ambulance (0). Each has fewer than 5 organisations with submitted results" in page
 
 
 def _add_organisations(cycle, count, rng, start=0):
