@@ -137,7 +137,14 @@ def change_card(data: NationalDashboard) -> ChartCard:
         if data.previous_cycle
         else "",
         description=description,
-        columns=("Measure", f"Mean {last}", f"Mean {data.cycle.name}", "Change", f"Median {last}", "Median now"),
+        columns=(
+            "Measure",
+            f"Mean {last}",
+            f"Mean {data.cycle.name}",
+            "Change",
+            f"Median {last}",
+            f"Median {data.cycle.name}",
+        ),
         rows=tuple(
             (
                 c.name,
