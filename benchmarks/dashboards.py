@@ -1,7 +1,8 @@
-"""The ICS dashboard: query count and time of the whole page (selectors, chart cards, template)
-for North Central London at today's 42 ICSs / 244 organisations, and again with ten times as many
-organisations (synthetic trusts spread over every ICS), against the bare health view; and the
-cycle's figure refresh against the pure aggregation of the same members.
+"""The ICS dashboard and the national dashboard: query count and time of the whole page
+(selectors, chart cards, template) for North Central London and for England at today's 42 ICSs /
+244 organisations, and again with ten times as many organisations (synthetic trusts spread over
+every ICS), against the bare health view; and the cycle's refresh (figures, submission progress
+and open flags) against the pure aggregation of the same members.
 
 Scores are bulk-created from random levels with the pure scoring rules (this measures reading and
 rendering figures, not scoring), in a cycle of its own named after every other so it is the
@@ -125,10 +126,11 @@ def run(measure, report) -> None:
     client = Client()
     client.force_login(analyst)
     path = f"/systems/QMJ/{cycle.slug}/"
+    national = f"/national/{cycle.slug}/"
 
     print(f"\nICS dashboard ({ncl.short_name}), cycle {CYCLE}:")
     with override_settings(DEBUG=False):
-        figures = []
+        figures, national_figures = [], []
         for label, extra in (("today", 0), (f"{SCALE}x", (SCALE - 1) * len(real))):
             if extra:
                 bulk_scores(cycle, _synthetic(extra, rng), rng)
@@ -143,10 +145,17 @@ def run(measure, report) -> None:
             health_ms, _, _ = _page(client, "/health/")
             trusts = Organisation.objects.filter(ics=ncl, kind=Organisation.Kind.TRUST).count()
             figures.append((page_ms, queries))
+            national_ms, national_q, national_status = _page(client, national)
+            national_figures.append((national_ms, national_q))
             print(
                 f"  {label}: {len(members):,} organisations in {systems} ICSs ({trusts} trusts in {ncl.short_name}): "
                 f"dashboard {page_ms:.1f} ms, {queries} queries (HTTP {status}); /health/ {health_ms:.1f} ms "
                 f"(ratio {page_ms / health_ms:.1f}x)"
             )
-        (today_ms, today_q), (big_ms, big_q) = figures
-        print(f"  {SCALE}x / today: time {big_ms / today_ms:.2f}x, queries {today_q} -> {big_q}")
+            print(
+                f"  {label}: national dashboard {national_ms:.1f} ms, {national_q} queries (HTTP {national_status}) "
+                f"(ratio to /health/ {national_ms / health_ms:.1f}x)"
+            )
+        for name, ((today_ms, today_q), (big_ms, big_q)) in (("ICS", figures), ("national", national_figures)):
+            equal = "equal" if today_q == big_q else "NOT EQUAL"
+            print(f"  {name} {SCALE}x / today: time {big_ms / today_ms:.2f}x, queries {today_q} -> {big_q} ({equal})")

@@ -12,7 +12,7 @@ from typing import Any
 
 from assessments.models import Assessment
 from organisations.access import Action, grants_for, holds_at_ics, holds_nationally, may, rule, sees_organisation
-from organisations.models import IntegratedCareSystem, Organisation, Role
+from organisations.models import NATIONAL_ROLES, IntegratedCareSystem, Organisation, Role
 from reports.models import SystemPack
 
 
@@ -79,3 +79,18 @@ def pack_audiences_for(user: Any, ics: IntegratedCareSystem) -> list[str]:
     if _request_reviewers_pack(user, ics):
         audiences.append(SystemPack.Audience.REVIEWERS.value)
     return audiences
+
+
+# The national dashboard (reports.national_views): England's figures, every region's and ICS's,
+# and every organisation's progress, for the national analysts who publish them and the
+# framework administrators who set the framework they measure. Anyone else (ICS and trust staff
+# alike) gets a plain 404, as for an ICS dashboard they may not see.
+
+
+class NationalAction(StrEnum):
+    VIEW_DASHBOARD = "national_dashboard"  # no target
+
+
+@rule(NationalAction.VIEW_DASHBOARD)
+def _view_national_dashboard(user: Any, _target: Any) -> bool:
+    return holds_nationally(user, *NATIONAL_ROLES)

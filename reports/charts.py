@@ -213,11 +213,28 @@ def measure_bars(labels: Sequence[str], series: Sequence[Series], title: str, de
     colour. The second and later series are filled with a pattern (stripes, dots, cross-hatching)
     in the legend too, so the series are told apart without colour.
     """
+    return _grouped_bars(labels, series, title, description, {"range": LEVELS})
+
+
+def count_bars(labels: Sequence[str], series: Sequence[Series], title: str, description: str) -> str:
+    """Grouped horizontal bars of counts (organisations, flags), drawn as `measure_bars` (values
+    printed, later series patterned) on a whole-number axis from 0."""
+    if any(isinstance(v, bool) or not isinstance(v, int) for item in series for v in item.values if v is not None):
+        raise ValueError("Counts are whole numbers.")
+    largest = max((v for item in series for v in item.values if v is not None), default=0)
+    ticks = _count_axis(largest)
+    axis = {"range": (0, ticks[-1]), "y_labels": ticks, "value_formatter": lambda value: str(round(value))}
+    return _grouped_bars(labels, series, title, description, axis)
+
+
+def _grouped_bars(
+    labels: Sequence[str], series: Sequence[Series], title: str, description: str, axis: Mapping[str, object]
+) -> str:
     _check_lengths(labels, series)
     plot_height = 80 + len(labels) * (26 * len(series) + 16)
     layout = legend_layout([item.name for item in series], plot_height)
     config = {**SAFE_CONFIG, **layout, "style": SOLID_STYLE, "print_values": True}
-    chart = pygal.HorizontalBar(**config, range=LEVELS, print_values_position="top", print_zeroes=True)
+    chart = pygal.HorizontalBar(**config, **axis, print_values_position="top", print_zeroes=True)
     # pygal draws the first label at the bottom: reversed, the chart reads top down like the table.
     chart.x_labels = list(reversed(labels))
     patterns, rules = [], []

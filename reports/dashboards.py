@@ -371,27 +371,41 @@ def domain_lineage(cycles: list[Cycle], domain: Domain) -> dict[int, list[tuple[
     domains that the domain continues in that cycle's framework, in predecessor order: the
     crosswalk walked back one framework version at a time (Domain.replaces), so a renamed,
     split or merged domain carries its history over. One query for every version's domains."""
-    frameworks = {c.framework_id for c in cycles}
+    return domains_lineage(cycles, domain.framework_id, [domain.key])[domain.key]
+
+
+def domains_lineage(
+    cycles: list[Cycle], framework_id: int, keys: list[str]
+) -> dict[str, dict[int, list[tuple[str, str]]]]:
+    """`domain_lineage` for several domains of one framework version at once (domain key ->
+    cycle -> predecessors), still one query however many domains."""
+    frameworks = {c.framework_id for c in cycles} | {framework_id}
     rows = Domain.objects.filter(framework_id__in=frameworks).values_list("framework_id", "key", "name", "replaces")
     by_framework: dict[int, dict[str, tuple[str, list[str]]]] = defaultdict(dict)
-    for framework_id, key, name, replaces in rows:
-        by_framework[framework_id][key] = (name, replaces)
+    for version, key, name, replaces in rows:
+        by_framework[version][key] = (name, replaces)
+    return {key: _walk_back(cycles, framework_id, key, by_framework) for key in keys}
+
+
+def _walk_back(
+    cycles: list[Cycle], framework_id: int, key: str, by_framework: dict[int, dict[str, tuple[str, list[str]]]]
+) -> dict[int, list[tuple[str, str]]]:
     lineage: dict[int, list[tuple[str, str]]] = {}
-    keys = [domain.key]
-    later_framework = domain.framework_id
+    keys = [key]
+    later_framework = framework_id
     for cycle in cycles:
         if cycle.framework_id != later_framework:
             later = by_framework[later_framework]
             earlier = by_framework[cycle.framework_id]
             stepped: list[str] = []
-            for key in keys:
-                replaces = later.get(key, ("", []))[1]
-                for candidate in [key, *replaces]:
+            for current in keys:
+                replaces = later.get(current, ("", []))[1]
+                for candidate in [current, *replaces]:
                     if candidate in earlier and candidate not in stepped:
                         stepped.append(candidate)
             keys, later_framework = stepped, cycle.framework_id
         names = by_framework[cycle.framework_id]
-        lineage[cycle.pk] = [(key, names[key][0]) for key in keys if key in names]
+        lineage[cycle.pk] = [(k, names[k][0]) for k in keys if k in names]
     return lineage
 
 

@@ -126,6 +126,44 @@ class Figure(models.Model):
         return f"{self.scope} {self.scope_key} {self.measure_key or 'overall'} {self.domain_key}".strip()
 
 
+class CountFigure(models.Model):
+    """Counts of one group of a cycle's organisations that the national dashboard shows and that
+    are not scores: how far each organisation has got with its assessment (topic "progress":
+    status -> organisations, "not started" and "in progress" telling drafts apart by whether an
+    answer has been saved) and the open validation flags ("flags": kind -> open flags and
+    organisations with one). Computed by the same worker refresh as the cycle's Figure rows and
+    replaced with them in one transaction (it belongs to the FigureSet), so a page reads a fixed
+    number of rows however many organisations there are, and says when they were counted
+    (FigureSet.computed_at)."""
+
+    class Topic(models.TextChoices):
+        PROGRESS = "progress", "Submission progress"
+        FLAGS = "flags", "Open validation flags"
+
+    class Scope(models.TextChoices):
+        NATIONAL = "national", "All organisations in England"
+        REGION = "region", "Organisations of one region"
+        ICS = "ics", "Organisations of one integrated care system"
+
+    figure_set = models.ForeignKey(FigureSet, on_delete=models.CASCADE, related_name="counts")
+    topic = models.CharField(max_length=10, choices=Topic.choices)
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    scope_key = models.CharField(max_length=20, blank=True, help_text="Region or ICB ODS code; blank nationally.")
+    counts = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='progress: {"status": organisations}; flags: {"kind": {"open": flags, "organisations": n}}.',
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["figure_set", "topic", "scope", "scope_key"], name="unique_count_figure")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.topic} {self.scope} {self.scope_key}".strip()
+
+
 def pack_path(instance: "SystemPack", filename: str) -> str:
     # A random name per version, so a new version never overwrites one a board was given.
     return f"packs/{instance.ics_id}/{uuid.uuid4().hex}.pdf"

@@ -1,10 +1,12 @@
-"""Keeping each cycle's comparison figures (FigureSet, Figure) in step with its scores.
+"""Keeping each cycle's comparison figures (FigureSet, Figure) and the national dashboard's
+counts (CountFigure: submission progress, open flags) in step with its assessments.
 
 A worker recomputes a cycle's figures in one go after scoring (the re-scored hook, coalesced:
 a burst of submissions makes one refresh), and the beat sweep recomputes any cycle with a change
-the figures do not yet include (a return for changes, a refresh lost with its broker message),
-so the figures are never more than one sweep interval behind. Both are idempotent: the figures
-are a function of the scores, replaced whole in one transaction.
+the figures do not yet include (a return for changes, a saved answer, a resolved flag, a refresh
+lost with its broker message), so the figures are never more than one sweep interval behind.
+Both are idempotent: the figures and counts are a function of the cycle's rows, replaced whole
+in one transaction, in a fixed number of queries however many organisations the cycle has.
 """
 
 from __future__ import annotations
@@ -14,22 +16,91 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db import transaction
-from django.db.models import F, Max, Q
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
 from django.utils import timezone
 
-from assessments.models import Assessment, AssessmentScore, Cycle, DomainScore, MeasureScore
+from assessments.models import (
+    Assessment,
+    AssessmentScore,
+    Cycle,
+    DomainResponse,
+    DomainScore,
+    MeasureScore,
+    ValidationFlag,
+)
 from assessments.selectors import current_scores
 from organisations.models import Organisation
+from reports import counts
 from reports.aggregates import ScoredMember, cycle_aggregates
-from reports.models import Figure, FigureSet
+from reports.models import CountFigure, Figure, FigureSet
 
 
 def _source_changed_at(cycle_id: int) -> datetime.datetime | None:
-    """The newest change that can move a cycle's figures: an assessment saved (a status change,
-    a return) or a score written."""
-    assessments = Assessment.objects.filter(cycle_id=cycle_id).aggregate(newest=Max("updated_at"))["newest"]
-    scores = AssessmentScore.objects.filter(assessment__cycle_id=cycle_id).aggregate(newest=Max("scored_at"))["newest"]
-    return max((stamp for stamp in (assessments, scores) if stamp is not None), default=None)
+    """The newest change that can move a cycle's figures or counts: an assessment saved (a status
+    change, a return), a score written, an answer saved (a draft goes from not started to in
+    progress), a flag raised, re-judged or resolved, or the cycle's flags refreshed (which is
+    also when flags no longer raised are removed)."""
+    stamps = [
+        Assessment.objects.filter(cycle_id=cycle_id).aggregate(newest=Max("updated_at"))["newest"],
+        AssessmentScore.objects.filter(assessment__cycle_id=cycle_id).aggregate(newest=Max("scored_at"))["newest"],
+        DomainResponse.objects.filter(assessment__cycle_id=cycle_id).aggregate(newest=Max("updated_at"))["newest"],
+        *ValidationFlag.objects.filter(assessment__cycle_id=cycle_id)
+        .aggregate(computed=Max("computed_at"), resolved=Max("resolved_at"))
+        .values(),
+        Cycle.objects.filter(pk=cycle_id).values_list("flags_refreshed_at", flat=True).first(),
+    ]
+    return max((stamp for stamp in stamps if stamp is not None), default=None)
+
+
+def progress_rows(cycle_id: int) -> list[counts.ProgressRow]:
+    """The cycle's assessments grouped by ICS, status and whether a draft has an answer saved:
+    one query, at most (ICSs x statuses) rows however many organisations."""
+    answered = Exists(DomainResponse.objects.filter(assessment=OuterRef("pk"), updated_at__isnull=False))
+    rows = (
+        Assessment.objects.filter(cycle_id=cycle_id)
+        .annotate(answered=answered)
+        .values("organisation__ics__region__ods_code", "organisation__ics__icb_ods_code", "status", "answered")
+        .annotate(assessments=Count("pk"))
+        .order_by()
+    )
+    return [
+        counts.ProgressRow(
+            region=row["organisation__ics__region__ods_code"] or "",
+            ics=row["organisation__ics__icb_ods_code"] or "",
+            status=row["status"],
+            answered=row["answered"],
+            assessments=row["assessments"],
+        )
+        for row in rows
+    ]
+
+
+def flag_rows(cycle_id: int) -> list[counts.FlagRow]:
+    """The open (unresolved) flags of the cycle's submitted-or-later assessments, grouped by ICS
+    and kind: one query. As the flag rates count them (assessments.services.flags): a returned
+    assessment's flags wait for its resubmission, which judges its answers again."""
+    rows = (
+        ValidationFlag.objects.filter(
+            assessment__cycle_id=cycle_id,
+            assessment__status__in=Assessment.SUBMITTED_OR_LATER,
+            resolved_at__isnull=True,
+        )
+        .values(
+            "assessment__organisation__ics__region__ods_code", "assessment__organisation__ics__icb_ods_code", "kind"
+        )
+        .annotate(open=Count("pk"), organisations=Count("assessment", distinct=True))
+        .order_by()
+    )
+    return [
+        counts.FlagRow(
+            region=row["assessment__organisation__ics__region__ods_code"] or "",
+            ics=row["assessment__organisation__ics__icb_ods_code"] or "",
+            kind=row["kind"],
+            open=row["open"],
+            organisations=row["organisations"],
+        )
+        for row in rows
+    ]
 
 
 def scored_members(cycle_id: int) -> list[ScoredMember]:
@@ -119,17 +190,38 @@ def cycle_figures_refresh(*, cycle_id: int, only_if_due: bool = False) -> Figure
         ],
         batch_size=500,
     )
+    CountFigure.objects.bulk_create(
+        [
+            CountFigure(figure_set=figure_set, topic=topic, scope=scope, scope_key=scope_key, counts=values)
+            for topic, grouped in (
+                (CountFigure.Topic.PROGRESS, counts.progress_counts(progress_rows(cycle.pk))),
+                (CountFigure.Topic.FLAGS, counts.flag_counts(flag_rows(cycle.pk))),
+            )
+            for (scope, scope_key), values in sorted(grouped.items())
+        ],
+        batch_size=500,
+    )
     return figure_set
 
 
 def _due_q() -> Q:
-    """Cycles with a change the figures do not include: no figures yet (but something to
-    compare), or an assessment or score newer than the figures' newest change."""
-    never = Q(figure_set__isnull=True) & Q(assessments__status__in=Assessment.SUBMITTED_OR_LATER)
+    """Cycles with a change the figures and counts do not include: none computed yet (but an
+    assessment to count: an open cycle's progress is shown before anything is submitted), or
+    an assessment, score, answer or flag newer than their newest change (_source_changed_at).
+    Answers and flags are looked up with EXISTS, so the query never multiplies the rows of a
+    cycle's assessments by their answers."""
+    never = Q(figure_set__isnull=True) & Q(assessments__isnull=False)
     changed = Q(figure_set__source_changed_at__isnull=True) & Q(assessments__isnull=False)
     included = F("figure_set__source_changed_at")
     newer = Q(assessments__updated_at__gt=included) | Q(assessments__score__scored_at__gt=included)
-    return never | changed | newer
+    outer = OuterRef("figure_set__source_changed_at")
+    answers = Exists(DomainResponse.objects.filter(assessment__cycle=OuterRef("pk"), updated_at__gt=outer))
+    flags = Exists(
+        ValidationFlag.objects.filter(
+            Q(computed_at__gt=outer) | Q(resolved_at__gt=outer), assessment__cycle=OuterRef("pk")
+        )
+    )
+    return never | changed | newer | Q(flags_refreshed_at__gt=included) | Q(answers) | Q(flags)
 
 
 def cycle_figures_due(cycle_id: int) -> bool:

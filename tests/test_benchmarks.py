@@ -29,7 +29,8 @@ def test_every_benchmark_runs_at_a_tiny_size(monkeypatch, capsys):
     assert "recall per pattern and strength" in output
     assert len(printed) >= 6
     assert "Python and SQL identical" in output and "Board report:" in output
-    assert "2x / today: time" in output and "(HTTP 200)" in output
+    assert "ICS 2x / today: time" in output and "(HTTP 200)" in output
+    assert "national dashboard" in output and "national 2x / today" in output
 
 
 def test_the_pages_benchmark_runs_at_a_tiny_size(monkeypatch, capsys):

@@ -20,6 +20,8 @@ from framework.selectors import framework_versions
 from organisations.access import Action, grants_for, may
 from organisations.models import Role
 from organisations.selectors import organisations_visible_to, systems_visible_to
+from reports.access import NationalAction
+from reports.national_dashboard import national_headline
 
 logger = logging.getLogger(__name__)
 
@@ -65,6 +67,8 @@ def home(request: HttpRequest) -> HttpResponse:
             "systems": systems_visible_to(user).count(),
         }
         context["all_systems"] = systems_visible_to(user).order_by("region__name", "name")
+    if may(user, NationalAction.VIEW_DASHBOARD):
+        context["headline"] = national_headline()
     if context["framework_admin"] or context["national"]:
         context["framework_versions"] = framework_versions()
     return render(request, "home.html", context)

@@ -20,6 +20,7 @@ Pure: no database, no request.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 MIN_GROUP_SIZE = 5
@@ -59,6 +60,18 @@ class Suppression:
 
 def _organisations(count: int) -> str:
     return "organisation" if count == 1 else "organisations"
+
+
+def suppressions_reason(suppressions: Sequence[Suppression]) -> str:
+    """One note for several groups not shown (a chart of every ICS, say), naming each with its
+    size, so a page says why each gap is there without one paragraph per group."""
+    if len(suppressions) == 1:
+        return suppressions[0].reason
+    named = "; ".join(f"{s.group} ({s.size})" for s in suppressions)
+    return (
+        f"Not shown: {named}. Each has fewer than {MIN_GROUP_SIZE} organisations with submitted results "
+        "(the number in brackets); with so few, the figures would all but reveal each organisation's scores."
+    )
 
 
 def suppression(group: str, size: int) -> Suppression | None:

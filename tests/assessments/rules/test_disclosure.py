@@ -25,6 +25,14 @@ def test_the_reason_names_the_group_and_the_count():
     assert "Only 1 organisation with" in disclosure.suppression("Trusts in Somewhere", 1).reason
 
 
+def test_several_groups_not_shown_get_one_reason_naming_each_with_its_size():
+    one = disclosure.suppression("Trusts in Somewhere", 3)
+    assert disclosure.suppressions_reason([one]) == one.reason
+    reason = disclosure.suppressions_reason([one, disclosure.suppression("Trusts in Elsewhere", 0)])
+    assert reason.startswith("Not shown: Trusts in Somewhere (3); Trusts in Elsewhere (0). Each has fewer than 5")
+    assert "all but reveal" in reason
+
+
 @pytest.mark.parametrize(
     ("count", "published"),
     [(0, 0), (1, None), (7, None), (8, 10), (12, 10), (13, 15), (22, 20), (23, 25), (100, 100)],
