@@ -2,16 +2,26 @@
 state is read once per request, and on every lookup outside one (workers, commands)."""
 
 import pytest
-from django.core.signals import request_finished, request_started
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from framework.models import FrameworkVersion
-from framework.selectors import framework_criteria, framework_crosswalks
+from framework.selectors import (
+    forget_states_after_this_request,
+    framework_criteria,
+    framework_crosswalks,
+    remember_states_for_this_request,
+)
 from framework.services import framework_load
 from tests.framework.test_load_framework import minimal, write
 
 pytestmark = pytest.mark.django_db
+
+# What the framework app connects to Django's request_started and request_finished (FrameworkConfig);
+# the signals themselves are not sent here, since Django's own receivers of them close connections.
+# The page tests (tests/assessments/views/test_answering.py) see them wired through real requests.
+request_started = remember_states_for_this_request
+request_finished = forget_states_after_this_request
 
 
 @pytest.fixture
@@ -20,27 +30,32 @@ def version(tmp_path):
     return FrameworkVersion.objects.get()
 
 
+# The one-row read of a version's state (framework.selectors._state), not any query that happens
+# to select the version's columns.
+STATE_READ = 'SELECT "framework_frameworkversion"."source_sha256"'
+
+
 def state_reads(queries) -> int:
-    return sum('"source_sha256"' in q["sql"] and '"loaded_at"' in q["sql"] for q in queries.captured_queries)
+    return sum(q["sql"].startswith(STATE_READ) for q in queries.captured_queries)
 
 
 def test_within_a_request_the_state_is_read_once_for_every_lookup(version):
     framework_criteria(version.pk)  # built and kept
-    request_started.send(sender=None)
+    request_started()
     try:
         with CaptureQueriesContext(connection) as queries:
             for _ in range(3):
                 framework_criteria(version.pk)
                 framework_crosswalks(version.pk)
     finally:
-        request_finished.send(sender=None)
+        request_finished()
     assert state_reads(queries) == 1
 
 
 def test_outside_a_request_every_lookup_reads_the_state(version):
-    request_started.send(sender=None)
+    request_started()
     framework_criteria(version.pk)
-    request_finished.send(sender=None)
+    request_finished()
     with CaptureQueriesContext(connection) as queries:
         framework_criteria(version.pk)
         framework_criteria(version.pk)
@@ -48,17 +63,17 @@ def test_outside_a_request_every_lookup_reads_the_state(version):
 
 
 def test_a_version_loaded_again_between_requests_is_read_afresh(version, tmp_path):
-    request_started.send(sender=None)
+    request_started()
     before = framework_criteria(version.pk)
-    request_finished.send(sender=None)
+    request_finished()
     document = minimal()
     level = document["measures"][0]["domains"][0]["levels"][1]
     level["criteria"].append({**level["criteria"][0], "key": "an_added_criterion", "text": "An added criterion."})
     framework_load(path=write(tmp_path, document))
-    request_started.send(sender=None)
+    request_started()
     try:
         after = framework_criteria(version.pk)
     finally:
-        request_finished.send(sender=None)
+        request_finished()
     assert after != before
     assert any("an_added_criterion" in keys for levels in after.values() for keys in levels.values())

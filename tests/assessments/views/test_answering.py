@@ -799,3 +799,20 @@ def test_an_unchanged_answer_is_not_saved_again_when_evidence_is_added(client, a
     data = answer_data(0, [], "", complete=None) | {"url": "https://example.nhs.uk/paper"}
     assert client.post(evidence_add_url(assessment), data).status_code == 302
     assert response(assessment).version == 0  # nothing typed: no answer event, just the evidence
+
+
+def test_a_page_reads_its_framework_version_s_state_once(client, assessment, team):
+    """Check your answers looks its version up for criteria, crosswalks and flag facts: one read
+    of the version's state per request (framework.selectors, wired to Django's request signals)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.framework.test_kept import STATE_READ
+
+    login(client, team["lead"]).get(overview_url(assessment))
+    url = reverse("assessments:check", args=args(assessment))
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    states = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(STATE_READ)]
+    assert len(states) == 1, states
