@@ -24,7 +24,7 @@ from assessments.rules.flags import DomainAnswer, EvidenceItem, Flag, answer_fla
 from assessments.rules.patterns import MeasureValue, Submission
 from assessments.selectors import current_score_q
 from framework.models import Criterion, Domain
-from framework.selectors import framework_criteria, framework_crosswalks, framework_prerequisites
+from framework.selectors import framework_criteria, framework_crosswalks, framework_prerequisites, kept_for_version
 from organisations.models import CareSetting, Organisation
 
 # Evidence carried forward keeps last year's moment of attaching, which the copy does not store:
@@ -45,6 +45,12 @@ class FrameworkFacts:
 
     @classmethod
     def of(cls, framework_id: int) -> FrameworkFacts:
+        """Kept per process while the version is unchanged (every criterion's text is read to
+        build it, and the check-answers page builds it on every view); read-only."""
+        return kept_for_version("flag-facts", framework_id, lambda: cls._read(framework_id))
+
+    @classmethod
+    def _read(cls, framework_id: int) -> FrameworkFacts:
         domains = {d.key: d for d in Domain.objects.filter(framework_id=framework_id).select_related("measure")}
         texts: dict[int, list[str]] = defaultdict(list)
         for domain_id, text in Criterion.objects.filter(domain__framework_id=framework_id).values_list(

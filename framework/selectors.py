@@ -1,6 +1,7 @@
 """Reads of framework content. The framework is the same for everyone signed in: it is the
 published questionnaire, not any organisation's data."""
 
+import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -43,9 +44,35 @@ def domain_criteria(domain: Domain) -> CriteriaMap:
 _KEPT: dict[tuple, Any] = {}
 _KEPT_LIMIT = 32
 
+# A version's state is read once per request, not once per lookup (a check-your-answers page
+# looked it up six times): versions are loaded only by the load_framework command, never within
+# a request, so the state cannot change while a page is being built. Outside a request (workers,
+# commands) nothing is remembered and every lookup reads the state.
+_request = threading.local()
 
-def _kept(kind: str, framework_id: int, build: Callable[[], Any]) -> Any:
+
+def remember_states_for_this_request(**_signal) -> None:
+    _request.states = {}
+
+
+def forget_states_after_this_request(**_signal) -> None:
+    _request.states = None
+
+
+def _state(framework_id: int) -> tuple | None:
+    states = getattr(_request, "states", None)
+    if states is not None and framework_id in states:
+        return states[framework_id]
     state = FrameworkVersion.objects.filter(pk=framework_id).values_list("source_sha256", "loaded_at").first()
+    if states is not None:
+        states[framework_id] = state
+    return state
+
+
+def kept_for_version(kind: str, framework_id: int, build: Callable[[], Any]) -> Any:
+    """`build()`'s result for a framework version, built once per process while the version is
+    unchanged (`kind` names what is built). Shared between callers: treat it as read-only."""
+    state = _state(framework_id)
     if state is None:
         return build()
     key = (kind, framework_id, *state)
@@ -59,7 +86,7 @@ def _kept(kind: str, framework_id: int, build: Callable[[], Any]) -> Any:
 def framework_criteria(framework_id: int) -> dict[int, CriteriaMap]:
     """Every domain's criteria map of a framework version, by domain id (kept per process while
     the version is unchanged; a fresh copy each call, so a caller may change it)."""
-    kept = _kept("criteria", framework_id, lambda: _framework_criteria(framework_id))
+    kept = kept_for_version("criteria", framework_id, lambda: _framework_criteria(framework_id))
     return {domain_id: {number: list(keys) for number, keys in levels.items()} for domain_id, levels in kept.items()}
 
 
@@ -91,7 +118,7 @@ def domain_crosswalk(domain: Domain) -> Crosswalk:
 def framework_crosswalks(framework_id: int) -> dict[int, Crosswalk]:
     """Every domain's crosswalk of a framework version, by domain id (kept per process while the
     version is unchanged, as framework_criteria; a fresh copy each call)."""
-    kept = _kept("crosswalks", framework_id, lambda: _framework_crosswalks(framework_id))
+    kept = kept_for_version("crosswalks", framework_id, lambda: _framework_crosswalks(framework_id))
     return {domain_id: {key: list(old) for key, old in walk.items()} for domain_id, walk in kept.items()}
 
 

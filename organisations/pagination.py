@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
 
 
 def _page_url(request: Any, number: int) -> str:
@@ -30,3 +31,15 @@ def pagination(request: Any, paginator: Paginator, page: Page) -> dict | None:
             for number in paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1)
         ],
     }
+
+
+def page_by_ids(request: Any, ordered: QuerySet, per_page: int) -> tuple[Paginator, Page, list]:
+    """A page of `ordered` (a query with its final order_by): the page's primary keys are found
+    with a narrow query (the sort reads only the columns it orders by), then just those rows are
+    loaded with every join the page needs. Sorting the whole wide join to keep 50 rows grew with
+    the number of organisations; the narrow sort stays cheap. Three queries: count, ids, rows."""
+    paginator = Paginator(ordered.values_list("pk", flat=True), per_page)
+    page = paginator.get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    rows = list(ordered.filter(pk__in=ids)) if ids else []
+    return paginator, page, rows

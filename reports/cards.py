@@ -24,13 +24,16 @@ import csv
 import datetime
 import io
 import re
-from collections.abc import Sequence
-from dataclasses import dataclass
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.http import HttpResponse
 from django.utils.http import content_disposition_header
+from markupsafe import Markup
 
 from reports.charts import figure
 
@@ -216,3 +219,33 @@ def cards_by_key(cards: Sequence[ChartCard]) -> dict[str, ChartCard]:
             raise ValueError(f"Two cards on one page have the key {card.key!r}.")
         found[card.key] = card
     return found
+
+
+# A card's markup around its chart (tabs, table, download link, about list) is built by the
+# design system's macros, which cost more than the rest of an ICS dashboard; it is a pure function
+# of the card's words and figures, so each process keeps the last CARDS_KEPT of them and puts the
+# chart (which carries a fresh id each time, reports.charts) into its place.
+CARDS_KEPT = 256
+CHART_PLACE = "<!--app-chart-card-chart-->"  # escaped anywhere in the card's text, so never found there
+_kept_cards: OrderedDict[tuple, str] = OrderedDict()
+_kept_cards_lock = threading.Lock()
+
+
+def kept_card_markup(card: ChartCard, csv_url: str, heading_level: int, markup: Callable[..., str]) -> Markup:
+    """`markup(card, csv_url, heading_level)` (the chart card macro) with the card's chart in
+    place, built once per process for the same card, address and heading level."""
+    key = (replace(card, svg=""), bool(card.svg), csv_url, heading_level)
+    with _kept_cards_lock:
+        html = _kept_cards.get(key)
+        if html is not None:
+            _kept_cards.move_to_end(key)
+    if html is None:
+        html = str(markup(replace(card, svg=CHART_PLACE if card.svg else ""), csv_url, heading_level))
+        if card.svg and html.count(CHART_PLACE) != 1:
+            raise ValueError(f"The chart card markup of {card.key!r} must place its chart exactly once.")
+        with _kept_cards_lock:
+            _kept_cards[key] = html
+            while len(_kept_cards) > CARDS_KEPT:
+                _kept_cards.popitem(last=False)
+    # The chart is pygal's SVG from reports.charts, inserted unescaped as the macro always has.
+    return Markup(html.replace(CHART_PLACE, card.svg, 1) if card.svg else html)  # noqa: S704

@@ -14,8 +14,12 @@ inline SVG's <style> applies to the whole HTML page, and a page shows several ch
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+import threading
+import uuid
+from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -151,6 +155,57 @@ def _svg(chart: pygal.graph.graph.Graph, title: str, description: str) -> str:
     return svg.replace("<svg ", '<svg role="img" aria-label="' + escape(title, {'"': "&quot;"}) + '" ', 1)
 
 
+# Drawing a chart is most of an ICS dashboard's time (pygal lays out every label and bar in
+# Python), and everyone who opens the dashboard between two figure refreshes is shown the same
+# charts. A chart is a pure function of its figures and words, so each process keeps the last
+# DRAWN_KEPT drawings keyed by exactly those: new figures are a new key, never a stale chart.
+DRAWN_KEPT = 256
+_drawn: OrderedDict[tuple, str] = OrderedDict()
+_drawn_lock = threading.Lock()
+_CHART_ID = re.compile(r"chart-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})")
+
+
+def _frozen(value: object) -> object:
+    """`value` as a hashable key with the same meaning (lists and tuples alike, a mapping's items
+    sorted, a series as its name and values); Decimal("3.1") and Decimal("3.10") stay apart,
+    since they print differently."""
+    if isinstance(value, Series):
+        return ("series", value.name, _frozen(value.values))
+    if isinstance(value, Mapping):
+        return ("mapping", tuple(sorted((_frozen(k), _frozen(v)) for k, v in value.items())))
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(item) for item in value)
+    if isinstance(value, Decimal):
+        return ("decimal", str(value))
+    hash(value)  # anything else must be hashable already, or the key would mean nothing
+    return (type(value).__name__, value)
+
+
+def drawn_once(draw: Callable[..., str]) -> Callable[..., str]:
+    """Keep `draw`'s SVG per process under its arguments. A kept chart is handed out with a new
+    chart id (its scoped style rules and fill patterns are keyed by it), so two copies on one
+    page never share an id."""
+
+    @functools.wraps(draw)
+    def drawing(*args, **kwargs) -> str:
+        key = (draw.__name__, _frozen(args), _frozen(tuple(sorted(kwargs.items()))))
+        with _drawn_lock:
+            svg = _drawn.get(key)
+            if svg is not None:
+                _drawn.move_to_end(key)
+        if svg is None:
+            svg = draw(*args, **kwargs)
+            with _drawn_lock:
+                _drawn[key] = svg
+                while len(_drawn) > DRAWN_KEPT:
+                    _drawn.popitem(last=False)
+            return svg
+        found = _CHART_ID.search(svg)
+        return svg.replace(found.group(1), str(uuid.uuid4())) if found else svg
+
+    return drawing
+
+
 def legend_layout(names: Sequence[str], plot_height: int = PLOT_HEIGHT) -> dict[str, int]:
     """Columns, width and height for a bottom legend whose entries are never truncated.
 
@@ -170,6 +225,7 @@ def legend_layout(names: Sequence[str], plot_height: int = PLOT_HEIGHT) -> dict[
     return {"legend_at_bottom_columns": columns, "width": width, "height": height}
 
 
+@drawn_once
 def radar(labels: Sequence[str], series: Sequence[Series], title: str, description: str) -> str:
     layout = legend_layout([item.name for item in series])
     chart = pygal.Radar(**{**SAFE_CONFIG, **layout}, range=(0, 5), fill=False, dots_size=3)
@@ -182,6 +238,7 @@ def radar(labels: Sequence[str], series: Sequence[Series], title: str, descripti
     return _svg(chart, title, description)
 
 
+@drawn_once
 def trend(cycles: Sequence[str], values: Sequence[Decimal], title: str, description: str) -> str:
     chart = pygal.Line(**{**SAFE_CONFIG, "show_legend": False}, range=(0, 5), dots_size=4)
     chart.title = title
@@ -204,6 +261,7 @@ FILL_PATTERNS = (
 )
 
 
+@drawn_once
 def measure_bars(labels: Sequence[str], series: Sequence[Series], title: str, description: str) -> str:
     """Grouped horizontal bars on the 0-5 scale, one group a label (e.g. a success measure), one bar
     a series (e.g. "System median", "National median"), the first label at the top.
@@ -260,6 +318,7 @@ def _grouped_bars(
     return _svg(chart, title, description)
 
 
+@drawn_once
 def spread(
     labels: Sequence[str],
     minimum: Sequence[Decimal | None],
@@ -315,6 +374,7 @@ def spread(
     return _svg(chart, title, description)
 
 
+@drawn_once
 def trend_lines(cycles: Sequence[str], series: Sequence[Series], title: str, description: str) -> str:
     """Several lines over the cycles (e.g. a system's median and the national median), on the 0-5
     scale, told apart by dash pattern as well as colour (the legend names each line's pattern).
@@ -345,6 +405,7 @@ def _count_axis(largest: int) -> list[int]:
     return list(range(0, top + 1, step))
 
 
+@drawn_once
 def level_counts(counts: Mapping[int, int], title: str, description: str) -> str:
     """Bars of how many organisations are at each level, 1 to 5 (and 0, when `counts` has that
     key: a domain none of whose level 1 criteria are all met is at level 0). Each bar's count is

@@ -17,6 +17,7 @@ from jinja2 import (
 
 from assessments.rules.dates import long_date, long_datetime
 from organisations.models import CareSetting
+from reports.cards import kept_card_markup
 from wgll.tables import data_table
 from wgll.task_list import tag, task_list
 
@@ -127,5 +128,6 @@ def environment(**options) -> Environment:
         render_data_table=data_table,
         render_task_list=task_list,
         render_tag=tag,
+        kept_chart_card=kept_card_markup,
     )
     return env

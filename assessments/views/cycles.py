@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
@@ -13,7 +12,7 @@ from assessments.filters import AssessmentFilter
 from assessments.models import Assessment
 from assessments.views import form_status
 from organisations.access import may
-from organisations.pagination import pagination
+from organisations.pagination import page_by_ids, pagination
 
 LIST_PAGE_SIZE = 50
 NARROWING = ("status", "q", "region", "ics", "setting")  # the filters besides the cycle
@@ -31,9 +30,8 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
     filters.form.is_valid()  # cleans every field; the invalid ones are left out of cleaned_data
     chosen = filters.form.cleaned_data.get("cycle")
     cycle = next((c for c in cycles if c.slug == chosen), cycles[0] if cycles else None)
-    assessments = filters.qs.filter(cycle=cycle).order_by("organisation__name", "pk")
-    paginator = Paginator(assessments if cycle else Assessment.objects.none(), LIST_PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    assessments = filters.qs.filter(cycle=cycle) if cycle else Assessment.objects.none()
+    paginator, page, rows = page_by_ids(request, assessments.order_by("organisation__name", "pk"), LIST_PAGE_SIZE)
     return render(
         request,
         "assessments/workflow/list.html",
@@ -41,7 +39,7 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
             "cycle": cycle,
             "form": filters.form,
             "filtered": any(filters.form.cleaned_data.get(name) for name in NARROWING),
-            "assessments": list(page.object_list),
+            "assessments": rows,
             "page": page,
             "pagination": pagination(request, paginator, page),
             "can_publish": cycle is not None and may(request.user, AssessmentAction.PUBLISH_CYCLE, cycle),

@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,7 +23,7 @@ from assessments.models import Assessment
 from assessments.services.flags import flag_resolve as flag_resolve_service
 from assessments.views import assessment_or_404, form_status, require
 from organisations.access import Action, may
-from organisations.pagination import pagination
+from organisations.pagination import page_by_ids, pagination
 
 TRIAGE_PAGE_SIZE = 50
 
@@ -101,14 +100,13 @@ def flag_list(request: HttpRequest) -> HttpResponse:
         newest = selectors.cycles().first()
         data.update({"cycle": newest.name if newest else "", "status": OPEN})
     filters = FlagFilter(data, queryset=selectors.flags_to_triage(request.user), request=request)
-    paginator = Paginator(filters.qs, TRIAGE_PAGE_SIZE)
-    page = paginator.get_page(request.GET.get("page"))
+    paginator, page, flags = page_by_ids(request, filters.qs, TRIAGE_PAGE_SIZE)
     return render(
         request,
         "assessments/flags/list.html",
         {
             "form": filters.form,
-            "rows": presenters.triage_rows(page.object_list, request.get_full_path()),
+            "rows": presenters.triage_rows(flags, request.get_full_path()),
             "page": page,
             "pagination": pagination(request, paginator, page),
             "can_see_rates": may(request.user, Action.VIEW_NATIONAL),

@@ -3,7 +3,9 @@
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
 from django.db.models import Avg
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from assessments.models import Assessment, AssessmentScore, AuditEvent, Cycle, DomainResponse, Evidence, MeasureScore
@@ -13,8 +15,10 @@ from demo.people import DEMO_TRUST, demo_users_create
 from framework.services import DEFINITIONS_DIR, framework_load
 from organisations.services import organisations_load_reference_data
 
-# Scoring runs when each organisation's transaction commits, so these tests need real commits.
-pytestmark = pytest.mark.django_db(transaction=True)
+# The history is seeded once for the module with real commits (scoring runs as each
+# organisation's transaction commits); each test then reads it inside its own transaction,
+# rolled back after it.
+pytestmark = pytest.mark.django_db
 
 # Acute (the demo trust, an exemplar), acute and community, specialist, mental health and
 # community, ambulance, and an ICB.
@@ -26,22 +30,28 @@ def _counts() -> dict[str, int]:
     return {model.__name__: model.objects.count() for model in models}
 
 
-@pytest.fixture
-def seeded(settings):
+@pytest.fixture(scope="module")
+def seeded(django_db_setup, django_db_blocker):
     # As `make run` seeds (in-process tasks on the background thread): the seeder must still have
-    # each submission scored as it commits.
-    settings.WGLL_INPROCESS_TASKS = "thread"
-    organisations_load_reference_data()
-    framework_load(path=DEFINITIONS_DIR)
-    demo_users_create()
-    summary = demo_history_seed(organisations=SUBSET)
-    return summary
+    # each submission scored as it commits. Seeding takes most of a minute, so it is done once;
+    # the rows are flushed at the end, as a transactional test's are.
+    with django_db_blocker.unblock(), override_settings(WGLL_INPROCESS_TASKS="thread"):
+        organisations_load_reference_data()
+        framework_load(path=DEFINITIONS_DIR)
+        demo_users_create()
+        summary = demo_history_seed(organisations=SUBSET)
+    yield summary
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
 
 
-def test_seeding_twice_changes_nothing_the_second_time(seeded):
+def test_seeding_twice_changes_nothing_the_second_time(seeded, django_capture_on_commit_callbacks):
     before = _counts()
-    demo_users_create()
-    demo_history_seed(organisations=SUBSET)
+    # Inside this test's transaction nothing commits, so whatever the second seeding would queue
+    # on commit (a scoring, say) is run here, in this transaction, and counted too.
+    with django_capture_on_commit_callbacks(execute=True):
+        demo_users_create()
+        demo_history_seed(organisations=SUBSET)
     assert _counts() == before
 
 

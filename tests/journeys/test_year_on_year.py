@@ -8,6 +8,7 @@ answer changed by two levels raises exactly one flag.
 """
 
 import pytest
+from django.core.management import call_command
 
 from assessments import selectors
 from assessments.flag_inputs import draft_flags
@@ -22,16 +23,28 @@ from framework.services import DEFINITIONS_DIR, framework_load
 from organisations.models import User
 from organisations.services import organisations_load_reference_data
 
-pytestmark = pytest.mark.django_db(transaction=True)
+# The demo history is seeded once for the module with real commits (the live server of the
+# browser test reads it from another connection); the other tests read and change it inside their
+# own transaction, rolled back after each. The browser test is transactional (live_server), so it
+# comes last, and the module's rows are flushed at the end either way.
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def _seeded(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        organisations_load_reference_data()
+        framework_load(path=DEFINITIONS_DIR)
+        demo_users_create()
+        demo_history_seed(organisations=[DEMO_TRUST])
+        cycle_open(cycle=Cycle.objects.get(name="2025/26"))  # the demo leaves the trust's 2025/26 to its lead
+    yield
+    with django_db_blocker.unblock():
+        call_command("flush", interactive=False, verbosity=0)
 
 
 @pytest.fixture
-def royal_free():
-    organisations_load_reference_data()
-    framework_load(path=DEFINITIONS_DIR)
-    demo_users_create()
-    demo_history_seed(organisations=[DEMO_TRUST])
-    cycle_open(cycle=Cycle.objects.get(name="2025/26"))  # the demo leaves the trust's 2025/26 to its lead
+def royal_free(_seeded):
     return Assessment.objects.select_related("cycle__framework", "organisation").get(
         cycle__name="2025/26", organisation__ods_code=DEMO_TRUST
     )

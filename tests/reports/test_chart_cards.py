@@ -319,3 +319,27 @@ def test_print_card_lays_out_in_a_pdf_with_its_figures_as_text():
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     for figure in ("4.25", "-0.3", "Not available", "Figures computed 2 December 2026 at 9:30am"):
         assert figure in text
+
+
+def test_a_kept_card_is_the_card_the_macro_builds_with_this_render_s_chart(monkeypatch):
+    from reports import cards
+
+    monkeypatch.setattr(cards, "_kept_cards", type(cards._kept_cards)())
+    card = make_card(key="kept-card")
+    first = render_card(card)
+    # Another render of the same figures carries another chart id (reports.charts), and shows it.
+    again = make_card(key="kept-card")
+    assert again.svg != card.svg
+    second = render_card(again)
+    assert len(cards._kept_cards) == 1
+    assert second == first.replace(card.svg, again.svg)
+    assert again.svg in second and card.svg not in second
+    # Anything else about the card is a card of its own.
+    changed = render_card(make_card(key="kept-card", description="Another description."))
+    assert "Another description." in changed and len(cards._kept_cards) == 2
+    render_card(card, heading_level=3)
+    assert len(cards._kept_cards) == 3
+    # A card whose text holds the placeholder keeps it as text, escaped.
+    sneaky_card = make_card(key="kept-card", description=cards.CHART_PLACE)
+    sneaky = render_card(sneaky_card)
+    assert sneaky.count(cards.CHART_PLACE) == 0 and sneaky.count(sneaky_card.svg) == 1

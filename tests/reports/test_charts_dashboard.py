@@ -254,3 +254,31 @@ def test_level_counts_show_level_zero_only_when_given_and_keep_large_axes_short(
 def test_level_counts_refuse_what_is_not_a_count_of_a_level(counts):
     with pytest.raises(ValueError):
         level_counts(counts, "Levels", "D")
+
+
+def test_a_chart_is_drawn_once_for_the_same_figures_and_handed_out_with_its_own_id(monkeypatch):
+    import pygal
+
+    from reports import charts
+
+    renders = []
+    real = pygal.graph.public.PublicApi.render
+
+    def counted(self, **options):
+        renders.append(1)
+        return real(self, **options)
+
+    monkeypatch.setattr(pygal.graph.public.PublicApi, "render", counted)
+    args = (["Well led", "Safe practice"], [Decimal("1.0"), None], [Decimal("2.5"), None], [Decimal("4.0"), None])
+    first = spread(*args, "Kept spread", "Kept spread, described")
+    second = spread(*args, "Kept spread", "Kept spread, described")
+    assert len(renders) == 1
+    ids = [re.search(r'id="chart-([0-9a-f-]{36})"', svg).group(1) for svg in (first, second)]
+    assert ids[0] != ids[1], "two copies on one page must not share an id"
+    assert second == first.replace(ids[0], ids[1])
+    assert_self_contained(second, "Kept spread", "Kept spread, described")
+    # Other figures, even the same value written differently (printed differently), are drawn anew.
+    spread(args[0], [Decimal("1.00"), None], *args[2:], "Kept spread", "Kept spread, described")
+    spread(*args, "Kept spread", "Another description")
+    assert len(renders) == 3
+    assert len(charts._drawn) <= charts.DRAWN_KEPT

@@ -186,6 +186,7 @@ def test_check_answers_and_domain_page_query_counts_do_not_grow_with_evidence(cl
             result.append(len(queries))
         return result
 
+    counts()  # the first view builds what each process keeps of the framework version
     before = counts()
     for item in assessment.responses.all():
         for n in range(3):
@@ -846,3 +847,20 @@ def test_a_file_growing_past_the_limit_is_refused_as_it_arrives(client, assessme
     assert page.status_code == 413
     assert "The selected file must be smaller than 64KB" in text(page)
     assert not response(assessment).evidence.exists()
+
+
+def test_a_page_reads_its_framework_version_s_state_once(client, assessment, team):
+    """Check your answers looks its version up for criteria, crosswalks and flag facts: one read
+    of the version's state per request (framework.selectors, wired to Django's request signals)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.framework.test_kept import STATE_READ
+
+    login(client, team["lead"]).get(overview_url(assessment))
+    url = reverse("assessments:check", args=args(assessment))
+    client.get(url)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    states = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(STATE_READ)]
+    assert len(states) == 1, states
