@@ -1,8 +1,8 @@
 """The national dashboard and its drill-down. Thin: who may see it is one rule
 (reports.access.NationalAction.VIEW_DASHBOARD; anyone else gets a plain 404, as for an ICS
 dashboard they may not see), the figures come from reports.national_dashboard and the chart
-cards from reports.national_cards. Each page view reads its figures in one selector call, so a
-record of who saw figures before publication can be added beside it in one call."""
+cards from reports.national_cards. Each page view records, before publication, that its viewer saw
+the cycle's figures (the pre-release access list)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
 from assessments.models import Cycle
+from assessments.services.publication import pre_release_access_note
 from organisations.access import may
 from reports import national_cards, national_dashboard
 from reports.access import NationalAction
@@ -33,6 +34,13 @@ def national_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespon
 
 def _cycle(cycle_slug: str) -> Cycle:
     return get_object_or_404(national_dashboard.national_cycles(), name=cycle_slug.replace("-", "/"))
+
+
+def _seen(request: HttpRequest, cycle: Cycle, what: str) -> Cycle:
+    """Record that this person saw the cycle's national figures, if before publication: the
+    pre-release access list (assessments.services.publication)."""
+    pre_release_access_note(user=request.user, cycle=cycle, what=what)
+    return cycle
 
 
 def _builder(builders: dict[str, Callable[[Any], ChartCard]], key: str) -> Callable[[Any], ChartCard]:
@@ -63,7 +71,7 @@ def national_dashboard_page(request: HttpRequest, cycle_slug: str) -> HttpRespon
     chosen = request.GET.get("cycle")
     if chosen and chosen != cycle_slug:  # the cycle chooser (a GET form, so it works without JavaScript)
         return redirect("national:dashboard", cycle_slug=_cycle(chosen).slug)
-    data = _found(national_dashboard.national_dashboard(_cycle(cycle_slug)))
+    data = _found(national_dashboard.national_dashboard(_seen(request, _cycle(cycle_slug), "the national dashboard")))
     return render(
         request,
         "reports/national/dashboard.html",
@@ -75,14 +83,18 @@ def national_dashboard_page(request: HttpRequest, cycle_slug: str) -> HttpRespon
 @national_only
 def national_chart_csv(request: HttpRequest, cycle_slug: str, card_key: str) -> HttpResponse:
     build = _builder(national_cards.DASHBOARD_CARDS, card_key)
-    card = build(_found(national_dashboard.national_dashboard(_cycle(cycle_slug))))
+    card = build(
+        _found(national_dashboard.national_dashboard(_seen(request, _cycle(cycle_slug), "the national dashboard")))
+    )
     return card_csv_response(card, f"england-{cycle_slug}-{card.key}.csv")
 
 
 @require_safe
 @national_only
 def national_measure(request: HttpRequest, cycle_slug: str, measure_key: str) -> HttpResponse:
-    data = _found(national_dashboard.national_measure(_cycle(cycle_slug), measure_key))
+    data = _found(
+        national_dashboard.national_measure(_seen(request, _cycle(cycle_slug), "the national dashboard"), measure_key)
+    )
     return render(
         request,
         "reports/national/measure.html",
@@ -94,14 +106,22 @@ def national_measure(request: HttpRequest, cycle_slug: str, measure_key: str) ->
 @national_only
 def national_measure_csv(request: HttpRequest, cycle_slug: str, measure_key: str, card_key: str) -> HttpResponse:
     build = _builder(national_cards.MEASURE_CARDS, card_key)
-    card = build(_found(national_dashboard.national_measure(_cycle(cycle_slug), measure_key)))
+    card = build(
+        _found(
+            national_dashboard.national_measure(
+                _seen(request, _cycle(cycle_slug), "the national dashboard"), measure_key
+            )
+        )
+    )
     return card_csv_response(card, f"england-{cycle_slug}-{measure_key}-{card.key}.csv")
 
 
 @require_safe
 @national_only
 def national_domain(request: HttpRequest, cycle_slug: str, domain_key: str) -> HttpResponse:
-    data = _found(national_dashboard.national_domain(_cycle(cycle_slug), domain_key))
+    data = _found(
+        national_dashboard.national_domain(_seen(request, _cycle(cycle_slug), "the national dashboard"), domain_key)
+    )
     return render(
         request,
         "reports/national/domain.html",
@@ -113,5 +133,9 @@ def national_domain(request: HttpRequest, cycle_slug: str, domain_key: str) -> H
 @national_only
 def national_domain_csv(request: HttpRequest, cycle_slug: str, domain_key: str, card_key: str) -> HttpResponse:
     build = _builder(national_cards.DOMAIN_CARDS, card_key)
-    card = build(_found(national_dashboard.national_domain(_cycle(cycle_slug), domain_key)))
+    card = build(
+        _found(
+            national_dashboard.national_domain(_seen(request, _cycle(cycle_slug), "the national dashboard"), domain_key)
+        )
+    )
     return card_csv_response(card, f"england-{cycle_slug}-{domain_key}-{card.key}.csv")

@@ -334,3 +334,21 @@ def test_home_page_gives_national_staff_the_headline_and_the_link(world, country
     factories.grant(lead, "assessment_lead", world.trust_a)
     client.force_login(lead)
     assert reverse("national:latest") not in client.get(reverse("home")).content.decode()
+
+
+def test_opening_the_dashboard_before_publication_puts_the_viewer_on_the_pre_release_list(country, analyst, client):
+    from assessments.models import PreReleaseAccess
+
+    cycle = country.this_year
+    client.force_login(analyst)
+    for _ in range(2):
+        assert client.get(reverse("national:dashboard", args=[cycle.slug])).status_code == 200
+    entry = PreReleaseAccess.objects.get(cycle=cycle)
+    assert entry.user == analyst and entry.recorded_by is None and "national dashboard" in entry.reason
+    # Once published, the figures are public: nobody more is listed.
+    Cycle.objects.filter(pk=cycle.pk).update(release=Cycle.Release.FINAL)
+    other = factories.UserFactory()
+    factories.grant(other, "framework_admin")
+    client.force_login(other)
+    assert client.get(reverse("national:dashboard", args=[cycle.slug])).status_code == 200
+    assert PreReleaseAccess.objects.filter(cycle=cycle).count() == 1
