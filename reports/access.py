@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import Any
 
-from assessments.models import Assessment
+from assessments.models import Assessment, Cycle
 from organisations.access import Action, grants_for, holds_at_ics, holds_nationally, may, rule, sees_organisation
 from organisations.models import NATIONAL_ROLES, IntegratedCareSystem, Organisation, Role
 from reports.models import SystemPack
@@ -94,3 +94,23 @@ class NationalAction(StrEnum):
 @rule(NationalAction.VIEW_DASHBOARD)
 def _view_national_dashboard(user: Any, _target: Any) -> bool:
     return holds_nationally(user, *NATIONAL_ROLES)
+
+
+# National files (reports.national_files). Before a cycle is published only national staff may
+# know its files exist (they hold every organisation's figures); once it is published (release
+# FINAL) every signed-in user may read them. Only national analysts publish a correction.
+
+
+class PublicationAction(StrEnum):
+    VIEW_PUBLICATIONS = "publications_view"  # target: a Cycle
+    PUBLISH_CORRECTION = "publications_correct"  # target: a Cycle
+
+
+@rule(PublicationAction.VIEW_PUBLICATIONS)
+def _view_publications(user: Any, cycle: Cycle) -> bool:
+    return holds_nationally(user, *NATIONAL_ROLES) or cycle.release == Cycle.Release.FINAL
+
+
+@rule(PublicationAction.PUBLISH_CORRECTION)
+def _publish_correction(user: Any, cycle: Cycle) -> bool:
+    return holds_nationally(user, Role.NATIONAL_ANALYST)

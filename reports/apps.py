@@ -9,6 +9,7 @@ class ReportsConfig(AppConfig):
         from assessments.services.scoring import on_rescored
         from reports import (
             access,  # noqa: F401  (registers the report rules with the access module)
+            national_file_tasks,  # noqa: F401  (the national files task, like the pack tasks)
             pack_tasks,  # noqa: F401  (the ICS pack tasks: autodiscovery finds only reports.tasks)
         )
         from reports.services import reports_refresh_if_stale

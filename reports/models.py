@@ -233,3 +233,67 @@ class SystemPack(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status in self.PENDING
+
+
+def release_path(instance: "NationalRelease", filename: str) -> str:
+    # A random folder per version: a correction never overwrites a file someone has downloaded.
+    return f"national/{instance.cycle_id}/v{instance.version}-{uuid.uuid4().hex}/{filename}"
+
+
+class NationalRelease(models.Model):
+    """One version of a cycle's national files (reports.national_files): the wide CSV, the XLSX
+    (the data dictionary as its second sheet), the long CSV and the dictionary CSV, generated on
+    a worker like a board pack (a row with a status and progress that pages show).
+
+    Files are never edited in place: a correction is version N+1 with a public change note, and
+    every version stays downloadable. The data-quality statement is a snapshot taken with the
+    files, so each version's statement stays what it said when that version was published."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RENDERING = "rendering", "Generating"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed"
+
+    PENDING = frozenset({Status.QUEUED, Status.RENDERING})
+
+    cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="national_releases")
+    version = models.PositiveIntegerField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent of the generation done (0-100).")
+    step = models.CharField(max_length=100, blank=True, help_text="What the worker is doing now, in words.")
+    change_note = models.TextField(blank=True, help_text="Public: what this version changes (needed after version 1).")
+    # As on SystemPack: when it was asked for (never moved by the sweep), when the broker took
+    # the message (empty: not yet handed to it, the sweep will), when a worker claimed it.
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the broker took the generation (empty: not yet handed to it; the sweep will).",
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, help_text="Why generation failed, in words safe to show the user.")
+    row_count = models.PositiveIntegerField(null=True, blank=True, help_text="Organisations in the wide file.")
+    wide_csv = models.FileField(upload_to=release_path, blank=True, max_length=200)
+    xlsx = models.FileField(upload_to=release_path, blank=True, max_length=200)
+    long_csv = models.FileField(upload_to=release_path, blank=True, max_length=200)
+    dictionary_csv = models.FileField(upload_to=release_path, blank=True, max_length=200)
+    data_quality = models.JSONField(
+        null=True, blank=True, help_text="The data-quality statement's figures, as computed with the files."
+    )
+
+    class Meta:
+        ordering = ["cycle", "-version"]
+        constraints = [models.UniqueConstraint(fields=["cycle", "version"], name="one_release_per_version")]
+        indexes = [models.Index(fields=["status", "queued_at"], name="release_pending")]
+
+    def __str__(self) -> str:
+        return f"National files of {self.cycle_id}, version {self.version} ({self.get_status_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in self.PENDING

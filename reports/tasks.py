@@ -49,9 +49,11 @@ def queue_render(report_id: int) -> bool:
 
 @shared_task(name="reports.sweep", acks_late=True, soft_time_limit=100, time_limit=120)
 def sweep_reports_task() -> dict[str, int]:
+    """Re-drive lost board reports and regenerate stale ones, and re-drive lost national files."""
+    from reports.national_files import national_releases_sweep
     from reports.services import reports_sweep
 
-    return reports_sweep()
+    return reports_sweep() | {"national_files_requeued": national_releases_sweep()}
 
 
 # Comparison figures (reports.refresh): one refresh of a cycle after a burst of scorings.

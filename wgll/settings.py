@@ -299,6 +299,8 @@ PUBLISH_BACKOFF_SECONDS = env.float("PUBLISH_BACKOFF_SECONDS", default=10.0)
 # sweep and a redelivered task may then render it again, and never before.
 REPORTS_RENDER_TIME_LIMIT = env.int("REPORTS_RENDER_TIME_LIMIT", default=150)
 PACKS_RENDER_TIME_LIMIT = env.int("PACKS_RENDER_TIME_LIMIT", default=300)
+# The national files of 25,000 organisations take a few minutes; the limit leaves room for that.
+NATIONAL_FILES_TIME_LIMIT = env.int("NATIONAL_FILES_TIME_LIMIT", default=1800)
 REPORTS_SWEEP_SECONDS = env.int("REPORTS_SWEEP_SECONDS", default=300)
 # A render handed to the broker but not started for this long is taken as lost with its message
 # (a broker restarted without its data) and queued again. Twice the sweep interval by default. A

@@ -29,6 +29,7 @@ urlpatterns = [
     path("reports/", include("reports.urls")),
     path("systems/", include("reports.system_urls")),
     path("national/", include("reports.national_urls")),
+    path("publications/", include("reports.publication_urls")),
     path("api/v1/", include("wgll.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("admin/", admin.site.urls),

@@ -1,0 +1,71 @@
+"""The national files on real PostgreSQL: two corrections asked for at the same moment are
+numbered one after the other (the cycle's row lock), never both version 2; and the rows are read
+through server-side cursors, so memory does not grow with the number of organisations (the
+figures are in `python -m benchmarks national_files`)."""
+
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import connection
+
+from assessments.models import Cycle
+from framework.models import FrameworkVersion
+from reports import national_files
+from reports.models import NationalRelease
+from reports.national_rows import file_layout, long_rows, wide_rows
+from tests import factories
+from tests.assessments.conftest import frameworks  # noqa: F401  (fixture)
+from tests.assessments.services.test_concurrent_edits import run_together
+
+pytestmark = [pytest.mark.needs_postgres]
+
+
+def _cycle() -> Cycle:
+    today = datetime.date.today()
+    return Cycle.objects.create(
+        name="2025/26", framework=FrameworkVersion.objects.get(version="2025/26"), opens_on=today, closes_on=today
+    )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_corrections_at_once_make_one_version_and_a_clear_refusal(frameworks, monkeypatch):  # noqa: F811
+    cycle = _cycle()
+    analysts = []
+    for _ in range(2):
+        analyst = factories.UserFactory()
+        factories.grant(analyst, "national_analyst", None)
+        analysts.append(analyst)
+    monkeypatch.setattr(national_files, "queue_national_files", lambda pk: False)  # the broker is down
+    first = national_files.national_release_request(cycle=cycle, actor=None)
+    NationalRelease.objects.filter(pk=first.pk).update(status="ready")
+
+    results = run_together(
+        *(
+            lambda actor=actor: national_files.national_release_request(cycle=cycle, actor=actor, change_note="Fix")
+            for actor in analysts
+        )
+    )
+
+    made = [r for r in results if isinstance(r, NationalRelease)]
+    refused = [r for r in results if isinstance(r, ValidationError)]
+    assert len(made) == 1 and made[0].version == 2, results
+    assert len(refused) == 1 and "Version 2 of these files is still being generated" in refused[0].messages[0]
+    assert sorted(NationalRelease.objects.values_list("version", flat=True)) == [1, 2]
+
+
+@pytest.mark.django_db
+def test_rows_are_read_through_server_side_cursors(frameworks, monkeypatch):  # noqa: F811
+    cycle = _cycle()
+    named = []
+    real = connection.create_cursor
+
+    def spy(name=None):
+        named.append(name)
+        return real(name)
+
+    monkeypatch.setattr(connection, "create_cursor", spy)
+    list(wide_rows(cycle, file_layout(cycle)))
+    list(long_rows(cycle))
+    # The organisations, their measure scores, their domain scores; the long file's domain scores.
+    assert len([name for name in named if name]) == 4
