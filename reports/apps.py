@@ -6,12 +6,14 @@ class ReportsConfig(AppConfig):
     verbose_name = "Reports"
 
     def ready(self) -> None:
+        from assessments.services.publication import on_published
         from assessments.services.scoring import on_rescored
         from reports import (
             access,  # noqa: F401  (registers the report rules with the access module)
             national_file_tasks,  # noqa: F401  (the national files task, like the pack tasks)
             pack_tasks,  # noqa: F401  (the ICS pack tasks: autodiscovery finds only reports.tasks)
         )
+        from reports.national_files import national_release_first
         from reports.services import reports_refresh_if_stale
         from reports.tasks import queue_cycle_figures
 
@@ -20,3 +22,5 @@ class ReportsConfig(AppConfig):
         on_rescored("board reports", lambda cycle_id, assessment_ids: reports_refresh_if_stale(assessment_ids))
         # And every re-scoring moves the cycle's comparison figures (coalesced, see reports.tasks).
         on_rescored("comparison figures", lambda cycle_id, assessment_ids: queue_cycle_figures(cycle_id))
+        # Publishing a cycle makes version 1 of its national files (the sweep makes it if lost).
+        on_published("national files", lambda cycle_id: national_release_first(cycle_id=cycle_id))

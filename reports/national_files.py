@@ -134,6 +134,25 @@ def national_release_request(*, cycle: Cycle, actor: Any, change_note: str = "")
 
 
 @transaction.atomic
+def national_release_first(*, cycle_id: int) -> NationalRelease | None:
+    """Version 1 of a published cycle's files, unless it has one: what publication asks for (the
+    published hook) and what the sweep asks for when that was lost (decision 0012). Idempotent
+    under the cycle's lock, so the hook and the sweep never make two."""
+    cycle = Cycle.objects.select_for_update().filter(pk=cycle_id, release=Cycle.Release.FINAL).first()
+    if cycle is None or NationalRelease.objects.filter(cycle=cycle).exists():
+        return None
+    return national_release_request(cycle=cycle, actor=None, change_note=FIRST_PUBLICATION)
+
+
+def published_cycles_without_files() -> list[int]:
+    return list(
+        Cycle.objects.filter(release=Cycle.Release.FINAL)
+        .exclude(pk__in=NationalRelease.objects.values("cycle_id"))
+        .values_list("pk", flat=True)
+    )
+
+
+@transaction.atomic
 def national_release_retry(*, release: NationalRelease, actor: Any) -> NationalRelease:
     """Generate a failed version again (the same row and number: nothing was published from it)."""
     locked = NationalRelease.objects.select_for_update().select_related("cycle").get(pk=release.pk)
@@ -288,7 +307,8 @@ def national_release_generate(*, release_id: int) -> NationalRelease | None:
 def national_releases_sweep(*, now: datetime.datetime | None = None) -> int:
     """Queue again every version that will not finish otherwise, as packs_sweep does: one the
     broker never took, one handed to it but not started for stuck_after(), one claimed longer
-    ago than claim_lost_after(). Run by the reports sweep (Celery beat)."""
+    ago than claim_lost_after(); and version 1 of a published cycle that has no files (its
+    published hook was lost). Run by the reports sweep (Celery beat)."""
     now = now or timezone.now()
     with transaction.atomic():
         stuck = list(
@@ -303,4 +323,5 @@ def national_releases_sweep(*, now: datetime.datetime | None = None) -> int:
             )  # fmt: skip
             for release_id in stuck:
                 _queue_after_commit(release_id)
-    return len(stuck)
+    first = [cycle_id for cycle_id in published_cycles_without_files() if national_release_first(cycle_id=cycle_id)]
+    return len(stuck) + len(first)

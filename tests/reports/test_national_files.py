@@ -324,3 +324,39 @@ def test_the_beat_sweep_includes_the_national_files(cycle, monkeypatch):
     national_release_request(cycle=cycle, actor=None)  # never handed to the broker
     monkeypatch.setattr(national_files, "queue_national_files", lambda pk: True)
     assert sweep_reports_task()["national_files_requeued"] == 1
+
+
+def test_publication_at_the_announced_time_makes_version_1_once(country_data, django_capture_on_commit_callbacks):
+    """The beat task publishes the cycle; the published hook asks for version 1 of its files,
+    and the sweep asks for it only when that was lost, so there is never a second."""
+    from assessments.services import publication
+
+    _, country = country_data
+    cycle = country.this_year
+    analyst = factories.UserFactory()
+    factories.grant(analyst, "national_analyst")
+    today = timezone.localdate()
+    week = today + datetime.timedelta(days=7)
+    publication.cycle_release_provisionally(cycle=cycle, actor=analyst, opens_on=today, closes_on=week)
+    day = today + datetime.timedelta(days=35)
+    while day.weekday() >= 5:
+        day += datetime.timedelta(days=1)
+    at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9, 30)))
+    publication.cycle_announce_publication(cycle=cycle, actor=analyst, publication_at=at)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert publication.cycles_publish_due(now=at) == [cycle.name]
+    release = NationalRelease.objects.get(cycle=cycle)
+    assert (release.version, release.status, release.change_note) == (1, "ready", "First publication")
+    assert release.requested_by is None and release.row_count
+    with django_capture_on_commit_callbacks(execute=True):
+        national_releases_sweep()
+    assert NationalRelease.objects.filter(cycle=cycle).count() == 1
+
+
+def test_the_sweep_makes_version_1_of_a_published_cycle_whose_hook_was_lost(cycle, django_capture_on_commit_callbacks):
+    assert not NationalRelease.objects.filter(cycle=cycle).exists()  # published, as if its hook never ran
+    with django_capture_on_commit_callbacks(execute=True):
+        assert national_releases_sweep() == 1
+    assert NationalRelease.objects.get(cycle=cycle).status == "ready"
+    with django_capture_on_commit_callbacks(execute=True):
+        assert national_releases_sweep() == 0
