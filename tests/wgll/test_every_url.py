@@ -93,7 +93,12 @@ def trust_a_everything(cycle, assessment, team, world, person, django_capture_on
     }, people
 
 
+# Arguments that mean something else under some URLs: a national file's version is a number.
+BY_NAMESPACE = {"publications": {"version": 1, "kind": "csv"}}
+
+
 def fill(name: str, pattern: URLPattern, values: dict) -> str:
+    values = {**values, **BY_NAMESPACE.get(name.split(":")[0], {})}
     needed = list(pattern.pattern.converters) or list(pattern.pattern.regex.groupindex)
     missing = [arg for arg in needed if arg not in values]
     assert not missing, f"{name}: add a value for {missing} to trust_a_everything"
