@@ -1,27 +1,34 @@
-"""A national analyst publishes a cycle, in Debian's Chromium: the provisional release with its
+"""A national analyst publishes a cycle, in Debian's Chromium: the national dashboard first (which puts
+them on the pre-release access list), the provisional release with its
 review window, the announced date, a trust lead who checks and queries its provisional figures
 (checked against the database by a computation of this test's own), the analyst's answer, and
-publication by the beat task at the announced time (the test moves the clock).
+publication by the beat task at the announced time (the test moves the clock), and the national
+files made at publication (CSV, XLSX, data dictionary) downloaded and checked against the database.
 
 The data: the real organisations and the real 2025/26 framework, every organisation's assessment
 validated with scores drawn at random by the pure scoring rules (in bulk: this journey is about
 publishing figures, not answering).
 """
 
+import csv
 import datetime
+import io
 import random
+from pathlib import Path
 from unittest import mock
 
 import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
+from openpyxl import load_workbook
 
-from assessments.models import Assessment, Cycle, CycleEvent, ProvisionalQuery
+from assessments.models import Assessment, AssessmentScore, Cycle, CycleEvent, PreReleaseAccess, ProvisionalQuery
 from assessments.tasks import publish_due_cycles_task
 from benchmarks.dashboards import bulk_scores
 from framework.models import FrameworkVersion
 from organisations.models import Organisation
+from reports.refresh import cycle_figures_refresh
 from tests.factories import UserFactory, grant
 from tests.journeys.test_assessment_journeys import Journey
 
@@ -49,12 +56,13 @@ def validated_country():
     return cycle, analyst, lead
 
 
-def levels_in_database(cycle: Cycle, ods_code: str) -> dict[str, int]:
-    """Each domain's stored level for the organisation, by domain name, read with plain SQL."""
+def levels_in_database(cycle: Cycle, ods_code: str, by: str = "name") -> dict[str, int]:
+    """Each domain's stored level for the organisation, by domain name (or key), read with plain SQL."""
+    column = {"name": "d.name", "key": "d.key"}[by]
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            SELECT d.name, ds.level
+            f"""
+            SELECT {column}, ds.level
             FROM assessments_domainscore ds
             JOIN assessments_assessmentscore s ON s.id = ds.score_id
             JOIN assessments_assessment a ON a.id = s.assessment_id
@@ -85,8 +93,15 @@ def test_analyst_releases_a_lead_queries_and_the_beat_task_publishes_on_time(bro
     today = timezone.localdate()
     journey = Journey(browser, live_server.url)
 
-    # The analyst releases every validated assessment for a fortnight's review.
+    # The analyst opens the national dashboard (and so is on the pre-release access list), then
+    # releases every validated assessment for a fortnight's review.
+    cycle_figures_refresh(cycle_id=cycle.pk)
     page = journey.sign_in(analyst)
+    page.get_by_role("link", name="national dashboard").first.click()
+    page.wait_for_load_state()
+    assert page.url.endswith(f"/national/{cycle.slug}/")
+    journey.audit()
+    assert PreReleaseAccess.objects.filter(cycle=cycle, user=analyst).exists()
     journey.go(f"/assessments/cycles/{cycle.slug}/publish/")
     page.get_by_role("link", name=f"Release {validated} validated assessments provisionally").click()
     page.wait_for_load_state()
@@ -156,4 +171,32 @@ def test_analyst_releases_a_lead_queries_and_the_beat_task_publishes_on_time(bro
     journey.go(f"/assessments/{cycle.slug}/{TRUST}/results/")
     assert "Published results" in page.content()
     assert "electronic prescribing" not in page.content()
+
+    # The national files were made at publication; they say what the database holds.
+    journey.go(f"/publications/{cycle.slug}/")
+    files = {}
+    for kind in ("csv", "xlsx", "dictionary-csv"):
+        with page.expect_download() as download:
+            page.locator(f"a[href$='/v1/{kind}/']").first.click()
+        files[kind] = Path(download.value.path()).read_bytes()
+    rows = {row["ods_code"]: row for row in csv.DictReader(io.StringIO(files["csv"].decode("utf-8-sig")))}
+    assert set(rows) == set(Organisation.objects.values_list("ods_code", flat=True))
+    for ods_code in (TRUST, *random.Random(3).sample(sorted(rows), 20)):
+        expected = levels_in_database(cycle, ods_code, by="key")
+        shown = {
+            key.removeprefix("domain_"): value for key, value in rows[ods_code].items() if key.startswith("domain_")
+        }
+        assert {key: int(value) for key, value in shown.items() if value} == expected, ods_code
+        overall = AssessmentScore.objects.get(
+            assessment__cycle=cycle, assessment__organisation__ods_code=ods_code
+        ).overall
+        assert rows[ods_code]["overall"] == str(overall)
+    sheet = load_workbook(io.BytesIO(files["xlsx"]), read_only=True).worksheets
+    assert len(sheet) == 2
+    header, *data = [list(row) for row in sheet[0].iter_rows(values_only=True)]
+    assert header == list(next(iter(rows.values())).keys()) and len(data) == len(rows)
+    dictionary = list(csv.DictReader(io.StringIO(files["dictionary-csv"].decode("utf-8-sig"))))
+    wide = [entry for entry in dictionary if entry["file"].startswith("wide")]
+    assert [entry["column"] for entry in wide] == header  # every column, in order
+    assert all(entry["type"] and entry["meaning"] and entry["allowed_values"] for entry in dictionary)
     journey.assert_accessible()
