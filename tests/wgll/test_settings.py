@@ -10,7 +10,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-SET_BY_TESTS = {"SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "WGLL_MODE"}
+# DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests in this process, never in a deployment.
+SET_BY_TESTS = {
+    "SECRET_KEY", "ALLOWED_HOSTS", "SITE_URL", "DATABASE_URL", "CELERY_BROKER_URL", "DEBUG", "WGLL_MODE",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+}  # fmt: skip
 
 
 def settings_in(env: dict[str, str]) -> subprocess.CompletedProcess:
