@@ -4,10 +4,12 @@ ODS codes are the identifiers every NHS dataset joins on, so every organisation-
 keyed on one and exports and the API use them rather than row ids.
 """
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils.crypto import salted_hmac
 from simple_history.models import HistoricalRecords
 
 
@@ -162,6 +164,9 @@ class User(AbstractUser):
     username = None
     email = models.EmailField("e-mail address", unique=True)
     job_title = models.CharField(max_length=200, blank=True)
+    # Part of the hash every session carries (see get_session_auth_hash): raising it ends all of
+    # this person's sessions at their next request, on every device and whatever the session store.
+    session_generation = models.PositiveIntegerField(default=0, editable=False)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []
@@ -187,6 +192,25 @@ class User(AbstractUser):
     def save(self, *args, **kwargs):
         self.email = normalise_email(self.email)
         super().save(*args, **kwargs)
+
+    # Django checks a session's stored hash against these on every request and signs the person
+    # out when it differs; it already covers a password change, and the generation covers the rest
+    # (removed from a team, signed out by the identity provider). Both the current SECRET_KEY and
+    # its fallbacks are honoured, as in Django's own implementation.
+    def get_session_auth_hash(self) -> str:
+        return self._session_hash(settings.SECRET_KEY)
+
+    def get_session_auth_fallback_hash(self):
+        for fallback_secret in settings.SECRET_KEY_FALLBACKS:
+            yield self._session_hash(fallback_secret)
+
+    def _session_hash(self, secret: str) -> str:
+        return salted_hmac(
+            "wgll.User.session",
+            f"{self.password}:{self.session_generation}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
 
 class Role(models.TextChoices):

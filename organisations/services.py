@@ -243,3 +243,13 @@ def role_revoke(*, assignment: RoleAssignment, actor: User) -> None:
     assignment._history_user = actor
     assignment.delete()
     forget_grants(assignment.user)
+
+
+def sessions_end(user: User) -> None:
+    """End every session `user` has, at once: their next request anywhere is signed out.
+
+    Raising the generation changes the hash Django checks on each request (User.get_session_auth_hash),
+    so this needs no list of sessions and works with any session store.
+    """
+    User.objects.filter(pk=user.pk).update(session_generation=models.F("session_generation") + 1)
+    user.refresh_from_db(fields=["session_generation"])
