@@ -1,5 +1,6 @@
 """Header navigation, which depends on the roles the signed-in user holds."""
 
+from django.conf import settings
 from django.urls import reverse
 
 from organisations.access import Action, grants_for, may
@@ -38,3 +39,11 @@ def content_security(request) -> dict:
     JavaScript-enabled); the Content Security Policy allows it by this response's nonce alone."""
     nonce = getattr(request, "csp_nonce", None)
     return {"cspNonce": str(nonce) if nonce is not None else None}
+
+
+def session_timeout(request) -> dict:
+    """When the idle-timeout warning appears (layouts/_session_timeout.html)."""
+    return {
+        "session_idle_seconds": settings.SESSION_IDLE_MINUTES * 60,
+        "session_warning_seconds": settings.SESSION_WARNING_SECONDS,
+    }

@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "wgll.sessions.IdleTimeoutMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -131,6 +132,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "wgll.context_processors.navigation",
                 "wgll.context_processors.content_security",
+                "wgll.context_processors.session_timeout",
             ],
         },
     },
@@ -369,6 +371,13 @@ SPECTACULAR_SETTINGS = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# A session ends after SESSION_IDLE_MINUTES without a request (wgll/sessions.py, with a warning
+# SESSION_WARNING_SECONDS before) and after SESSION_MAX_HOURS whatever happens: a working day,
+# not Django's two weeks.
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=120)
+SESSION_COOKIE_AGE = int(env.float("SESSION_MAX_HOURS", default=10) * 3600)
 SESSION_COOKIE_SECURE = PRODUCTION
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True

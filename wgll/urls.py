@@ -22,6 +22,8 @@ urlpatterns = [
         name="login",
     ),
     path("sign-out/", views.sign_out, name="sign-out"),
+    path("session/", views.session_status, name="session"),
+    path("session/timed-out/", views.session_timed_out, name="session-timed-out"),
     path("health/", views.health, name="health"),
     path("organisations/", include("organisations.urls")),
     path("framework/", include("framework.urls")),

@@ -1,7 +1,9 @@
 """Pages that belong to the portal as a whole: home, sign-out and the health check."""
 
 import logging
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
@@ -9,6 +11,8 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from assessments import presenters
@@ -22,6 +26,7 @@ from organisations.models import Role
 from organisations.selectors import organisations_visible_to, systems_visible_to
 from reports.access import NationalAction
 from reports.national_dashboard import national_headline
+from wgll import sessions
 
 logger = logging.getLogger(__name__)
 
@@ -124,3 +129,32 @@ def _layout_renders(request: HttpRequest) -> bool:
         logger.exception("Health check: the page layout cannot be rendered")
         return False
     return True
+
+
+@login_not_required
+def session_timed_out(request: HttpRequest) -> HttpResponse:
+    """Where an idle session lands: what happened, what was kept, and a way back in."""
+    next_path = request.GET.get("next", "")
+    if not url_has_allowed_host_and_scheme(next_path, allowed_hosts={request.get_host()}):
+        next_path = ""
+    context = {
+        "idle_minutes": settings.SESSION_IDLE_MINUTES,
+        "unsaved": request.GET.get("unsaved") == "1",
+        "sign_in_url": reverse("login") + (f"?{urlencode({'next': next_path})}" if next_path else ""),
+    }
+    return render(request, "account/timed_out.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def session_status(request: HttpRequest) -> HttpResponse:
+    """GET: how long the session has left (the warning's check, which does not extend it).
+    POST: the person asked to stay signed in; a form post without JavaScript returns to the page."""
+    if request.method == "POST":
+        sessions.mark_active(request, force=True)
+        back = request.POST.get("next", "")
+        if request.headers.get("Accept", "").startswith("application/json"):
+            return JsonResponse({"signed_in": True, "seconds_left": sessions.seconds_left(request)})
+        if url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+            return redirect(back)
+        return redirect("home")
+    return JsonResponse({"signed_in": True, "seconds_left": sessions.seconds_left(request)})

@@ -8,7 +8,9 @@ const INTERVAL_MS = 2000;
 
 async function refresh() {
   const source = document.getElementById(REGION_ID)?.dataset.source || window.location.href;
-  const response = await fetch(source, { headers: { Accept: "text/html" }, credentials: "same-origin" });
+  // A background request (wgll/sessions.py): polling does not keep an idle session alive.
+  const headers = { Accept: "text/html", "X-Portal-Background": "1" };
+  const response = await fetch(source, { headers, credentials: "same-origin" });
   if (!response.ok) return false;
   const next = new DOMParser().parseFromString(await response.text(), "text/html").getElementById(REGION_ID);
   const current = document.getElementById(REGION_ID);
