@@ -58,6 +58,8 @@ def _service_markers(request):
         unavailable(f"needs PostgreSQL; the suite is running on {connection.vendor} (set DATABASE_URL)")
     if request.node.get_closest_marker("needs_chromium") and not Path(CHROMIUM).exists():
         unavailable(f"Chromium not found at {CHROMIUM}")
+    if request.node.get_closest_marker("needs_nginx") and not shutil.which("nginx"):
+        unavailable("nginx not found on the PATH (Debian's nginx-light; .ci/run installs it)")
     if request.node.get_closest_marker("needs_redis") or request.node.get_closest_marker("needs_worker"):
         reason = redis_reachable()
         if reason:
