@@ -344,14 +344,19 @@ def query_respond(*, query: ProvisionalQuery, actor: Any, status: str, response:
 # The pre-release access list.
 
 
+PRE_RELEASE_SEEN_PRECISION = datetime.timedelta(minutes=1)
+
+
 def pre_release_access_note(*, user: Any, cycle: Cycle, what: str) -> None:
     """Record that `user` saw `cycle`'s figures before publication (`what`: the page or file),
     once per person with the first and last time; nothing once the cycle is published."""
     if cycle.release == Cycle.Release.FINAL or not getattr(user, "pk", None):
         return
     now = timezone.now()
-    updated = PreReleaseAccess.objects.filter(cycle=cycle, user=user, recorded_by__isnull=True).update(last_seen_at=now)
-    if updated:
+    mine = PreReleaseAccess.objects.filter(cycle=cycle, user=user, recorded_by__isnull=True)
+    # The last time is kept to the minute: a page view reads the row, and writes only if a minute has
+    # passed, so browsing the dashboard (its chart CSVs, its tabs) is not a write per request.
+    if mine.filter(last_seen_at__lte=now - PRE_RELEASE_SEEN_PRECISION).update(last_seen_at=now) or mine.exists():
         return
     name = user.get_full_name() or user.get_username()
     with transaction.atomic():

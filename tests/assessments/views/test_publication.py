@@ -315,6 +315,19 @@ def test_the_analyst_answers_or_accepts_a_query_and_the_lead_is_told(
 # Pre-release access.
 
 
+def test_pre_release_views_write_the_last_time_at_most_once_a_minute(cycle, validated, team, django_assert_num_queries):
+    release(cycle, team["analyst"])
+    publication.pre_release_access_note(user=team["analyst"], cycle=cycle, what="the national dashboard")
+    first = PreReleaseAccess.objects.get().last_seen_at
+    with django_assert_num_queries(2):  # the stale-row update that matches nothing, and a read
+        publication.pre_release_access_note(user=team["analyst"], cycle=cycle, what="the national dashboard")
+    assert PreReleaseAccess.objects.get().last_seen_at == first
+
+    PreReleaseAccess.objects.update(last_seen_at=first - publication.PRE_RELEASE_SEEN_PRECISION)
+    publication.pre_release_access_note(user=team["analyst"], cycle=cycle, what="the national dashboard")
+    assert PreReleaseAccess.objects.get().last_seen_at > first
+
+
 def test_pre_release_access_is_recorded_automatically_and_by_hand(client, cycle, validated, team):
     release(cycle, team["analyst"])
     publication.pre_release_access_note(user=team["analyst"], cycle=cycle, what="the national dashboard")
