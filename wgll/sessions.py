@@ -47,6 +47,13 @@ def mark_active(request: HttpRequest, *, now: float | None = None, force: bool =
         request.session[SEEN_KEY] = int(now)
 
 
+def stamp_sign_in(sender, request: HttpRequest, user, **kwargs) -> None:
+    """Signing in is activity, stamped as Django saves the new session anyway: the first page
+    after sign-in then costs no session write of its own."""
+    if request is not None and hasattr(request, "session"):
+        mark_active(request, force=True)
+
+
 class IdleTimeoutMiddleware:
     """Ends a session idle for longer than SESSION_IDLE_MINUTES, sending the person to a page that
     says so; otherwise stamps the activity. Runs after authentication, before sign-in is required."""
