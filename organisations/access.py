@@ -30,6 +30,7 @@ class Action(StrEnum):
     EDIT_CARE_SETTINGS = "edit_care_settings"
     VIEW_SYSTEM = "view_system"
     MANAGE_ROLES = "manage_roles"
+    MANAGE_TEAM = "manage_team"
     ADMINISTER_FRAMEWORKS = "administer_frameworks"
     VIEW_NATIONAL = "view_national"
 
@@ -196,6 +197,12 @@ def _manage_roles(user: Any, assignment: RoleAssignment | None) -> bool:
         and assignment.organisation_id is not None
         and Role.ASSESSMENT_LEAD in grants.at_organisation.get(assignment.organisation_id, frozenset())
     )
+
+
+@rule(Action.MANAGE_TEAM)
+def _manage_team(user: Any, organisation: Organisation) -> bool:
+    """The team pages: the organisation's own leads (and the service desk)."""
+    return holds_at_organisation(user, organisation, Role.ASSESSMENT_LEAD) or grants_for(user).superuser
 
 
 @rule(Action.ADMINISTER_FRAMEWORKS)

@@ -11,8 +11,21 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
-from organisations.models import IntegratedCareSystem, Organisation, Programme, Region, RoleAssignment, User
-from organisations.selectors import organisations_visible_to, role_assignments_visible_to, systems_visible_to
+from organisations.models import (
+    IntegratedCareSystem,
+    Organisation,
+    Programme,
+    Region,
+    RoleAssignment,
+    TeamEvent,
+    User,
+)
+from organisations.selectors import (
+    organisations_visible_to,
+    role_assignments_visible_to,
+    systems_visible_to,
+    team_events_visible_to,
+)
 from organisations.services import role_grant, role_revoke
 
 
@@ -134,6 +147,20 @@ class RoleAssignmentAdmin(ScopedHistoryAdmin):
     def delete_queryset(self, request, queryset):
         for assignment in queryset:
             role_revoke(assignment=assignment, actor=request.user)
+
+
+@admin.register(TeamEvent)
+class TeamEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """What leads changed in their teams from the portal, for the service desk's questions."""
+
+    list_display = ["created_at", "organisation", "kind", "subject_email", "actor"]
+    list_filter = ["kind"]
+    search_fields = ["subject_email", "organisation__name", "organisation__ods_code", "summary"]
+    fields = ["created_at", "organisation", "kind", "actor", "subject_email", "summary"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return team_events_visible_to(request.user)
 
 
 class RoleAssignmentInline(admin.TabularInline):

@@ -31,3 +31,55 @@ class CareSettingsForm(forms.Form):
         main = self.cleaned_data["main_care_setting"]
         rest = [value for value in CareSetting.values if value in self.cleaned_data["care_settings"] and value != main]
         return [main, *rest]
+
+
+TEAM_ROLE_CHOICES = [
+    ("contributor", "Contributor: answers the domains assigned to them"),
+    ("viewer", "Viewer: reads the assessment, its results and reports, changes nothing"),
+]
+
+
+class InvitationForm(forms.Form):
+    email = forms.CharField(
+        label="E-mail address",
+        help_text="We will send them a link to join. It works once and expires after a week.",
+        max_length=254,
+        error_messages={"required": "Enter the e-mail address of the person you want to invite"},
+    )
+    role = forms.ChoiceField(
+        label="What will they do?",
+        choices=TEAM_ROLE_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select whether they will be a contributor or a viewer",
+            "invalid_choice": "Select whether they will be a contributor or a viewer",
+        },
+    )
+
+
+class TeamRoleForm(forms.Form):
+    role = forms.ChoiceField(
+        label="Role",
+        choices=TEAM_ROLE_CHOICES,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Select contributor or viewer", "invalid_choice": "Select contributor or viewer"},
+    )
+
+
+class NewAccountForm(forms.Form):
+    """The invited person's own account. The password rules are Django's validators, checked by
+    the service with the rest, so the errors arrive here as field errors."""
+
+    first_name = forms.CharField(label="First name", required=False)
+    last_name = forms.CharField(label="Last name", required=False)
+    job_title = forms.CharField(label="Job title (optional)", required=False)
+    password = forms.CharField(label="Create a password", required=False, strip=False)
+    password_again = forms.CharField(label="Type the password again", required=False, strip=False)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("password"):
+            self.add_error("password", "Enter a password")
+        elif cleaned.get("password") != cleaned.get("password_again"):
+            self.add_error("password_again", "The passwords do not match")
+        return cleaned

@@ -292,3 +292,87 @@ class RoleAssignment(models.Model):
         if self.ics_id:
             return str(self.ics.short_name)
         return "national level"
+
+
+class Invitation(models.Model):
+    """An invitation, sent by e-mail, to join an organisation's team as a contributor or viewer.
+
+    Only a digest of the link's secret is stored: the secret itself exists only in the e-mail, so
+    someone who reads the database (or a backup) cannot accept an invitation. A link works once,
+    until it expires, and only while the person who sent it may still add people."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a reply"
+        EXPIRED = "expired", "Expired"
+        ACCEPTED = "accepted", "Accepted"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField("e-mail address")
+    role = models.CharField(max_length=30, choices=Role.choices)
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # A fresh invitation replaces the open one (the service withdraws it first), so a
+            # person never holds two live links to the same team.
+            models.UniqueConstraint(
+                fields=["organisation", "email"],
+                condition=Q(accepted_at__isnull=True, withdrawn_at__isnull=True),
+                name="one_open_invitation_per_person",
+            ),
+            models.CheckConstraint(condition=Q(email=Lower("email")), name="invitation_email_is_lower_case"),
+            models.CheckConstraint(
+                condition=Q(role__in=["contributor", "viewer"]), name="invitation_role_is_lead_managed"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} as {self.get_role_display()} at {self.organisation_id}"
+
+    def status_at(self, moment) -> "Invitation.Status":
+        if self.accepted_at:
+            return self.Status.ACCEPTED
+        if self.withdrawn_at:
+            return self.Status.WITHDRAWN
+        return self.Status.EXPIRED if moment >= self.expires_at else self.Status.PENDING
+
+
+class TeamEvent(models.Model):
+    """One change to an organisation's team, for the team page's history: who did what to whom.
+    Written in the same transaction as the change and never changed afterwards."""
+
+    class Kind(models.TextChoices):
+        INVITED = "invited", "Invited"
+        INVITATION_WITHDRAWN = "invitation_withdrawn", "Invitation withdrawn"
+        JOINED = "joined", "Joined"
+        ROLE_CHANGED = "role_changed", "Role changed"
+        REMOVED = "removed", "Removed"
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="team_events")
+    kind = models.CharField(max_length=25, choices=Kind.choices)
+    actor = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, related_name="+")
+    # The address, not only a key: the history must still say who was removed after their
+    # account has gone.
+    subject_email = models.EmailField()
+    summary = models.CharField(max_length=300)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return self.summary
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValueError("Team events cannot be changed.")
+        super().save(*args, **kwargs)

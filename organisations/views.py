@@ -54,6 +54,7 @@ def organisation_detail(request: HttpRequest, ods_code: str) -> HttpResponse:
             "team": organisation_team(organisation),
             "can_edit_care_settings": organisation.kind == Organisation.Kind.TRUST
             and may(request.user, Action.EDIT_CARE_SETTINGS, organisation),
+            "can_manage_team": may(request.user, Action.MANAGE_TEAM, organisation),
         },
     )
 

@@ -379,6 +379,8 @@ SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=120)
 SESSION_COOKIE_AGE = int(env.float("SESSION_MAX_HOURS", default=10) * 3600)
 SESSION_COOKIE_SECURE = PRODUCTION
+# An invitation to join a team (organisations/services/team.py) works once, for this many days.
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 CSRF_COOKIE_SECURE = PRODUCTION
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

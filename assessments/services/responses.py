@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.access import AssessmentAction
-from assessments.models import AuditEvent, DomainResponse
+from assessments.models import Assessment, AuditEvent, DomainResponse
 from assessments.rules import scoring
 from assessments.rules.dates import long_date
 from assessments.selectors import changes_since
@@ -180,3 +180,31 @@ def responses_assign(*, assessment, domain_ids: list[int], assignee: Any | None,
             ),
         )
     return len(changed)
+
+
+def responses_hand_back(*, organisation: Any, member: Any, actor: Any) -> int:
+    """Unassign the domains of `organisation`'s unsubmitted assessments that were assigned to
+    `member`, who can no longer answer them (removed from the team, or now a viewer).
+
+    Called by the team service inside its transaction (organisations.services.team's
+    contribution-ended hook), so the hand-back commits with the change. The answers they saved
+    stay as they are; only the assignment moves, and the trail says why."""
+    responses = list(
+        DomainResponse.objects.select_for_update(of=("self",))
+        .filter(assessment__organisation=organisation, assignee=member)
+        .exclude(assessment__status__in=sorted(Assessment.SUBMITTED_OR_LATER))
+        .select_related("domain", "assessment")
+    )
+    for response in responses:
+        response.assignee = None
+        response.save(update_fields=["assignee"])
+        record(
+            assessment=response.assessment,
+            actor=actor,
+            kind=AuditEvent.Kind.ASSIGNED,
+            summary=f"{response.domain.name}: assigned to nobody, as {member} can no longer answer it",
+            domain=response.domain,
+            before={"assignee": member.email},
+            after={"assignee": None},
+        )
+    return len(responses)

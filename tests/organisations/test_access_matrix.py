@@ -186,6 +186,16 @@ class TestAdmin:
         assert delete.status_code in {302, 403, 404}
         assert RoleAssignment.objects.filter(pk=assignment.pk).exists()
 
+    def test_team_changes_are_scoped(self, client, world, staff_lead_of_a):
+        from organisations.services.team import team_invite
+
+        team_invite(organisation=world.trust_a, email="mine@trust-a.nhs.uk", role="viewer", actor=staff_lead_of_a)
+        other_lead = UserFactory()
+        grant(other_lead, "assessment_lead", world.trust_b)
+        team_invite(organisation=world.trust_b, email="theirs@trust-b.nhs.uk", role="viewer", actor=other_lead)
+        page = client.get(reverse("admin:organisations_teamevent_changelist")).content.decode()
+        assert "mine@trust-a.nhs.uk" in page and "theirs@trust-b.nhs.uk" not in page
+
     def test_people_list_is_for_the_service_desk_only(self, client, world, staff_lead_of_a):
         assert client.get(reverse("admin:organisations_user_changelist")).status_code == 403
 

@@ -19,6 +19,7 @@ from assessments.models import Assessment, Evidence, ProvisionalQuery, Validatio
 from assessments.services import publication
 from assessments.services.evidence import evidence_add_link
 from organisations.models import Organisation
+from organisations.services.team import team_invite
 from reports.models import BoardReport, SystemPack
 from tests.assessments import conftest as assessment_fixtures
 from tests.assessments.conftest import complete_everything
@@ -31,7 +32,8 @@ assessment = assessment_fixtures.assessment
 team = assessment_fixtures.team
 
 SECRET_NAME = "Zanzibar Alpha Hospitals"
-PUBLIC = {"login", "health", "session-timed-out"}  # login_not_required: nothing of anyone's in them
+# login_not_required: nothing of anyone's in them (an invitation's page needs its secret link)
+PUBLIC = {"login", "health", "session-timed-out", "organisations:invitation"}
 SIGN_OUT = "sign-out"  # POSTing it ends the session the rest of the walk needs
 ONESELF = {"session"}  # the caller's own session (time left, stay signed in): nobody else's data
 NOT_PAGES = {"api-schema"}  # the OpenAPI document: describes, holds no data
@@ -70,6 +72,9 @@ def trust_a_everything(cycle, assessment, team, world, person, django_capture_on
         cycle=cycle, actor=team["analyst"], opens_on=today, closes_on=today + datetime.timedelta(days=7)
     )
     query = publication.query_raise(assessment=assessment, actor=team["lead"], text="About our figures")
+    invitation, token = team_invite(
+        organisation=world.trust_a, email="invited@trust-a.nhs.uk", role="viewer", actor=team["lead"]
+    )
     people = {
         **{name: team[name] for name in ("other_lead", "other_reviewer", "same_ics_lead")},
         "other_board": person("ics_board_viewer", world.ics_2),
@@ -91,6 +96,9 @@ def trust_a_everything(cycle, assessment, team, world, person, django_capture_on
         "report_id": report.pk,
         "pack_id": pack.pk,
         "query_id": query.pk,
+        "user_id": team["contributor"].pk,
+        "invitation_id": invitation.pk,
+        "token": token,
     }, people
 
 

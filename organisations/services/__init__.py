@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 
 from organisations.access import Action, forget_grants, may
 from organisations.models import (
@@ -229,9 +229,15 @@ def role_grant(
     candidate = RoleAssignment(user=user, role=role, organisation=organisation, ics=ics, granted_by=actor)
     if not may(actor, Action.MANAGE_ROLES, candidate):
         raise PermissionDenied("You cannot grant this role.")
-    assignment, _ = RoleAssignment.objects.get_or_create(
-        user=user, role=role, organisation=organisation, ics=ics, defaults={"granted_by": actor}
-    )
+    assignment = RoleAssignment.objects.filter(user=user, role=role, organisation=organisation, ics=ics).first()
+    if assignment is None:
+        candidate._history_user = actor  # the history names who granted it, whoever's request it was
+        try:
+            with transaction.atomic():
+                candidate.save()
+            assignment = candidate
+        except IntegrityError:  # granted by someone else in the meantime: the same outcome
+            assignment = RoleAssignment.objects.get(user=user, role=role, organisation=organisation, ics=ics)
     forget_grants(user)
     return assignment
 
