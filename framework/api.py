@@ -39,7 +39,7 @@ class DomainSerializer(serializers.ModelSerializer):
 
 
 class FrameworkVersionSerializer(serializers.ModelSerializer):
-    supersedes = serializers.CharField(source="supersedes.version", read_only=True, default=None)
+    supersedes = serializers.CharField(source="supersedes.version", read_only=True, default=None, allow_null=True)
     domains = DomainSerializer(many=True, read_only=True)
 
     class Meta:

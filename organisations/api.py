@@ -10,7 +10,7 @@ from organisations.selectors import organisations_visible_to
 class OrganisationSerializer(serializers.ModelSerializer):
     ics = serializers.CharField(source="ics.icb_ods_code", read_only=True)
     region = serializers.CharField(source="ics.region.ods_code", read_only=True)
-    main_care_setting = serializers.CharField(read_only=True)
+    main_care_setting = serializers.CharField(read_only=True, allow_null=True, help_text="None for an ICB.")
     programmes = serializers.SlugRelatedField(many=True, read_only=True, slug_field="key")
 
     class Meta:

@@ -83,3 +83,19 @@ class NewAccountForm(forms.Form):
         elif cleaned.get("password") != cleaned.get("password_again"):
             self.add_error("password_again", "The passwords do not match")
         return cleaned
+
+
+class ApiTokenForm(forms.Form):
+    name = forms.CharField(
+        label="Name",
+        help_text="What will use it, so you can tell your tokens apart, for example 'Power BI refresh'.",
+        required=False,
+    )
+    days = forms.TypedChoiceField(
+        label="When should it expire?",
+        choices=[(30, "After 30 days"), (90, "After 90 days"), (365, "After a year")],
+        coerce=int,
+        widget=forms.RadioSelect,
+        initial=90,
+        error_messages={"required": "Choose when the token expires", "invalid_choice": "Choose when the token expires"},
+    )

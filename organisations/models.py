@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils.crypto import salted_hmac
+from knox.models import AbstractAuthToken
 from simple_history.models import HistoricalRecords
 
 
@@ -376,3 +377,19 @@ class TeamEvent(models.Model):
         if self.pk is not None:
             raise ValueError("Team events cannot be changed.")
         super().save(*args, **kwargs)
+
+
+class ApiToken(AbstractAuthToken):
+    """A personal API token (django-rest-knox's, swapped in by KNOX_TOKEN_MODEL): only its hash is
+    stored; it acts for its owner under exactly their access, expires, and shows its owner when it
+    was last used. The owner names it ("Power BI refresh") to tell their tokens apart."""
+
+    name = models.CharField(max_length=100)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.token_key}…)"

@@ -7,7 +7,16 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from organisations.access import TEAM_ROLES_A_LEAD_MANAGES, grants_for, visible_organisations_q
-from organisations.models import IntegratedCareSystem, Invitation, Organisation, Region, RoleAssignment, TeamEvent, User
+from organisations.models import (
+    ApiToken,
+    IntegratedCareSystem,
+    Invitation,
+    Organisation,
+    Region,
+    RoleAssignment,
+    TeamEvent,
+    User,
+)
 
 
 def organisations_visible_to(user: Any) -> QuerySet[Organisation]:
@@ -97,3 +106,8 @@ def team_events_visible_to(user: Any) -> QuerySet[TeamEvent]:
 def regions() -> QuerySet[Region]:
     """The NHS England regions: reference data, the same for everyone signed in."""
     return Region.objects.order_by("name")
+
+
+def api_tokens_of(user: Any) -> QuerySet[ApiToken]:
+    """A person's own API tokens, newest first; nobody sees anyone else's."""
+    return ApiToken.objects.filter(user=user).order_by("-created", "digest")

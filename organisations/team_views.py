@@ -60,7 +60,7 @@ def team(request: HttpRequest, ods_code: str) -> HttpResponse:
 
 def team_invitation_new(request: HttpRequest, ods_code: str) -> HttpResponse:
     organisation = _team_organisation(request, ods_code)
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             invitation, _ = team_invite(
@@ -98,7 +98,7 @@ def team_invitation_withdraw(request: HttpRequest, ods_code: str, invitation_id:
 def team_member_role(request: HttpRequest, ods_code: str, user_id: int) -> HttpResponse:
     organisation = _team_organisation(request, ods_code)
     member = _member(organisation, user_id)
-    form = TeamRoleForm(request.POST or None, initial={"role": member.roles[0]})
+    form = TeamRoleForm(request.POST if request.method == "POST" else None, initial={"role": member.roles[0]})
     if request.method == "POST" and form.is_valid():
         try:
             team_change_role(
@@ -149,7 +149,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     if User.objects.filter(email=found.email).exists():
         context["sign_in_url"] = f"{reverse('login')}?next={request.path}"
         return render(request, "account/invitation.html", context)
-    form = NewAccountForm(request.POST or None)
+    form = NewAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             new_user = invitation_accept_new_account(

@@ -76,6 +76,10 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served locally
+    # Personal API tokens. Its own (unused) table is created by its migrations; the portal's
+    # tokens are organisations.ApiToken (KNOX_TOKEN_MODEL).
+    "knox",
     "simple_history",
     "csp",
     "axes",
@@ -354,20 +358,55 @@ FIGURES_REFRESH_DELAY_SECONDS = env.int("FIGURES_REFRESH_DELAY_SECONDS", default
 SCORING_PAUSE_SECONDS = env.float("WGLL_SCORING_PAUSE_SECONDS", default=0)
 CELERY_TIMEZONE = TIME_ZONE
 
+# The API's shared behaviour lives in wgll/api.py: personal tokens (or the browser's session),
+# RFC 9457 problem details for every error, a request budget per token, numbered pages.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "wgll.api.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
-    "PAGE_SIZE": 100,
+    "DEFAULT_PAGINATION_CLASS": "wgll.api.Pagination",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["wgll.api.TokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env.str("API_RATE_LIMIT", default="600/minute")},
+    "EXCEPTION_HANDLER": "wgll.api.problem_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
+KNOX_TOKEN_MODEL = "organisations.ApiToken"
+# The cache holds the API's request budgets (and nothing a user saved). Per process by default; a
+# shared one (CACHE_URL=redis://…) makes the budget exact across gunicorn workers, at the price of
+# API errors while that Redis is down.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+REST_KNOX = {
+    "TOKEN_TTL": None,  # each token's expiry is chosen when it is made (organisations/services/tokens.py)
+    "AUTH_HEADER_PREFIX": "Bearer",
+    # A recognisable prefix lets secret scanners (GitHub's, a trust's DLP) spot a leaked token.
+    "TOKEN_PREFIX": "wgll_",
+    "TOKEN_MODEL": "organisations.ApiToken",
+}
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
 SPECTACULAR_SETTINGS = {
     "TITLE": "WGLL Digital Maturity Portal API",
-    "DESCRIPTION": "Organisations, framework versions and assessment results, keyed on ODS codes.",
+    "DESCRIPTION": (
+        "Organisations, framework versions, assessments and results, keyed on ODS codes, cycle names and "
+        "domain keys. Authenticate with a personal API token (`Authorization: Bearer wgll_…`), made on the "
+        "portal's API tokens page. Every error is `application/problem+json` (RFC 9457)."
+    ),
     "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    # The documentation page's Swagger UI is served from our own static files: nothing from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "wgll.api.add_problem_responses",
+    ],
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -2,8 +2,9 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from organisations import token_views
 from wgll import views
 from wgll.forms import SignInForm
 
@@ -34,5 +35,12 @@ urlpatterns = [
     path("publications/", include("reports.publication_urls")),
     path("api/v1/", include("wgll.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    # Swagger UI with its start-up script as a file of its own, so the Content Security Policy
+    # needs no inline script; its assets come from drf-spectacular-sidecar, not a CDN.
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path("account/api-tokens/", token_views.api_tokens, name="api-tokens"),
+    path("account/api-tokens/revoke/", token_views.api_token_revoke_view, name="api-token-revoke"),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "wgll.views.not_found"

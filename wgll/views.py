@@ -14,6 +14,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
+from django.views.defaults import page_not_found
 
 from assessments import presenters
 from assessments.access import AssessmentAction
@@ -27,6 +28,7 @@ from organisations.selectors import organisations_visible_to, systems_visible_to
 from reports.access import NationalAction
 from reports.national_dashboard import national_headline
 from wgll import sessions
+from wgll.api import api_not_found
 
 logger = logging.getLogger(__name__)
 
@@ -158,3 +160,10 @@ def session_status(request: HttpRequest) -> HttpResponse:
             return redirect(back)
         return redirect("home")
     return JsonResponse({"signed_in": True, "seconds_left": sessions.seconds_left(request)})
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The 404 for an address nothing answers: a problem document under /api/, the page elsewhere."""
+    if request.path.startswith("/api/"):
+        return api_not_found(request)
+    return page_not_found(request, exception)

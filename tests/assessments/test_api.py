@@ -35,8 +35,8 @@ def ids(response) -> set[int]:
 
 
 def test_anonymous_callers_are_refused(client, flags):
-    assert client.get(LIST).status_code == 403
-    assert client.get(detail(flags["copied"])).status_code == 403
+    assert client.get(LIST).status_code == 401
+    assert client.get(detail(flags["copied"])).status_code == 401
 
 
 @pytest.mark.parametrize(

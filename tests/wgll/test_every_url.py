@@ -35,7 +35,8 @@ SECRET_NAME = "Zanzibar Alpha Hospitals"
 # login_not_required: nothing of anyone's in them (an invitation's page needs its secret link)
 PUBLIC = {"login", "health", "session-timed-out", "organisations:invitation"}
 SIGN_OUT = "sign-out"  # POSTing it ends the session the rest of the walk needs
-ONESELF = {"session"}  # the caller's own session (time left, stay signed in): nobody else's data
+# The caller's own session (time left, stay signed in) and API tokens: nobody else's data
+ONESELF = {"session", "api-tokens", "api-token-revoke"}
 NOT_PAGES = {"api-schema"}  # the OpenAPI document: describes, holds no data
 OUTSIDERS = ["other_lead", "other_reviewer", "other_board", "same_ics_lead"]
 

@@ -20,7 +20,9 @@ def test_pages_require_sign_in(client, path):
 
 @pytest.mark.parametrize("path", ["/api/schema/", "/api/v1/organisations/", "/api/v1/frameworks/"])
 def test_the_api_refuses_anonymous_callers(client, path):
-    assert client.get(path).status_code == 403
+    # 401, naming the scheme to use: the API takes a personal token (or the browser's session).
+    response = client.get(path)
+    assert response.status_code == 401 and response["WWW-Authenticate"] == "Bearer"
 
 
 def test_health_and_sign_in_are_open(client):
