@@ -12,6 +12,7 @@ from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from organisations.models import (
+    Identity,
     IntegratedCareSystem,
     Organisation,
     Programme,
@@ -175,6 +176,50 @@ class RoleAssignmentInline(admin.TabularInline):
         return False
 
 
+class IdentityInline(admin.TabularInline):
+    """What the person's identity providers said at their last sign-in, above all the organisations
+    they claim to work for: what the service desk checks before granting a role there. Read-only:
+    identities are made by signing in, and a claim is never a role."""
+
+    model = Identity
+    extra = 0
+    fields = [
+        "provider",
+        "subject",
+        "email",
+        "claimed_ods_codes",
+        "id_assurance_level",
+        "authentication_assurance_level",
+        "first_signed_in_at",
+        "last_signed_in_at",
+    ]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Identity)
+class IdentityAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ["user", "provider", "claimed_ods_codes", "authentication_assurance_level", "last_signed_in_at"]
+    list_filter = ["provider"]
+    search_fields = ["user__email", "subject", "email"]
+
+    # People's identities across all organisations are for the service desk only, as their accounts are.
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
     ordering = ["email"]
@@ -187,7 +232,11 @@ class UserAdmin(DjangoUserAdmin):
         ("Dates", {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
-    inlines = [RoleAssignmentInline]
+    inlines = [IdentityInline, RoleAssignmentInline]
+
+    def get_inlines(self, request, obj):
+        # A person being added has no identity yet; the page that adds them does not ask.
+        return self.inlines if obj is not None else [RoleAssignmentInline]
 
     # People's details across all organisations are for the service desk only.
     def has_module_permission(self, request):

@@ -393,3 +393,43 @@ class ApiToken(AbstractAuthToken):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.token_key}…)"
+
+
+class Identity(models.Model):
+    """A person's account at an identity provider (NHS Care Identity, NHSmail), linked to their
+    portal account and matched on the provider's subject identifier alone.
+
+    E-mail addresses are reassigned and can be claimed by anyone a provider lets set one, so an
+    address never links an identity to an account: only a sign-in with that account's password
+    does (organisations.identity). The organisations the provider says the person works for are
+    kept for the service desk to read when granting roles; they never grant a role themselves.
+    """
+
+    class Provider(models.TextChoices):
+        CIS2 = "cis2", "NHS Care Identity"
+        OIDC = "oidc", "Other OpenID Connect provider"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="identities")
+    provider = models.CharField(max_length=10, choices=Provider.choices)
+    subject = models.CharField("subject identifier", max_length=255)
+    email = models.EmailField("e-mail address claimed", blank=True)
+    claimed_ods_codes = models.JSONField("organisations claimed (ODS codes)", default=list, blank=True)
+    id_assurance_level = models.PositiveSmallIntegerField("identity assurance level", null=True, blank=True)
+    authentication_assurance_level = models.PositiveSmallIntegerField(
+        "authentication assurance level", null=True, blank=True
+    )
+    first_signed_in_at = models.DateTimeField("first signed in")
+    last_signed_in_at = models.DateTimeField("last signed in")
+
+    class Meta:
+        ordering = ["user__email", "provider"]
+        verbose_name_plural = "identities"
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "subject"], name="unique_identity_subject"),
+            # One identity per provider and person: a second one would be someone else's login
+            # into this account.
+            models.UniqueConstraint(fields=["user", "provider"], name="unique_identity_per_provider"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} at {self.get_provider_display()}"

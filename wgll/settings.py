@@ -208,6 +208,48 @@ AXES_VERBOSE = False
 AXES_USERNAME_FORM_FIELD = "username"
 AXES_USERNAME_CALLABLE = "wgll.auth.lockout_username"
 
+# Single sign-on (OpenID Connect; README "Single sign-on", wgll/sso.py). Each provider is on when
+# its client id is set; with neither, sign-in is the e-mail and password form alone and the
+# single sign-on URLs answer 404. Both use the authorisation code flow with PKCE.
+# NHS Care Identity Service 2: private_key_jwt client authentication with our key (its public half
+# is published at /sign-in/cis2/jwks/ for CIS2's registration), and assurance levels checked.
+CIS2_CLIENT_ID = env.str("CIS2_CLIENT_ID", default="")
+CIS2_DISCOVERY_URL = env.str("CIS2_DISCOVERY_URL", default="")
+CIS2_PRIVATE_KEY_FILE = env.str("CIS2_PRIVATE_KEY_FILE", default="")
+CIS2_KEY_ID = env.str("CIS2_KEY_ID", default="")
+# CIS2's ACR value for "an AAL2 or an AAL3 authenticator" (NHS England recommends AAL2 where the
+# data allows it); the ID token's authentication_assurance_level is checked against the minimum.
+CIS2_ACR_VALUES = env.str("CIS2_ACR_VALUES", default="AAL2_OR_AAL3_ANY")
+CIS2_MINIMUM_AUTHENTICATION_LEVEL = env.int("CIS2_MINIMUM_AUTHENTICATION_LEVEL", default=2)
+# Any other OpenID Connect provider, such as Microsoft Entra ID for NHSmail: a client secret.
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_DISCOVERY_URL = env.str("OIDC_DISCOVERY_URL", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_TOKEN_AUTH_METHOD = env.str("OIDC_TOKEN_AUTH_METHOD", default="client_secret_post")
+OIDC_DISPLAY_NAME = env.str("OIDC_DISPLAY_NAME", default="NHSmail")
+# Seconds the portal waits for a provider (discovery, token, user info, keys) before giving up.
+SSO_TIMEOUT_SECONDS = env.float("SSO_TIMEOUT_SECONDS", default=10)
+if OIDC_TOKEN_AUTH_METHOD not in {"client_secret_post", "client_secret_basic"}:
+    raise ImproperlyConfigured(
+        f"OIDC_TOKEN_AUTH_METHOD must be 'client_secret_post' or 'client_secret_basic', not {OIDC_TOKEN_AUTH_METHOD!r}."
+    )
+for _profile, _needed in (
+    ("CIS2", ("CIS2_DISCOVERY_URL", "CIS2_PRIVATE_KEY_FILE", "CIS2_KEY_ID")),
+    ("OIDC", ("OIDC_DISCOVERY_URL", "OIDC_CLIENT_SECRET")),
+):
+    if vars()[f"{_profile}_CLIENT_ID"]:
+        _missing = [name for name in _needed if not vars()[name]]
+        if _missing:
+            raise ImproperlyConfigured(
+                f"{_profile}_CLIENT_ID is set, so single sign-on with it needs {', '.join(_missing)} too; "
+                "refusing to start."
+            )
+# The cache holds the ids of back-channel logout tokens already used (a replay is refused) and the
+# API's request budgets, and nothing a user saved. Per process by default; in production point it
+# at the Redis every web worker shares (the compose file uses redis://redis:6379/2). While that
+# Redis is down the budgets are not enforced (wgll/api.py) rather than the API failing.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
 # The audit history is a record, not a draft: it cannot be reverted or edited through any screen.
 SIMPLE_HISTORY_REVERT_DISABLED = True
 SIMPLE_HISTORY_EDIT = False
@@ -375,10 +417,6 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
 }
 KNOX_TOKEN_MODEL = "organisations.ApiToken"
-# The cache holds the API's request budgets (and nothing a user saved). Per process by default; a
-# shared one (CACHE_URL=redis://…) makes the budget exact across gunicorn workers, at the price of
-# API errors while that Redis is down.
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 REST_KNOX = {
     "TOKEN_TTL": None,  # each token's expiry is chosen when it is made (organisations/services/tokens.py)
     "AUTH_HEADER_PREFIX": "Bearer",

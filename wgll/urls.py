@@ -1,27 +1,22 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from organisations import token_views
-from wgll import views
-from wgll.forms import SignInForm
+from wgll import oidc, views
 
 admin.site.site_header = "Digital maturity assessment: administration"
 admin.site.site_title = "Digital maturity assessment"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path(
-        "sign-in/",
-        login_not_required(
-            auth_views.LoginView.as_view(
-                template_name="account/sign_in.html", authentication_form=SignInForm, redirect_authenticated_user=True
-            )
-        ),
-        name="login",
-    ),
+    path("sign-in/", oidc.SignInView.as_view(), name="login"),
+    # Single sign-on: routed always, 404 for a provider that is not configured (wgll/oidc.py).
+    path("sign-in/<slug:provider>/", oidc.start, name="oidc-start"),
+    path("sign-in/<slug:provider>/callback/", oidc.callback, name="oidc-callback"),
+    path("sign-in/<slug:provider>/link/", oidc.link, name="oidc-link"),
+    path("sign-in/<slug:provider>/back-channel-logout/", oidc.back_channel_logout, name="oidc-back-channel-logout"),
+    path("sign-in/<slug:provider>/jwks/", oidc.jwks, name="oidc-jwks"),
     path("sign-out/", views.sign_out, name="sign-out"),
     path("session/", views.session_status, name="session"),
     path("session/timed-out/", views.session_timed_out, name="session-timed-out"),

@@ -23,6 +23,7 @@ from assessments.rules.dates import announced_datetime
 from assessments.selectors import announced_publications, assessments_visible_to, responses_assigned_to
 from framework.selectors import framework_versions
 from organisations.access import Action, grants_for, may
+from organisations.identity import claimed_organisations_of
 from organisations.models import Role
 from organisations.selectors import organisations_visible_to, systems_visible_to
 from reports.access import NationalAction
@@ -49,6 +50,9 @@ def home(request: HttpRequest) -> HttpResponse:
         "framework_admin": may(user, Action.ADMINISTER_FRAMEWORKS),
         "national_roles": _labels(grants.national),
     }
+    # Someone signed in through their identity provider but given no role yet sees the organisations
+    # it names, to tell the service desk (who grants roles; claims never do).
+    context["claimed_organisations"] = [] if grants.has_any_role else claimed_organisations_of(user)
     # Each of the user's own organisations' assessments, newest cycle first.
     context["my_assessments"] = list(
         assessments_visible_to(user)

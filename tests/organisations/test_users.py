@@ -11,7 +11,13 @@ from tests.factories import UserFactory
 pytestmark = pytest.mark.django_db
 
 NEW_PASSWORD = {"password1": "a-long-passphrase-1", "password2": "a-long-passphrase-1"}
-NO_INLINES = {"role_assignments-TOTAL_FORMS": "0", "role_assignments-INITIAL_FORMS": "0"}
+NO_INLINES = {
+    "role_assignments-TOTAL_FORMS": "0",
+    "role_assignments-INITIAL_FORMS": "0",
+    # The identities inline is on the change page only (a new account has none).
+    "identities-TOTAL_FORMS": "0",
+    "identities-INITIAL_FORMS": "0",
+}
 
 
 @pytest.mark.parametrize(

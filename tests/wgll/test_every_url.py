@@ -23,6 +23,7 @@ from organisations.services.team import team_invite
 from reports.models import BoardReport, SystemPack
 from tests.assessments import conftest as assessment_fixtures
 from tests.assessments.conftest import complete_everything
+from tests.oidc_provider import cis2_client_key, oidc_provider, oidc_server  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
 
@@ -34,6 +35,9 @@ team = assessment_fixtures.team
 SECRET_NAME = "Zanzibar Alpha Hospitals"
 # login_not_required: nothing of anyone's in them (an invitation's page needs its secret link)
 PUBLIC = {"login", "health", "session-timed-out", "organisations:invitation"}
+# Single sign-on's steps, login_not_required too (the provider's server posts the logout, the
+# browser arrives at the callback signed out); each answers 404 while its provider is not configured.
+PUBLIC |= {"oidc-start", "oidc-callback", "oidc-link", "oidc-back-channel-logout", "oidc-jwks"}
 SIGN_OUT = "sign-out"  # POSTing it ends the session the rest of the walk needs
 # The caller's own session (time left, stay signed in) and API tokens: nobody else's data
 ONESELF = {"session", "api-tokens", "api-token-revoke"}
@@ -100,6 +104,7 @@ def trust_a_everything(cycle, assessment, team, world, person, django_capture_on
         "user_id": team["contributor"].pk,
         "invitation_id": invitation.pk,
         "token": token,
+        "provider": "cis2",
     }, people
 
 
@@ -171,7 +176,16 @@ def test_no_url_shows_or_changes_another_organisations_data(client, trust_a_ever
 INSIDERS = ["lead", "analyst"]
 
 
-def test_every_page_and_file_carries_the_security_headers(client, trust_a_everything, team):
+@pytest.fixture(params=["sso off", "sso on"])
+def single_sign_on(request):
+    """The walk with no single sign-on settings (its URLs 404) and with both providers configured
+    against the test provider (its URLs answer: a redirect to the provider, a refusal page, keys)."""
+    if request.param == "sso on":
+        request.getfixturevalue("oidc_provider")
+    return request.param
+
+
+def test_every_page_and_file_carries_the_security_headers(client, trust_a_everything, team, single_sign_on):
     """Whatever each answers (a page, a file, a refusal), the headers are there; and a signed-in
     answer is never kept by a shared cache or the browser's history."""
     values, _ = trust_a_everything
