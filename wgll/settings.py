@@ -368,6 +368,13 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    # Several resources have a `status`, each with its own values: each set gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "AssessmentStatusEnum": "assessments.models.Assessment.Status",
+        "AnswerStatusEnum": "assessments.models.DomainResponse.Status",
+        "RenderStatusEnum": "reports.models.BoardReport.Status",
+        "FlagStatusEnum": ["open", "resolved"],
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

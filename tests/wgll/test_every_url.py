@@ -91,6 +91,8 @@ def trust_a_everything(cycle, assessment, team, world, person, django_capture_on
         "report_id": report.pk,
         "pack_id": pack.pk,
         "query_id": query.pk,
+        "release_version": 1,  # a version of the cycle's national files (the API's name for it)
+        "kind": "csv",
     }, people
 
 
