@@ -207,7 +207,7 @@ class AnswerDetail(APIView):
             )
         except response_services.EditConflict as conflict:
             current = _answer_or_404(assessment, domain_key)
-            body = {"detail": str(conflict), "current": AnswerSerializer(current).data, "changes": _changes(conflict)}
+            body = {"detail": str(conflict), "current": current, "changes": _changes(conflict)}
             return Response(ConflictSerializer(body).data, status=status.HTTP_409_CONFLICT)
         except DjangoValidationError as error:
             # A version no save ever had is a client's mistake, not a colleague's save.
