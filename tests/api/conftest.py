@@ -24,6 +24,7 @@ last_year_cycle = assessment_fixtures.last_year_cycle
 assessment = assessment_fixtures.assessment
 team = assessment_fixtures.team
 scored = report_fixtures.scored
+acute_peers = report_fixtures.acute_peers
 complete_everything = assessment_fixtures.complete_everything
 submit = report_fixtures.submit
 
