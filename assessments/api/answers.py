@@ -95,7 +95,9 @@ class AnswerWriteSerializer(serializers.Serializer):
     met_criteria = serializers.ListField(
         child=serializers.CharField(max_length=60), allow_empty=True, help_text="Keys of the criteria met."
     )
-    notes = serializers.CharField(allow_blank=True, required=False, default="", trim_whitespace=False)
+    # Required, though it may be blank: a PUT replaces the whole answer, and a client leaving the
+    # notes out must not wipe a colleague's notes without meaning to.
+    notes = serializers.CharField(allow_blank=True, trim_whitespace=False)
     complete = serializers.BooleanField(help_text="true: completed; false: still in progress.")
 
 

@@ -66,12 +66,13 @@ def test_a_stale_version_is_a_conflict_with_the_current_answer_and_saves_nothing
 @pytest.mark.parametrize(
     "body, field",
     [
-        ({"version": 0, "met_criteria": ["c9z"], "complete": True}, "met_criteria"),
+        ({"version": 0, "met_criteria": ["c9z"], "notes": "", "complete": True}, "met_criteria"),
         ({"version": 0, "met_criteria": [], "notes": "x" * 10_001, "complete": True}, "notes"),
-        ({"version": 7, "met_criteria": [], "complete": True}, "version"),  # no save ever had it
-        ({"met_criteria": [], "complete": True}, "version"),
-        ({"version": 0, "met_criteria": "c1a", "complete": True}, "met_criteria"),
-        ({"version": 0, "met_criteria": []}, "complete"),
+        ({"version": 7, "met_criteria": [], "notes": "", "complete": True}, "version"),  # no save ever had it
+        ({"met_criteria": [], "notes": "", "complete": True}, "version"),
+        ({"version": 0, "met_criteria": "c1a", "notes": "", "complete": True}, "met_criteria"),
+        ({"version": 0, "met_criteria": [], "notes": ""}, "complete"),
+        ({"version": 0, "met_criteria": [], "complete": True}, "notes"),
     ],
 )
 def test_a_refused_answer_names_the_field_and_saves_nothing(client, assessment, team, unchanged, body, field):
@@ -93,7 +94,9 @@ def test_saving_an_answer_access_matrix(client, assessment, team, unchanged, rol
     sign_in(client, team, role)
     guard = unchanged()
 
-    response = put(client, answer_url(assessment), {"version": 0, "met_criteria": LEVEL_2, "complete": True})
+    response = put(
+        client, answer_url(assessment), {"version": 0, "met_criteria": LEVEL_2, "notes": "", "complete": True}
+    )
 
     if role in EDITS:
         assert response.status_code == 200
@@ -111,11 +114,15 @@ def test_a_contributor_saves_only_what_is_assigned_to_them(client, assessment, t
     client.force_login(team["contributor"])
 
     assert (
-        put(client, answer_url(assessment), {"version": 0, "met_criteria": LEVEL_2, "complete": True}).status_code
+        put(
+            client, answer_url(assessment), {"version": 0, "met_criteria": LEVEL_2, "notes": "", "complete": True}
+        ).status_code
         == 200
     )
     guard = unchanged()
-    other = put(client, answer_url(assessment, "cloud"), {"version": 0, "met_criteria": [], "complete": True})
+    other = put(
+        client, answer_url(assessment, "cloud"), {"version": 0, "met_criteria": [], "notes": "", "complete": True}
+    )
     assert other.status_code == 403 and guard.still()
 
 
@@ -124,7 +131,7 @@ def test_a_submitted_assessment_refuses_every_save(client, scored, team, unchang
     guard = unchanged()
     version = scored.responses.get(domain__key="strategy").version
 
-    response = put(client, answer_url(scored), {"version": version, "met_criteria": [], "complete": True})
+    response = put(client, answer_url(scored), {"version": version, "met_criteria": [], "notes": "", "complete": True})
 
     assert response.status_code == 403 and guard.still()
 
