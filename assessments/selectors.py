@@ -361,6 +361,18 @@ def response_for_page(assessment: Assessment, domain_key: str) -> DomainResponse
     )
 
 
+def assessment_answers(assessment: Assessment) -> QuerySet[DomainResponse]:
+    """Every domain's answer with its evidence (who added what, never the files), in framework
+    order; three queries however many domains."""
+    return (
+        assessment.responses.select_related("domain__measure", "assignee", "updated_by")
+        .prefetch_related(
+            Prefetch("evidence", queryset=Evidence.objects.select_related("added_by").order_by("added_at", "pk"))
+        )
+        .order_by("domain__measure__position", "domain__position", "domain__key")
+    )
+
+
 def criterion_texts(response: DomainResponse) -> dict[str, str]:
     """The domain's criterion texts by key, in framework order (from the prefetched levels)."""
     return {c.key: c.text for level in response.domain.levels.all() for c in level.criteria.all()}
@@ -389,6 +401,21 @@ def latest_return(assessment: Assessment) -> AuditEvent | None:
         .order_by("-created_at", "-pk")
         .first()
     )
+
+
+VALIDATED_OR_LATER = frozenset(
+    {Assessment.Status.VALIDATED, Assessment.Status.PROVISIONAL, Assessment.Status.PUBLISHED}
+)
+
+
+def with_validated_at(assessments: QuerySet[Assessment]) -> QuerySet[Assessment]:
+    """`assessments` with `validated_at`: when a reviewer last validated each (its latest move to
+    validated in the audit trail), in the same query however many rows. Only the trail knows:
+    the assessment row keeps its status, not when each status was reached."""
+    validations = AuditEvent.objects.filter(
+        assessment_id=OuterRef("pk"), kind=AuditEvent.Kind.TRANSITION, after__status=Assessment.Status.VALIDATED
+    ).order_by("-created_at", "-pk")
+    return assessments.annotate(validated_at=Subquery(validations.values("created_at")[:1]))
 
 
 # Last year: the one way this year's answers meet last year's.

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
+from rest_framework.pagination import PageNumberPagination
 
 
 def _page_url(request: Any, number: int) -> str:
@@ -43,3 +44,14 @@ def page_by_ids(request: Any, ordered: QuerySet, per_page: int) -> tuple[Paginat
     ids = list(page.object_list)
     rows = list(ordered.filter(pk__in=ids)) if ids else []
     return paginator, page, rows
+
+
+class ApiPagination(PageNumberPagination):
+    """Numbered pages (`?page=2`) of 100, or of `?page_size=` up to 500, with the total count and
+    `next` and `previous` links. Every list using it orders on a unique key, so pages never
+    overlap or skip a row. It is REST_FRAMEWORK's default; here (a module that does not import
+    DRF's views) so loading DRF's settings cannot import it in a circle."""
+
+    page_size = 100
+    page_size_query_param = "page_size"
+    max_page_size = 500

@@ -182,6 +182,18 @@ def _trend(ics: IntegratedCareSystem, up_to: Cycle) -> list[TrendPoint]:
     return points
 
 
+def system_figure_rows(ics: IntegratedCareSystem, cycle: Cycle) -> QuerySet[Figure]:
+    """The precomputed rows of every group the ICS dashboard and its drill-down compare: the
+    ICS's own trusts, all trusts in England, the ICBs' own assessments and the care-setting peer
+    groups (overall, each measure, each domain), in a total order (the unique key of a row)."""
+    wanted = Q(scope=ICS, scope_key=ics.icb_ods_code) | Q(scope__in=[NATIONAL, ICBS, CARE_SETTING])
+    return (
+        Figure.objects.filter(wanted, figure_set__cycle=cycle)
+        .select_related("figure_set__cycle")
+        .order_by("scope", "scope_key", "measure_key", "domain_key")
+    )
+
+
 def system_dashboard(user: Any, ics: IntegratedCareSystem, cycle: Cycle) -> SystemDashboard | None:
     """Everything the dashboard shows for `ics` in `cycle`, or None when the cycle has no
     computed figures yet. `ics` must come from `systems_visible_to(user)`."""

@@ -217,6 +217,26 @@ def _flags(rows: list[CountFigure]) -> list[FlagKindCount]:
     ]
 
 
+def national_figure_rows(cycle: Cycle) -> QuerySet[Figure]:
+    """Every precomputed group row of the cycle the national dashboard reads (England, each care
+    setting, region and ICS, the ICBs' own), in a total order (the unique key of a row)."""
+    return (
+        Figure.objects.filter(figure_set__cycle=cycle)
+        .select_related("figure_set__cycle")
+        .order_by("scope", "scope_key", "measure_key", "domain_key")
+    )
+
+
+def national_count_rows(cycle: Cycle) -> QuerySet[CountFigure]:
+    """The cycle's precomputed counts (submission progress and open flags, by England, region and
+    ICS), in a total order."""
+    return (
+        CountFigure.objects.filter(figure_set__cycle=cycle)
+        .select_related("figure_set__cycle")
+        .order_by("topic", "scope", "scope_key")
+    )
+
+
 def national_dashboard(cycle: Cycle, today: datetime.date | None = None) -> NationalDashboard | None:
     """Everything the national dashboard shows for `cycle`, or None when nothing has been
     computed for it yet. The caller has checked the reader may see it (reports.access)."""

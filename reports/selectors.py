@@ -37,11 +37,17 @@ from assessments.selectors import (
 from framework.selectors import domain_criteria
 from organisations.models import CareSetting, Organisation
 from reports import figures
-from reports.models import BoardReport
+from reports.models import BoardReport, NationalRelease
 
 
 def reports_visible_to(user: Any) -> QuerySet[BoardReport]:
     return BoardReport.objects.filter(assessment__in=assessments_visible_to(user))
+
+
+def releases_of(cycle: Any) -> QuerySet[NationalRelease]:
+    """Every version of the cycle's national files, newest first (the caller has checked the
+    reader may see them: reports.access.PublicationAction.VIEW_PUBLICATIONS)."""
+    return NationalRelease.objects.filter(cycle=cycle).order_by("-version")
 
 
 def reports_of(assessment: Assessment) -> QuerySet[BoardReport]:

@@ -20,7 +20,6 @@ from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from knox.auth import TokenAuthentication
 from rest_framework import exceptions
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
@@ -91,32 +90,7 @@ class TokenRateThrottle(SimpleRateThrottle):
         return self.cache_format % {"scope": self.scope, "ident": ident}
 
 
-# Pagination
-
-
-class Pagination(PageNumberPagination):
-    """Numbered pages (`?page=2`, `?page_size=` up to 500) with the total count and `next` and
-    `previous` links. Every list orders on a unique key, so pages never overlap or skip."""
-
-    page_size = 100
-    page_size_query_param = "page_size"
-    max_page_size = 500
-
-
 # Errors
-
-
-class Conflict(exceptions.APIException):
-    """A write based on something that has since changed (a stale version). `current` is the
-    present state, sent in the problem body so the client can merge and try again."""
-
-    status_code = 409
-    default_detail = "Someone else changed this since you read it."
-    default_code = "conflict"
-
-    def __init__(self, detail: str | None = None, *, current: Any = None) -> None:
-        super().__init__(detail)
-        self.problem_extra = {"current": current}
 
 
 def _field_errors(detail: Any, prefix: str = "") -> list[dict[str, str]]:
@@ -222,12 +196,17 @@ def add_problem_responses(result: dict, generator, request, public) -> dict:
     """drf-spectacular postprocessing hook: every operation documents the problems it can answer
     with, pointing at one `Problem` component, so schema-driven tests check error bodies too."""
     schemas = result.setdefault("components", {}).setdefault("schemas", {})
-    schemas["Problem"] = PROBLEM_SCHEMA
+    schemas.setdefault("Problem", PROBLEM_SCHEMA)  # the views' own ProblemSerializer, if they used it
     reference = {PROBLEM_CONTENT_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}}
     for path_item in result.get("paths", {}).values():
         for method, operation in path_item.items():
             if method not in {"get", "post", "put", "patch", "delete"}:
                 continue
+            # An error a view documents itself is still sent as problem details.
+            for code, response in operation.get("responses", {}).items():
+                content = response.get("content", {})
+                if code[:1] in "45" and "application/json" in content:
+                    content[PROBLEM_CONTENT_TYPE] = content.pop("application/json")
             problems = dict(_COMMON_PROBLEMS)
             if method != "get" or any(p.get("in") == "query" for p in operation.get("parameters", [])):
                 problems.update({"400": _WRITE_PROBLEMS["400"]})
@@ -241,8 +220,6 @@ def add_problem_responses(result: dict, generator, request, public) -> dict:
 
 __all__ = [
     "ApiTokenAuthentication",
-    "Conflict",
-    "Pagination",
     "TokenRateThrottle",
     "add_problem_responses",
     "api_not_found",

@@ -408,7 +408,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "wgll.api.Pagination",
+    "DEFAULT_PAGINATION_CLASS": "organisations.pagination.ApiPagination",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_THROTTLE_CLASSES": ["wgll.api.TokenRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api": env.str("API_RATE_LIMIT", default="600/minute")},
@@ -448,6 +448,13 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "wgll.api.add_problem_responses",
     ],
+    # Several resources have a `status`, each with its own values: each set gets its own name.
+    "ENUM_NAME_OVERRIDES": {
+        "AssessmentStatusEnum": "assessments.models.Assessment.Status",
+        "AnswerStatusEnum": "assessments.models.DomainResponse.Status",
+        "RenderStatusEnum": "reports.models.BoardReport.Status",
+        "FlagStatusEnum": ["open", "resolved"],
+    },
 }
 
 SESSION_COOKIE_HTTPONLY = True

@@ -22,6 +22,7 @@ from organisations.access import may
 from organisations.models import Role, RoleAssignment
 
 STALE_PAGE = "This page is out of date or was changed: reload it and enter your answer again"
+NOT_ASSIGNABLE = "Select a contributor or lead of this organisation"
 
 
 class EditConflict(Exception):
@@ -143,7 +144,7 @@ def responses_assign(*, assessment, domain_ids: list[int], assignee: Any | None,
             user=assignee, organisation=assessment.organisation, role__in=[Role.CONTRIBUTOR, Role.ASSESSMENT_LEAD]
         ).exists()
     ):
-        raise ValidationError({"assignee": "Select a contributor or lead of this organisation"})
+        raise ValidationError({"assignee": NOT_ASSIGNABLE})
     responses = list(
         DomainResponse.objects.select_for_update(of=("self",))
         .filter(assessment=assessment, pk__in=domain_ids)

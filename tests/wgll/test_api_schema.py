@@ -50,7 +50,7 @@ def run_operation(operation, headers: dict, mode: GenerationMode) -> tuple[int, 
         try:
             case.call_and_validate(headers=headers, checks=CHECKS)
         except (AssertionError, BaseExceptionGroup) as failure:  # one error naming every failed check
-            failures.append(f"{operation.label} ({mode.value}): {str(failure)[:1500]}")
+            failures.append(f"{operation.label} ({mode.value}): {str(failure)[:3000]}")
 
     call()
     return calls, failures

@@ -105,6 +105,8 @@ def trust_a_everything(cycle, assessment, team, world, person, django_capture_on
         "invitation_id": invitation.pk,
         "token": token,
         "provider": "cis2",
+        "release_version": 1,  # a version of the cycle's national files (the API's name for it)
+        "kind": "csv",
     }, people
 
 

@@ -10,13 +10,15 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
-from rest_framework import serializers, viewsets
+from rest_framework import generics, serializers, viewsets
 
 from assessments import selectors
 from assessments.access import AssessmentAction
+from assessments.api.common import ASSESSMENT_PARAMETERS, assessment_or_404
 from assessments.filters import OPEN, RESOLVED, FlagFilter
 from assessments.models import ValidationFlag
 from organisations.access import may
+from organisations.api import ApiPagination
 
 
 class FlagResolutionSerializer(serializers.Serializer):
@@ -121,6 +123,31 @@ class FlagSerializer(serializers.ModelSerializer):
 class FlagViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = FlagSerializer
     filterset_class = FlagFilter
+    pagination_class = ApiPagination
 
     def get_queryset(self):
         return selectors.flag_listing(selectors.flags_visible_to(self.request.user))
+
+
+class AssessmentFlagList(generics.ListAPIView):
+    """One assessment's flags: the same selector and serializer as the flag list, narrowed to an
+    assessment looked up as the pages do (another organisation's is a 404, not an empty list)."""
+
+    serializer_class = FlagSerializer
+    filterset_class = None
+    pagination_class = ApiPagination
+
+    @extend_schema(
+        summary="An assessment's validation flags",
+        description="The flags of one assessment that the caller may see, most pressing first (pattern flags only "
+        "for its independent reviewers).",
+        parameters=ASSESSMENT_PARAMETERS,
+    )
+    def get(self, request, *args, **kwargs):
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema is being generated
+            return ValidationFlag.objects.none()
+        assessment = assessment_or_404(self.request, self.kwargs["cycle_slug"], self.kwargs["ods_code"])
+        return selectors.flag_listing(selectors.flags_visible_to(self.request.user).filter(assessment=assessment))
