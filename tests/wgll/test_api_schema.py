@@ -6,7 +6,9 @@ repeatable and quick; the number of operations and examples is printed in the ru
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.generation import GenerationMode
@@ -30,6 +32,20 @@ pytestmark = pytest.mark.django_db
 
 EXAMPLES_PER_OPERATION = 12
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+
+
+@pytest.fixture
+def application():
+    """The portal's WSGI application, called in this thread and this test's transaction. As
+    Django's own test client does, requests must not close the database connection (on
+    PostgreSQL that would end the test's transaction mid-test)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def run_operation(operation, headers: dict, mode: GenerationMode) -> tuple[int, list[str]]:
@@ -57,11 +73,11 @@ def run_operation(operation, headers: dict, mode: GenerationMode) -> tuple[int, 
 
 
 @pytest.mark.parametrize("role", ["national_analyst", "assessment_lead"])
-def test_every_operation_answers_as_its_schema_says(trust_a_everything, team, role):  # noqa: F811
+def test_every_operation_answers_as_its_schema_says(application, trust_a_everything, team, role):  # noqa: F811
     user = team["analyst"] if role == "national_analyst" else team["lead"]
     _, token = api_token_create(user=user, name="schemathesis", days=30)
     headers = {"Authorization": f"Bearer {token}"}
-    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", get_wsgi_application(), headers=headers)
+    schema = schemathesis.openapi.from_wsgi("/api/schema/?format=json", application, headers=headers)
 
     operations, examples, failures = 0, 0, []
     for result in schema.get_all_operations():
