@@ -481,3 +481,40 @@ class PreReleaseAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.cycle})"
+
+
+class Notification(models.Model):
+    """An e-mail the portal sent a person: a message about a change, sent as it happens, or a
+    reminder from the daily sweep (assessments/services/reminders.py). Their notifications page
+    lists them; the sweep reads them so that no reminder goes twice."""
+
+    class Kind(models.TextChoices):
+        MESSAGE = "message", "Message"
+        DEADLINE = "deadline", "Reminder: domains to finish"
+        SIGN_OFF_WAITING = "sign_off_waiting", "Reminder: waiting for sign-off"
+        RETURNED_WAITING = "returned_waiting", "Reminder: returned, waiting for changes"
+        REVIEW_WAITING = "review_waiting", "Reminder: waiting for review"
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    # For a reminder: the keys of what it was about (e.g. "deadline:12:2026-03-31:14").
+    items = models.JSONField(default=list, blank=True)
+    sent_on = models.DateField(help_text="The local date it was sent.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "-created_at"], name="notification_recipient_newest")]
+        constraints = [
+            # At most one reminder of each kind a person a day, whatever runs the sweep and how often.
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "sent_on"],
+                condition=~Q(kind="message"),
+                name="one_reminder_of_a_kind_a_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sent_on} {self.get_kind_display()} to {self.recipient_id}: {self.subject}"

@@ -32,6 +32,7 @@ from assessments.models import (
     DomainScore,
     Evidence,
     FlagRate,
+    Notification,
     PreReleaseAccess,
     ProvisionalQuery,
     ValidationFlag,
@@ -838,3 +839,8 @@ def announced_publications() -> QuerySet[Cycle]:
     return Cycle.objects.filter(release=Cycle.Release.PROVISIONAL, publication_at__isnull=False).order_by(
         "publication_at"
     )
+
+
+def notifications_of(user: Any) -> QuerySet[Notification]:
+    """The e-mails the portal sent `user`, newest first: their own, nobody else's."""
+    return Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")

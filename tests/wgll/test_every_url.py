@@ -39,8 +39,8 @@ PUBLIC = {"login", "health", "session-timed-out", "organisations:invitation"}
 # browser arrives at the callback signed out); each answers 404 while its provider is not configured.
 PUBLIC |= {"oidc-start", "oidc-callback", "oidc-link", "oidc-back-channel-logout", "oidc-jwks"}
 SIGN_OUT = "sign-out"  # POSTing it ends the session the rest of the walk needs
-# The caller's own session (time left, stay signed in) and API tokens: nobody else's data
-ONESELF = {"session", "api-tokens", "api-token-revoke"}
+# The caller's own session (time left, stay signed in), API tokens and e-mails: nobody else's data
+ONESELF = {"session", "api-tokens", "api-token-revoke", "notifications"}
 NOT_PAGES = {"api-schema"}  # the OpenAPI document: describes, holds no data
 OUTSIDERS = ["other_lead", "other_reviewer", "other_board", "same_ics_lead"]
 
