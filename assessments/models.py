@@ -518,3 +518,34 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sent_on} {self.get_kind_display()} to {self.recipient_id}: {self.subject}"
+
+
+class StaffPulse(models.Model):
+    """A short anonymous survey an organisation sends its staff through one general link, beside
+    its assessment (assessments/rules/pulse.py has the statements). The link is meant to be shared
+    widely, so its code is kept as it is; it only lets people answer, never see anything."""
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="pulse")
+    code = models.CharField(max_length=32, unique=True, editable=False)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Staff pulse of {self.assessment}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class PulseResponse(models.Model):
+    """One person's answers. Nothing about who they are is kept: no account, no address, and only
+    the day (not the time) they answered, so a response cannot be matched to a visit."""
+
+    pulse = models.ForeignKey(StaffPulse, on_delete=models.CASCADE, related_name="responses")
+    answers = models.JSONField()
+    answered_on = models.DateField()
+
+    def __str__(self) -> str:
+        return f"Response to {self.pulse_id} on {self.answered_on}"

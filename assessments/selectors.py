@@ -35,6 +35,7 @@ from assessments.models import (
     Notification,
     PreReleaseAccess,
     ProvisionalQuery,
+    StaffPulse,
     ValidationFlag,
 )
 from assessments.rules import scoring as scoring_rules
@@ -47,6 +48,7 @@ from assessments.rules.carry_forward import (
     new_criteria,
 )
 from assessments.rules.flags import ANSWER_KINDS
+from assessments.rules.pulse import PulseResult, pulse_result
 from assessments.rules.scoring import SCORING_METHOD_VERSION
 from framework.models import Criterion, Domain, Level, Measure
 from framework.selectors import (
@@ -844,3 +846,39 @@ def announced_publications() -> QuerySet[Cycle]:
 def notifications_of(user: Any) -> QuerySet[Notification]:
     """The e-mails the portal sent `user`, newest first: their own, nobody else's."""
     return Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
+
+
+@dataclass(frozen=True)
+class PulseComparison:
+    """A measure's leaders' score (the assessment's current score) beside how many staff agree."""
+
+    measure_key: str
+    measure_name: str
+    leaders_level: Decimal | None
+    staff_agree_percent: int | None
+    statements: tuple
+
+
+def pulse_of(assessment: Assessment) -> StaffPulse | None:
+    return StaffPulse.objects.filter(assessment=assessment).first()
+
+
+def pulse_comparison(assessment: Assessment, pulse: StaffPulse) -> tuple[PulseResult, list[PulseComparison]]:
+    """The pulse's results (empty of figures while too few have answered) beside each measure's
+    score: what leaders say, and how many staff agree."""
+    names = measure_names(assessment.cycle.framework_id)
+    order = sorted(names, key=lambda key: names[key][0])
+    result = pulse_result(pulse.responses.values_list("answers", flat=True), order)
+    score = assessment_current_score(assessment)
+    levels = {m.measure_key: m.value for m in score.measures.all()} if score else {}
+    rows = [
+        PulseComparison(
+            measure_key=m.measure_key,
+            measure_name=names[m.measure_key][1],
+            leaders_level=levels.get(m.measure_key),
+            staff_agree_percent=m.agree_percent,
+            statements=m.statements,
+        )
+        for m in result.measures
+    ]
+    return result, rows

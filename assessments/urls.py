@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import answering, checking, cycles, evidence, flags, history, publication, team, workflow
+from assessments.views import answering, checking, cycles, evidence, flags, history, publication, pulse, team, workflow
 
 app_name = "assessments"
 
@@ -28,6 +28,7 @@ urlpatterns = [
     path(one + "changes/", checking.changes, name="changes"),
     # Team working
     path(one + "assign/", team.assign, name="assign"),
+    path(one + "pulse/", pulse.pulse, name="pulse"),
     # Workflow
     path(one + "ready/", workflow.mark_ready, name="ready"),
     path(one + "reopen/", workflow.reopen, name="reopen"),

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from assessments.views import notifications
+from assessments.views import notifications, pulse
 from organisations import token_views
 from wgll import oidc, views
 
@@ -36,6 +36,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("account/api-tokens/", token_views.api_tokens, name="api-tokens"),
     path("account/notifications/", notifications.notifications, name="notifications"),
+    path("pulse/<str:code>/", pulse.pulse_answer_page, name="pulse-answer"),
     path("account/api-tokens/revoke/", token_views.api_token_revoke_view, name="api-token-revoke"),
     path("admin/", admin.site.urls),
 ]

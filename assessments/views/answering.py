@@ -65,6 +65,7 @@ def overview(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespon
                 "edit": presenters.may_edit_any(sections, user),
                 "assign": may(user, AssessmentAction.ASSIGN, assessment),
                 "history": may(user, AssessmentAction.VIEW_HISTORY, assessment),
+                "pulse": may(user, AssessmentAction.VIEW_PULSE, assessment),
                 "sign_off": may(user, AssessmentAction.SIGN_OFF, assessment),
                 "review": may(user, AssessmentAction.REVIEW, assessment),
                 "reopen": may(user, AssessmentAction.REOPEN, assessment),

@@ -18,6 +18,7 @@ from django.utils import timezone
 from assessments.models import Assessment, Evidence, ProvisionalQuery, ValidationFlag
 from assessments.services import publication
 from assessments.services.evidence import evidence_add_link
+from assessments.services.pulse import pulse_open
 from organisations.models import Organisation
 from organisations.services.team import team_invite
 from reports.models import BoardReport, SystemPack
@@ -33,8 +34,9 @@ assessment = assessment_fixtures.assessment
 team = assessment_fixtures.team
 
 SECRET_NAME = "Zanzibar Alpha Hospitals"
-# login_not_required: nothing of anyone's in them (an invitation's page needs its secret link)
-PUBLIC = {"login", "health", "session-timed-out", "organisations:invitation"}
+# login_not_required: nothing of anyone's in them (an invitation's page needs its secret link; a
+# staff pulse's page only takes answers)
+PUBLIC = {"login", "health", "session-timed-out", "organisations:invitation", "pulse-answer"}
 # Single sign-on's steps, login_not_required too (the provider's server posts the logout, the
 # browser arrives at the callback signed out); each answers 404 while its provider is not configured.
 PUBLIC |= {"oidc-start", "oidc-callback", "oidc-link", "oidc-back-channel-logout", "oidc-jwks"}
@@ -104,6 +106,7 @@ def trust_a_everything(cycle, assessment, team, world, person, django_capture_on
         "user_id": team["contributor"].pk,
         "invitation_id": invitation.pk,
         "token": token,
+        "code": pulse_open(assessment=assessment, actor=team["lead"]).code,
         "provider": "cis2",
         "release_version": 1,  # a version of the cycle's national files (the API's name for it)
         "kind": "csv",
