@@ -549,3 +549,31 @@ class PulseResponse(models.Model):
 
     def __str__(self) -> str:
         return f"Response to {self.pulse_id} on {self.answered_on}"
+
+
+class PollRequest(models.Model):
+    """One colleague asked for their view of one domain's criteria, by e-mail, with a link that
+    needs no account, works once and expires. Only the link secret's digest is stored. Their
+    answers are shown beside each criterion on the domain page; they never change an answer."""
+
+    class View(models.TextChoices):
+        MET = "met", "Met"
+        NOT_MET = "not_met", "Not met"
+        DONT_KNOW = "dont_know", "Don't know"
+
+    response = models.ForeignKey(DomainResponse, on_delete=models.CASCADE, related_name="poll_requests")
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    name = models.CharField(max_length=150, blank=True)
+    email = models.EmailField()
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    sent_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    views = models.JSONField(default=dict, blank=True)  # criterion key -> View
+    comments = models.JSONField(default=dict, blank=True)  # criterion key -> text
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Poll of {self.email} on response {self.response_id}"

@@ -33,6 +33,7 @@ from assessments.models import (
     Evidence,
     FlagRate,
     Notification,
+    PollRequest,
     PreReleaseAccess,
     ProvisionalQuery,
     StaffPulse,
@@ -882,3 +883,17 @@ def pulse_comparison(assessment: Assessment, pulse: StaffPulse) -> tuple[PulseRe
         for m in result.measures
     ]
     return result, rows
+
+
+def polls_of(response: DomainResponse) -> list[PollRequest]:
+    """Who was asked about the domain, newest last, with their views once they answered."""
+    return list(response.poll_requests.select_related("asked_by"))
+
+
+def poll_tallies(response: DomainResponse) -> dict[str, Counter]:
+    """Per criterion key, how many colleagues said met, not met or don't know (answered polls only)."""
+    tallies: dict[str, Counter] = defaultdict(Counter)
+    for views in response.poll_requests.filter(answered_at__isnull=False).values_list("views", flat=True):
+        for key, view in views.items():
+            tallies[key][view] += 1
+    return dict(tallies)

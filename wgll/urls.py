@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from assessments.views import notifications, pulse
+from assessments.views import notifications, polls, pulse
 from organisations import token_views
 from wgll import oidc, views
 
@@ -37,6 +37,7 @@ urlpatterns = [
     path("account/api-tokens/", token_views.api_tokens, name="api-tokens"),
     path("account/notifications/", notifications.notifications, name="notifications"),
     path("pulse/<str:code>/", pulse.pulse_answer_page, name="pulse-answer"),
+    path("poll/<str:token>/", polls.poll_answer_page, name="poll-answer"),
     path("account/api-tokens/revoke/", token_views.api_token_revoke_view, name="api-token-revoke"),
     path("admin/", admin.site.urls),
 ]

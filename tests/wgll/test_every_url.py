@@ -37,6 +37,7 @@ SECRET_NAME = "Zanzibar Alpha Hospitals"
 # login_not_required: nothing of anyone's in them (an invitation's page needs its secret link; a
 # staff pulse's page only takes answers)
 PUBLIC = {"login", "health", "session-timed-out", "organisations:invitation", "pulse-answer"}
+PUBLIC |= {"poll-answer"}  # a colleague's view of one domain, through their secret link
 # Single sign-on's steps, login_not_required too (the provider's server posts the logout, the
 # browser arrives at the callback signed out); each answers 404 while its provider is not configured.
 PUBLIC |= {"oidc-start", "oidc-callback", "oidc-link", "oidc-back-channel-logout", "oidc-jwks"}
