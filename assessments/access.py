@@ -21,6 +21,7 @@ from organisations.access import (
     holds_at_ics,
     holds_at_organisation,
     holds_nationally,
+    may,
     rule,
     sees_organisation,
     visible_organisations_q,
@@ -46,6 +47,8 @@ class AssessmentAction(StrEnum):
     OPEN_CYCLE = "cycle_open"
     RESOLVE_FLAG = "assessment_resolve_flag"
     VIEW_FLAG_EVIDENCE = "assessment_view_flag_evidence"
+    RUN_PULSE = "assessment_run_pulse"
+    VIEW_PULSE = "assessment_view_pulse"
 
 
 def is_open_for_editing(assessment: Assessment, today: datetime.date | None = None) -> bool:
@@ -281,3 +284,15 @@ def flag_evidence_organisations_q(user: Any, prefix: str = "") -> Q:
     if not reviewed:
         return Q(**{f"{prefix}pk__in": []})
     return Q(**{f"{prefix}ics_id__in": reviewed}) & ~Q(**{f"{prefix}kind": Organisation.Kind.ICB}) & ~own
+
+
+@rule(AssessmentAction.RUN_PULSE)
+def _run_pulse(user: Any, assessment: Assessment) -> bool:
+    """The lead sends the staff pulse and closes it (any time: staff may answer after submission)."""
+    return holds_at_organisation(user, assessment.organisation, Role.ASSESSMENT_LEAD)
+
+
+@rule(AssessmentAction.VIEW_PULSE)
+def _view_pulse(user: Any, assessment: Assessment) -> bool:
+    """Whoever may see the assessment sees its pulse results (shown only once enough answered)."""
+    return may(user, AssessmentAction.VIEW, assessment)

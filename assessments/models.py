@@ -481,3 +481,99 @@ class PreReleaseAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.cycle})"
+
+
+class Notification(models.Model):
+    """An e-mail the portal sent a person: a message about a change, sent as it happens, or a
+    reminder from the daily sweep (assessments/services/reminders.py). Their notifications page
+    lists them; the sweep reads them so that no reminder goes twice."""
+
+    class Kind(models.TextChoices):
+        MESSAGE = "message", "Message"
+        DEADLINE = "deadline", "Reminder: domains to finish"
+        SIGN_OFF_WAITING = "sign_off_waiting", "Reminder: waiting for sign-off"
+        RETURNED_WAITING = "returned_waiting", "Reminder: returned, waiting for changes"
+        REVIEW_WAITING = "review_waiting", "Reminder: waiting for review"
+
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    # For a reminder: the keys of what it was about (e.g. "deadline:12:2026-03-31:14").
+    items = models.JSONField(default=list, blank=True)
+    sent_on = models.DateField(help_text="The local date it was sent.")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["recipient", "-created_at"], name="notification_recipient_newest")]
+        constraints = [
+            # At most one reminder of each kind a person a day, whatever runs the sweep and how often.
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "sent_on"],
+                condition=~Q(kind="message"),
+                name="one_reminder_of_a_kind_a_day",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sent_on} {self.get_kind_display()} to {self.recipient_id}: {self.subject}"
+
+
+class StaffPulse(models.Model):
+    """A short anonymous survey an organisation sends its staff through one general link, beside
+    its assessment (assessments/rules/pulse.py has the statements). The link is meant to be shared
+    widely, so its code is kept as it is; it only lets people answer, never see anything."""
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="pulse")
+    code = models.CharField(max_length=32, unique=True, editable=False)
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    opened_at = models.DateTimeField(auto_now_add=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Staff pulse of {self.assessment}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class PulseResponse(models.Model):
+    """One person's answers. Nothing about who they are is kept: no account, no address, and only
+    the day (not the time) they answered, so a response cannot be matched to a visit."""
+
+    pulse = models.ForeignKey(StaffPulse, on_delete=models.CASCADE, related_name="responses")
+    answers = models.JSONField()
+    answered_on = models.DateField()
+
+    def __str__(self) -> str:
+        return f"Response to {self.pulse_id} on {self.answered_on}"
+
+
+class PollRequest(models.Model):
+    """One colleague asked for their view of one domain's criteria, by e-mail, with a link that
+    needs no account, works once and expires. Only the link secret's digest is stored. Their
+    answers are shown beside each criterion on the domain page; they never change an answer."""
+
+    class View(models.TextChoices):
+        MET = "met", "Met"
+        NOT_MET = "not_met", "Not met"
+        DONT_KNOW = "dont_know", "Don't know"
+
+    response = models.ForeignKey(DomainResponse, on_delete=models.CASCADE, related_name="poll_requests")
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    name = models.CharField(max_length=150, blank=True)
+    email = models.EmailField()
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    sent_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    answered_at = models.DateTimeField(null=True, blank=True)
+    views = models.JSONField(default=dict, blank=True)  # criterion key -> View
+    comments = models.JSONField(default=dict, blank=True)  # criterion key -> text
+
+    class Meta:
+        ordering = ["sent_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"Poll of {self.email} on response {self.response_id}"

@@ -582,20 +582,40 @@ def describe_changes(events: list[AuditEvent], texts: dict[str, str], viewer: An
     return described
 
 
-def criteria_groups(response: DomainResponse, chosen: set[str], new_keys: set[str] = frozenset()) -> list[dict]:
+def criteria_groups(
+    response: DomainResponse,
+    chosen: set[str],
+    new_keys: set[str] = frozenset(),
+    tallies: Mapping[str, Counter] | None = None,
+) -> list[dict]:
     """The domain's criteria grouped by level, for the checkboxes of the domain page; criteria
-    new this year say so, and, while unticked, that nobody has answered them yet."""
+    new this year say so, and, while unticked, that nobody has answered them yet; and what the
+    colleagues polled said of each, for the person answering to weigh."""
+    tallies = tallies or {}
 
     def item(c) -> dict[str, Any]:
         entry: dict[str, Any] = {"value": c.key, "text": c.text, "checked": c.key in chosen}
+        hints = []
         if c.key in new_keys:
-            entry["hint"] = {"text": "New this year" + ("" if c.key in chosen else ": not yet answered")}
+            hints.append("New this year" + ("" if c.key in chosen else ": not yet answered"))
+        if c.key in tallies:
+            hints.append(poll_tally_text(tallies[c.key]))
+        if hints:
+            entry["hint"] = {"text": ". ".join(hints)}
         return entry
 
     return [
         {"number": level.number, "name": level.name, "items": [item(c) for c in level.criteria.all()]}
         for level in response.domain.levels.all()
     ]
+
+
+def poll_tally_text(tally: Counter) -> str:
+    """'Colleagues: 2 met, 1 not met, 1 don't know'."""
+    return "Colleagues: " + ", ".join(
+        f"{tally.get(view, 0)} {label}"
+        for view, label in (("met", "met"), ("not_met", "not met"), ("dont_know", "don't know"))
+    )
 
 
 def predecessor_names(domain: Any, previous: list[DomainResponse]) -> list[str]:

@@ -32,8 +32,11 @@ from assessments.models import (
     DomainScore,
     Evidence,
     FlagRate,
+    Notification,
+    PollRequest,
     PreReleaseAccess,
     ProvisionalQuery,
+    StaffPulse,
     ValidationFlag,
 )
 from assessments.rules import scoring as scoring_rules
@@ -46,6 +49,7 @@ from assessments.rules.carry_forward import (
     new_criteria,
 )
 from assessments.rules.flags import ANSWER_KINDS
+from assessments.rules.pulse import PulseResult, pulse_result
 from assessments.rules.scoring import SCORING_METHOD_VERSION
 from framework.models import Criterion, Domain, Level, Measure
 from framework.selectors import (
@@ -838,3 +842,58 @@ def announced_publications() -> QuerySet[Cycle]:
     return Cycle.objects.filter(release=Cycle.Release.PROVISIONAL, publication_at__isnull=False).order_by(
         "publication_at"
     )
+
+
+def notifications_of(user: Any) -> QuerySet[Notification]:
+    """The e-mails the portal sent `user`, newest first: their own, nobody else's."""
+    return Notification.objects.filter(recipient=user).order_by("-created_at", "-pk")
+
+
+@dataclass(frozen=True)
+class PulseComparison:
+    """A measure's leaders' score (the assessment's current score) beside how many staff agree."""
+
+    measure_key: str
+    measure_name: str
+    leaders_level: Decimal | None
+    staff_agree_percent: int | None
+    statements: tuple
+
+
+def pulse_of(assessment: Assessment) -> StaffPulse | None:
+    return StaffPulse.objects.filter(assessment=assessment).first()
+
+
+def pulse_comparison(assessment: Assessment, pulse: StaffPulse) -> tuple[PulseResult, list[PulseComparison]]:
+    """The pulse's results (empty of figures while too few have answered) beside each measure's
+    score: what leaders say, and how many staff agree."""
+    names = measure_names(assessment.cycle.framework_id)
+    order = sorted(names, key=lambda key: names[key][0])
+    result = pulse_result(pulse.responses.values_list("answers", flat=True), order)
+    score = assessment_current_score(assessment)
+    levels = {m.measure_key: m.value for m in score.measures.all()} if score else {}
+    rows = [
+        PulseComparison(
+            measure_key=m.measure_key,
+            measure_name=names[m.measure_key][1],
+            leaders_level=levels.get(m.measure_key),
+            staff_agree_percent=m.agree_percent,
+            statements=m.statements,
+        )
+        for m in result.measures
+    ]
+    return result, rows
+
+
+def polls_of(response: DomainResponse) -> list[PollRequest]:
+    """Who was asked about the domain, newest last, with their views once they answered."""
+    return list(response.poll_requests.select_related("asked_by"))
+
+
+def poll_tallies(response: DomainResponse) -> dict[str, Counter]:
+    """Per criterion key, how many colleagues said met, not met or don't know (answered polls only)."""
+    tallies: dict[str, Counter] = defaultdict(Counter)
+    for views in response.poll_requests.filter(answered_at__isnull=False).values_list("views", flat=True):
+        for key, view in views.items():
+            tallies[key][view] += 1
+    return dict(tallies)

@@ -236,6 +236,15 @@ def publish_due_cycles_task() -> list[str]:
     return cycles_publish_due()
 
 
+@shared_task(name="assessments.send_reminders", acks_late=True, soft_time_limit=250, time_limit=300)
+def send_reminders_task() -> dict[str, int]:
+    """Send the reminders due today (beat runs this every REMINDERS_SWEEP_SECONDS; each person
+    gets at most one of each kind a day, so running it often only catches up sooner)."""
+    from assessments.services.reminders import reminders_send
+
+    return dict(reminders_send())
+
+
 # While seeding or re-scoring many assessments in one process, each cycle's flags are refreshed
 # once at the end instead of after every scoring (see `cycle_flags_deferred`).
 _deferred_cycles: ContextVar[set[int] | None] = ContextVar("deferred_cycle_flags", default=None)

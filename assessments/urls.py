@@ -1,6 +1,18 @@
 from django.urls import path
 
-from assessments.views import answering, checking, cycles, evidence, flags, history, publication, team, workflow
+from assessments.views import (
+    answering,
+    checking,
+    cycles,
+    evidence,
+    flags,
+    history,
+    polls,
+    publication,
+    pulse,
+    team,
+    workflow,
+)
 
 app_name = "assessments"
 
@@ -20,6 +32,7 @@ urlpatterns = [
     path(one, answering.overview, name="overview"),
     path(one + "domains/<str:domain_key>/", answering.domain, name="domain"),
     path(one + "domains/<str:domain_key>/evidence/", answering.evidence_add, name="evidence-add"),
+    path(one + "domains/<str:domain_key>/poll/", polls.poll, name="poll"),
     path(one + "confirm-carried-forward/", answering.confirm_carried_forward, name="confirm-carried-forward"),
     path(one + "evidence/<int:evidence_id>/", evidence.evidence_download, name="evidence-download"),
     path(one + "evidence/<int:evidence_id>/remove/", evidence.evidence_remove, name="evidence-remove"),
@@ -28,6 +41,7 @@ urlpatterns = [
     path(one + "changes/", checking.changes, name="changes"),
     # Team working
     path(one + "assign/", team.assign, name="assign"),
+    path(one + "pulse/", pulse.pulse, name="pulse"),
     # Workflow
     path(one + "ready/", workflow.mark_ready, name="ready"),
     path(one + "reopen/", workflow.reopen, name="reopen"),

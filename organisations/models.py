@@ -168,6 +168,9 @@ class User(AbstractUser):
     # Part of the hash every session carries (see get_session_auth_hash): raising it ends all of
     # this person's sessions at their next request, on every device and whatever the session store.
     session_generation = models.PositiveIntegerField(default=0, editable=False)
+    # Reminders (deadlines, work waiting) are the only e-mails a person may turn off: messages
+    # about a change to their work are always sent.
+    wants_reminders = models.BooleanField("send me reminders", default=True)
 
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: list[str] = []

@@ -23,14 +23,18 @@ from assessments.models import (
     ValidationFlag,
 )
 from assessments.rules.carry_forward import cause_text
+from assessments.rules.pulse import PulseResult
 from assessments.rules.scoring import unmet_for_next_level
 from assessments.selectors import (
+    PulseComparison,
     YearOnYearSummary,
     assessment_flags,
     assessments_visible_to,
     criterion_texts,
     current_scores,
     levels_with_criteria,
+    pulse_comparison,
+    pulse_of,
     year_on_year,
     year_on_year_summary,
 )
@@ -226,6 +230,8 @@ class ReportData:
     year_on_year: YearOnYearSummary | None
     flags: list[ValidationFlag]
     evidence: list[EvidenceRow]
+    # The staff pulse beside the scores, when the organisation ran one (its own section).
+    pulse: tuple[PulseResult, list[PulseComparison]] | None = None
 
 
 def _previous_score(assessment: Assessment) -> AssessmentScore | None:
@@ -384,4 +390,5 @@ def board_report_data(assessment_id: int) -> ReportData | None:
         year_on_year=year_on_year_summary(assessment, rows),
         flags=assessment_flags(assessment),
         evidence=_evidence(assessment),
+        pulse=pulse_comparison(assessment, pulse) if (pulse := pulse_of(assessment)) else None,
     )

@@ -29,6 +29,7 @@ def navigation(request) -> dict:
     ]
     account_items = [
         {"text": user.get_full_name() or user.email, "icon": True},
+        {"text": "Notifications", "href": reverse("notifications")},
         {"text": "API tokens", "href": reverse("api-tokens")},
         {"text": "Sign out", "href": reverse("sign-out")},
     ]

@@ -389,6 +389,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "assessments.sweep_cycle_flags",
         "schedule": env.int("FLAGS_SWEEP_SECONDS", default=600),
     },
+    # Reminders (assessments/services/reminders.py): idempotent per person, kind and day.
+    "send-reminders": {
+        "task": "assessments.send_reminders",
+        "schedule": env.int("REMINDERS_SWEEP_SECONDS", default=3600),
+    },
 }
 # After a scoring, the cycle's flags are re-judged this many seconds later, so a burst of
 # submissions costs one refresh of the whole cycle (on a broker; in-process it is at once).

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from assessments.views import notifications, polls, pulse
 from organisations import token_views
 from wgll import oidc, views
 
@@ -34,6 +35,9 @@ urlpatterns = [
     # needs no inline script; its assets come from drf-spectacular-sidecar, not a CDN.
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("account/api-tokens/", token_views.api_tokens, name="api-tokens"),
+    path("account/notifications/", notifications.notifications, name="notifications"),
+    path("pulse/<str:code>/", pulse.pulse_answer_page, name="pulse-answer"),
+    path("poll/<str:token>/", polls.poll_answer_page, name="poll-answer"),
     path("account/api-tokens/revoke/", token_views.api_token_revoke_view, name="api-token-revoke"),
     path("admin/", admin.site.urls),
 ]

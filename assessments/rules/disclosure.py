@@ -10,10 +10,11 @@ disagree about what is shown.
 * A comparison group of fewer than MIN_GROUP_SIZE organisations is not shown, and the page
   says why. With two to four members a median, a spread or a level count all but names each
   member's score, and it says little about anyone.
-* Counts of people (staff survey answers, poll responses) follow the NHS small-number rules:
+* Counts of people (staff pulse answers) follow the NHS small-number rules:
   a count from 1 to 7 is never shown, and any other count is rounded to the nearest 5, so that
   nobody can be singled out by subtracting one published figure from another. Percentages
-  about people need at least MIN_PEOPLE_FOR_PERCENTAGES answers.
+  about people need at least MIN_PEOPLE_FOR_PERCENTAGES answers. (The tallies of a domain poll
+  are not statistics: named colleagues answer the person who asked them, who sees each answer.)
 
 Pure: no database, no request.
 """

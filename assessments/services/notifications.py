@@ -15,6 +15,9 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
+
+from assessments.models import Notification
 
 logger = logging.getLogger(__name__)
 
@@ -30,9 +33,17 @@ def assessment_url(assessment: Any) -> str:
 
 
 def notify(*, recipients: Iterable[Any], subject: str, body: str) -> None:
-    addresses = sorted({person.email for person in recipients if person and person.is_active and person.email})
+    """E-mail the people who need to act, once the change has committed; each is recorded for
+    their notifications page in the same transaction as the change."""
+    people = {person.pk: person for person in recipients if person and person.is_active and person.email}
+    addresses = sorted({person.email for person in people.values()})
     if not addresses:
         return
+    today = timezone.localdate()
+    Notification.objects.bulk_create(
+        Notification(recipient=person, kind=Notification.Kind.MESSAGE, subject=subject[:300], body=body, sent_on=today)
+        for person in people.values()
+    )
 
     def send() -> None:
         try:

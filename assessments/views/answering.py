@@ -65,6 +65,7 @@ def overview(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespon
                 "edit": presenters.may_edit_any(sections, user),
                 "assign": may(user, AssessmentAction.ASSIGN, assessment),
                 "history": may(user, AssessmentAction.VIEW_HISTORY, assessment),
+                "pulse": may(user, AssessmentAction.VIEW_PULSE, assessment),
                 "sign_off": may(user, AssessmentAction.SIGN_OFF, assessment),
                 "review": may(user, AssessmentAction.REVIEW, assessment),
                 "reopen": may(user, AssessmentAction.REOPEN, assessment),
@@ -114,6 +115,8 @@ def domain_page(
     next_level, missing = scoring.unmet_for_next_level(by_level, chosen)
     conflict_changes = presenters.describe_changes(conflict.changes, texts, user) if conflict else []
     last_year = presenters.last_year_summary(response, texts)
+    tallies = selectors.poll_tallies(response)
+    polled = selectors.polls_of(response)
     return render(
         request,
         "assessments/questionnaire/domain.html",
@@ -127,7 +130,10 @@ def domain_page(
             "deadline": presenters.deadline_text(assessment),
             "form": form,
             "evidence_form": evidence_form or EvidenceForm(),
-            "groups": presenters.criteria_groups(response, chosen, last_year["new_keys"] if last_year else set()),
+            "groups": presenters.criteria_groups(
+                response, chosen, last_year["new_keys"] if last_year else set(), tallies=tallies
+            ),
+            "polled": polled,
             "met_texts": [text for key, text in texts.items() if key in set(response.met_criteria)],
             "level": level,
             "next_level": next_level if level < scoring.MAX_LEVEL else None,

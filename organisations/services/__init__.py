@@ -259,3 +259,9 @@ def sessions_end(user: User) -> None:
     """
     User.objects.filter(pk=user.pk).update(session_generation=models.F("session_generation") + 1)
     user.refresh_from_db(fields=["session_generation"])
+
+
+def user_set_reminders(*, user: User, wants_reminders: bool) -> None:
+    """The person's own choice: reminders on or off (messages about changes always go)."""
+    User.objects.filter(pk=user.pk).update(wants_reminders=wants_reminders)
+    user.wants_reminders = wants_reminders

@@ -18,6 +18,7 @@ from django.utils import timezone
 from assessments.models import Assessment, Evidence, ProvisionalQuery, ValidationFlag
 from assessments.services import publication
 from assessments.services.evidence import evidence_add_link
+from assessments.services.pulse import pulse_open
 from organisations.models import Organisation
 from organisations.services.team import team_invite
 from reports.models import BoardReport, SystemPack
@@ -33,14 +34,16 @@ assessment = assessment_fixtures.assessment
 team = assessment_fixtures.team
 
 SECRET_NAME = "Zanzibar Alpha Hospitals"
-# login_not_required: nothing of anyone's in them (an invitation's page needs its secret link)
-PUBLIC = {"login", "health", "session-timed-out", "organisations:invitation"}
+# login_not_required: nothing of anyone's in them (an invitation's page needs its secret link; a
+# staff pulse's page only takes answers)
+PUBLIC = {"login", "health", "session-timed-out", "organisations:invitation", "pulse-answer"}
+PUBLIC |= {"poll-answer"}  # a colleague's view of one domain, through their secret link
 # Single sign-on's steps, login_not_required too (the provider's server posts the logout, the
 # browser arrives at the callback signed out); each answers 404 while its provider is not configured.
 PUBLIC |= {"oidc-start", "oidc-callback", "oidc-link", "oidc-back-channel-logout", "oidc-jwks"}
 SIGN_OUT = "sign-out"  # POSTing it ends the session the rest of the walk needs
-# The caller's own session (time left, stay signed in) and API tokens: nobody else's data
-ONESELF = {"session", "api-tokens", "api-token-revoke"}
+# The caller's own session (time left, stay signed in), API tokens and e-mails: nobody else's data
+ONESELF = {"session", "api-tokens", "api-token-revoke", "notifications"}
 NOT_PAGES = {"api-schema"}  # the OpenAPI document: describes, holds no data
 OUTSIDERS = ["other_lead", "other_reviewer", "other_board", "same_ics_lead"]
 
@@ -104,6 +107,7 @@ def trust_a_everything(cycle, assessment, team, world, person, django_capture_on
         "user_id": team["contributor"].pk,
         "invitation_id": invitation.pk,
         "token": token,
+        "code": pulse_open(assessment=assessment, actor=team["lead"]).code,
         "provider": "cis2",
         "release_version": 1,  # a version of the cycle's national files (the API's name for it)
         "kind": "csv",

@@ -1,0 +1,62 @@
+"""The staff pulse: the lead opens it (one general link for all staff) and closes it; anyone with
+the link answers once per browser, anonymously. Results are read through assessments.selectors
+and shown by the disclosure module's rules (assessments/rules/pulse.py)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from assessments.access import AssessmentAction
+from assessments.models import Assessment, PulseResponse, StaffPulse
+from assessments.rules.pulse import clean_answers
+from organisations.access import may
+
+
+class PulseClosed(Exception):
+    """The pulse no longer takes answers."""
+
+
+@transaction.atomic
+def pulse_open(*, assessment: Assessment, actor: Any) -> StaffPulse:
+    """Open the assessment's pulse (or reopen a closed one, keeping its answers and link)."""
+    if not may(actor, AssessmentAction.RUN_PULSE, assessment):
+        raise PermissionDenied("You cannot send this organisation's staff pulse.")
+    pulse, created = StaffPulse.objects.select_for_update().get_or_create(
+        assessment=assessment, defaults={"code": secrets.token_urlsafe(16), "opened_by": actor}
+    )
+    if not created and pulse.closed_at:
+        pulse.closed_at = None
+        pulse.save(update_fields=["closed_at"])
+    return pulse
+
+
+@transaction.atomic
+def pulse_close(*, pulse: StaffPulse, actor: Any) -> StaffPulse:
+    if not may(actor, AssessmentAction.RUN_PULSE, pulse.assessment):
+        raise PermissionDenied("You cannot close this organisation's staff pulse.")
+    locked = StaffPulse.objects.select_for_update().get(pk=pulse.pk)
+    if locked.closed_at is None:
+        locked.closed_at = timezone.now()
+        locked.save(update_fields=["closed_at"])
+    return locked
+
+
+@transaction.atomic
+def pulse_answer(*, code: str, answers: Mapping[str, str]) -> PulseResponse:
+    """Record one person's answers. Every statement needs an answer ("Don't know" is one)."""
+    pulse = StaffPulse.objects.select_for_update().filter(code=code).first()
+    if pulse is None:
+        raise StaffPulse.DoesNotExist
+    if not pulse.is_open:
+        raise PulseClosed
+    try:
+        cleaned = clean_answers(answers)
+    except ValueError as missing:
+        raise ValidationError({str(missing): "Choose an answer for this statement"}) from missing
+    return PulseResponse.objects.create(pulse=pulse, answers=cleaned, answered_on=timezone.localdate())
