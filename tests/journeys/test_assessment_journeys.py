@@ -40,6 +40,14 @@ class Journey:
         self.page = None
         self.audited: dict[str, list[str]] = {}
 
+    @classmethod
+    def anonymous(cls, browser, base_url: str) -> "Journey":
+        """Someone with no account, in a browser of their own (a colleague, a member of staff)."""
+        journey = cls(browser, base_url)
+        journey.page = browser.new_context().new_page()
+        journey.page.set_default_timeout(15_000)
+        return journey
+
     def sign_in(self, user):
         if self.page is not None:
             self.page.context.close()
