@@ -610,6 +610,61 @@ def criteria_groups(
     ]
 
 
+@dataclass(frozen=True)
+class PersonProgress:
+    name: str
+    completed: int
+    total: int
+
+
+def people_progress(sections: Iterable[Any]) -> list[PersonProgress]:
+    """How much each person assigned domains has done, and what nobody was given, for the task
+    list's "who is doing what"; empty when nothing is assigned (the overall progress says it all)."""
+    done: Counter = Counter()
+    total: Counter = Counter()
+    names: dict[int | None, str] = {None: "Not assigned"}
+    for section in sections:
+        for response in section.responses:
+            who = response.assignee_id
+            if who is not None:
+                names[who] = response.assignee.get_full_name() or response.assignee.email
+            total[who] += 1
+            done[who] += response.status == DomainResponse.Status.COMPLETED
+    if set(total) <= {None}:
+        return []
+    people = sorted((who for who in total if who is not None), key=lambda who: names[who].lower())
+    return [PersonProgress(names[who], done[who], total[who]) for who in [*people, *([None] if None in total else [])]]
+
+
+def waiting_on(assessment: Assessment, today: datetime.date | None = None) -> str:
+    """For the home page's card: days left and what the assessment is waiting for, from what the
+    card already has (status, counts, dates), so the page costs no query more."""
+    today = today or timezone.localdate()
+    status = assessment.status
+    if status in Assessment.EDITABLE:
+        left = (assessment.editing_deadline - today).days
+        remaining = getattr(assessment, "total", 0) - getattr(assessment, "completed", 0)
+        when = (
+            f"{left} day{'' if left == 1 else 's'} left, until {long_date(assessment.editing_deadline)}"
+            if left >= 0
+            else f"closed for changes on {long_date(assessment.editing_deadline)}"
+        )
+        if status == Assessment.Status.RETURNED:
+            return f"Returned for changes: waiting on your team to make them. {when.capitalize()}."
+        if remaining:
+            domains = f"{remaining} domain{'' if remaining == 1 else 's'}"
+            return f"Waiting on your team: {domains} to finish. {when.capitalize()}."
+        return f"Every domain is answered: waiting on the lead to mark it ready for sign-off. {when.capitalize()}."
+    if status == Assessment.Status.READY:
+        return "Waiting on the approver to record the board's sign-off and submit."
+    if status == Assessment.Status.SUBMITTED:
+        reviewer = "national staff" if assessment.organisation.kind == "icb" else "the ICS reviewer"
+        return f"Submitted: waiting on {reviewer} to review it."
+    if status == Assessment.Status.VALIDATED:
+        return "Validated: waiting for the national release of results."
+    return ""
+
+
 def poll_tally_text(tally: Counter) -> str:
     """'Colleagues: 2 met, 1 not met, 1 don't know'."""
     return "Colleagues: " + ", ".join(

@@ -890,10 +890,12 @@ def polls_of(response: DomainResponse) -> list[PollRequest]:
     return list(response.poll_requests.select_related("asked_by"))
 
 
-def poll_tallies(response: DomainResponse) -> dict[str, Counter]:
-    """Per criterion key, how many colleagues said met, not met or don't know (answered polls only)."""
+def poll_tallies(requests: Iterable[PollRequest]) -> dict[str, Counter]:
+    """Per criterion key, how many colleagues said met, not met or don't know, from the domain's
+    requests as polls_of gives them (answered ones count)."""
     tallies: dict[str, Counter] = defaultdict(Counter)
-    for views in response.poll_requests.filter(answered_at__isnull=False).values_list("views", flat=True):
-        for key, view in views.items():
-            tallies[key][view] += 1
+    for request in requests:
+        if request.answered_at:
+            for key, view in request.views.items():
+                tallies[key][view] += 1
     return dict(tallies)

@@ -178,4 +178,5 @@ def _joined(request: HttpRequest, invitation) -> HttpResponse:
 
 
 def _unusable(request: HttpRequest, problem: InvitationUnusable) -> HttpResponse:
-    return render(request, "account/invitation_unusable.html", {"message": str(problem)}, status=problem.status)
+    context = {"heading": "This invitation cannot be used", "message": str(problem)}
+    return render(request, "message.html", context, status=problem.status)

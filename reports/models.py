@@ -47,6 +47,9 @@ class BoardReport(models.Model):
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     file = models.FileField(upload_to=report_path, blank=True)
+    # How far the render has got, for the page that follows it (reports.services.report_render).
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent of the render done (0-100).")
+    step = models.CharField(max_length=100, blank=True, help_text="What the worker is doing now, in words.")
     error = models.TextField(blank=True, help_text="Why rendering failed, in words safe to show the user.")
     scores_fingerprint = models.CharField(
         max_length=64,

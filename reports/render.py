@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -229,7 +230,10 @@ class _Typesetting:
 def report_document(data: ReportData) -> Document:
     """The board report laid out in pages (what the PDF is written from, and what tests inspect
     to check where pages break)."""
-    html = report_html(data)
+    return _layout(report_html(data))
+
+
+def _layout(html: str) -> Document:
     with _Typesetting.lock:
         font_config, stylesheet = _Typesetting.get()
         return HTML(string=html, base_url=BASE_URL, url_fetcher=RestrictedFetcher()).render(
@@ -237,8 +241,14 @@ def report_document(data: ReportData) -> Document:
         )
 
 
-def report_pdf(data: ReportData) -> bytes:
-    """The board report as a tagged PDF (PDF/UA-1), A4, with page numbers."""
-    document = report_document(data)
+def report_pdf(data: ReportData, on_step: Callable[[int, str], Any] | None = None) -> bytes:
+    """The board report as a tagged PDF (PDF/UA-1), A4, with page numbers. `on_step(per_cent,
+    words)` is told as each stage begins, for the page that shows the render's progress."""
+    step = on_step or (lambda per_cent, words: None)
+    step(25, "Drawing the charts")
+    html = report_html(data)
+    step(45, "Laying out the pages")
+    document = _layout(html)
+    step(85, "Writing the PDF")
     with _Typesetting.lock:
         return document.write_pdf(pdf_variant="pdf/ua-1", pdf_tags=True)

@@ -153,6 +153,7 @@ def report_retry(*, report: BoardReport, actor: Any) -> BoardReport:
     if locked.status != BoardReport.Status.FAILED:
         raise ValidationError("Only a report that failed can be tried again.")
     locked.status = BoardReport.Status.QUEUED
+    locked.progress, locked.step = 0, ""
     locked.error = ""
     locked.started_at = None
     locked.finished_at = None
@@ -160,7 +161,17 @@ def report_retry(*, report: BoardReport, actor: Any) -> BoardReport:
     locked.requested_at = timezone.now()  # a new request by `actor`
     locked.queued_at = None  # not handed to the broker yet
     locked.save(
-        update_fields=["status", "error", "started_at", "finished_at", "requested_by", "requested_at", "queued_at"]
+        update_fields=[
+            "status",
+            "error",
+            "started_at",
+            "finished_at",
+            "requested_by",
+            "requested_at",
+            "queued_at",
+            "progress",
+            "step",
+        ]
     )
     _queue_render_after_commit(locked.pk)
     return locked
@@ -213,14 +224,22 @@ def report_render(*, report_id: int) -> BoardReport | None:
             return report
         report.status = BoardReport.Status.RENDERING
         report.started_at = claimed = timezone.now()
-        report.save(update_fields=["status", "started_at"])
+        report.progress, report.step = 5, "Reading the scores and comparisons"
+        report.save(update_fields=["status", "started_at", "progress", "step"])
     logger.info("Rendering board report %s", report_id)  # once per claim: what an outage test counts
+
+    def progress(per_cent: int, step: str) -> None:
+        # Only while this claim holds: a render taken over as dead must not move the new one's bar.
+        BoardReport.objects.filter(pk=report_id, status=BoardReport.Status.RENDERING, started_at=claimed).update(
+            progress=per_cent, step=step
+        )
+
     try:
         data, fingerprint = _figures_to_show(report.assessment_id)
         if data is None:
             _fail(report_id, SCORES_GONE)
             return BoardReport.objects.get(pk=report_id)
-        pdf = report_pdf(data)
+        pdf = report_pdf(data, on_step=progress)
     except SoftTimeLimitExceeded:
         logger.warning("Board report %s took too long to render", report_id)
         _fail(report_id, TOO_SLOW)
@@ -243,7 +262,10 @@ def report_render(*, report_id: int) -> BoardReport | None:
             report.finished_at = timezone.now()
             report.error = ""
             report.scores_fingerprint = fingerprint
-            report.save(update_fields=["file", "status", "finished_at", "error", "scores_fingerprint"])
+            report.progress, report.step = 100, ""
+            report.save(
+                update_fields=["file", "status", "finished_at", "error", "scores_fingerprint", "progress", "step"]
+            )
     except DatabaseError as error:
         logger.exception("Board report %s was rendered but could not be saved", report_id)
         if stored:  # the PDF no row points at

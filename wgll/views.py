@@ -64,6 +64,7 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("-cycle__name", "organisation__name")
     )
     context["sign_off_due"] = presenters.sign_off_due(context["my_assessments"], user)
+    context["waiting"] = {a.pk: presenters.waiting_on(a) for a in context["my_assessments"]}
     # Publication dates are announced to everyone, as official statistics are.
     context["announced"] = [(cycle, announced_datetime(cycle.publication_at)) for cycle in announced_publications()]
     # What is assigned to the user, so nobody has to hunt through task lists for their own domains.

@@ -55,6 +55,7 @@ def overview(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespon
             "can_resolve_flags": may(user, AssessmentAction.RESOLVE_FLAG, assessment),
             "scoring_pending": submitted,
             "sections": [(section, presenters.task_items(section, assessment, user)) for section in sections],
+            "people": presenters.people_progress(sections),
             "confirmable": confirmable,
             "confirmable_total": sum(confirmable.values()),
             "read_only_reason": presenters.read_only_reason(assessment),
@@ -115,8 +116,8 @@ def domain_page(
     next_level, missing = scoring.unmet_for_next_level(by_level, chosen)
     conflict_changes = presenters.describe_changes(conflict.changes, texts, user) if conflict else []
     last_year = presenters.last_year_summary(response, texts)
-    tallies = selectors.poll_tallies(response)
     polled = selectors.polls_of(response)
+    tallies = selectors.poll_tallies(polled)
     return render(
         request,
         "assessments/questionnaire/domain.html",

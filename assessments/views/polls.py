@@ -64,7 +64,7 @@ def poll_answer_page(request: HttpRequest, token: str) -> HttpResponse:
     try:
         found = poll_for_token(token)
     except PollUnusable as problem:
-        return render(request, "assessments/polls/unusable.html", {"message": str(problem)}, status=problem.status)
+        return _unusable(request, problem)
     response = found.response
     criteria = list(selectors.criterion_texts(response).items())
     form = PollAnswerForm(request.POST if request.method == "POST" else None, criteria=criteria)
@@ -72,7 +72,7 @@ def poll_answer_page(request: HttpRequest, token: str) -> HttpResponse:
         try:
             poll_answer(token=token, views=form.views(), comments=form.comments())
         except PollUnusable as problem:
-            return render(request, "assessments/polls/unusable.html", {"message": str(problem)}, status=problem.status)
+            return _unusable(request, problem)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -87,3 +87,8 @@ def poll_answer_page(request: HttpRequest, token: str) -> HttpResponse:
         {"poll": found, "domain": response.domain, "form": form, "levels": levels},
         status=400 if form.errors else 200,
     )
+
+
+def _unusable(request: HttpRequest, problem: PollUnusable) -> HttpResponse:
+    context = {"heading": "This link cannot be used", "message": str(problem)}
+    return render(request, "message.html", context, status=problem.status)

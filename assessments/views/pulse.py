@@ -59,7 +59,7 @@ def pulse_answer_page(request: HttpRequest, code: str) -> HttpResponse:
     context = {"organisation": found.assessment.organisation, "pulse": found}
     answered = f"{found.pk}" in request.get_signed_cookie(ANSWERED_COOKIE, default="", salt="pulse").split(",")
     if not found.is_open:
-        return render(request, "assessments/pulse/closed.html", context, status=410)
+        return _closed(request, found)
     if answered:
         return render(request, "assessments/pulse/thanks.html", {**context, "again": True})
     form = PulseAnswerForm(request.POST if request.method == "POST" else None)
@@ -67,7 +67,7 @@ def pulse_answer_page(request: HttpRequest, code: str) -> HttpResponse:
         try:
             pulse_answer(code=code, answers=form.cleaned_data)
         except PulseClosed:
-            return render(request, "assessments/pulse/closed.html", context, status=410)
+            return _closed(request, found)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
@@ -88,3 +88,12 @@ def pulse_answer_page(request: HttpRequest, code: str) -> HttpResponse:
     return render(
         request, "assessments/pulse/answer.html", {**context, "form": form}, status=400 if form.errors else 200
     )
+
+
+def _closed(request: HttpRequest, found: StaffPulse) -> HttpResponse:
+    name = found.assessment.organisation.name
+    context = {
+        "heading": "This staff pulse has closed",
+        "message": f"{name}'s staff pulse no longer takes answers. Thank you for your interest.",
+    }
+    return render(request, "message.html", context, status=410)

@@ -27,9 +27,7 @@ def test_a_lead_polls_two_colleagues_and_sees_their_views(browser, live_server, 
     paths = [re.search(r"https?://[^/\s]+(/poll/\S+/)", message.body).group(1) for message in mail.outbox]
     assert len(paths) == 2
     for path, view in zip(paths, ["met", "not_met"], strict=True):
-        colleague = Journey(browser, live_server.url)
-        colleague.page = browser.new_context().new_page()
-        colleague.page.set_default_timeout(15_000)
+        colleague = Journey.anonymous(browser, live_server.url)
         colleague.go(path)
         for choice in colleague.page.locator(f"input[type=radio][value={view}]").all():
             choice.check()

@@ -12,9 +12,7 @@ pytestmark = [pytest.mark.needs_chromium, pytest.mark.django_db(transaction=True
 
 
 def answer(browser, base_url: str, link_path: str, view: str) -> Journey:
-    person = Journey(browser, base_url)
-    person.page = browser.new_context().new_page()
-    person.page.set_default_timeout(15_000)
+    person = Journey.anonymous(browser, base_url)
     person.go(link_path)
     for choice in person.page.locator(f"input[type=radio][value={view}]").all():
         choice.check()

@@ -326,3 +326,36 @@ def test_the_report_shows_the_answer_flags_and_only_the_number_of_pattern_flags(
     assert "1 further flag compares this assessment with others" in html
     assert world.trust_b.name not in html and pattern_flags.OTHER_NOTE not in html
     assert copied.get_kind_display() not in html
+
+
+def test_a_render_tells_the_page_each_step_and_its_percentage(client, scored, team, monkeypatch):
+    """What the page shows while a worker renders: the step and how far, read from the row as
+    the render goes (here the PDF step is stood in, to look at the row between its steps)."""
+    report = BoardReport.objects.create(assessment=scored, requested_by=team["lead"])
+    seen = []
+    real_pdf = render.report_pdf
+
+    def watching(data, on_step=None):
+        def step(per_cent, words):
+            on_step(per_cent, words)
+            row = BoardReport.objects.get(pk=report.pk)
+            seen.append((row.status, row.progress, row.step))
+
+        return real_pdf(data, on_step=step)
+
+    monkeypatch.setattr("reports.services.report_pdf", watching)
+    from reports.services import report_render
+
+    report_render(report_id=report.pk)
+
+    assert seen == [
+        ("rendering", 25, "Drawing the charts"),
+        ("rendering", 45, "Laying out the pages"),
+        ("rendering", 85, "Writing the PDF"),
+    ]
+    report.refresh_from_db()
+    assert (report.status, report.progress, report.step) == ("ready", 100, "")
+    BoardReport.objects.filter(pk=report.pk).update(status="rendering", progress=45, step="Laying out the pages")
+    client.force_login(team["viewer"])
+    page = client.get(urls(scored)["status"]).content.decode()
+    assert "45% done: Laying out the pages" in page and '<progress id="report-progress' in page

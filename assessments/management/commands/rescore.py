@@ -6,6 +6,15 @@ from django.utils import timezone
 from assessments.selectors import scored_since, submitted_assessments
 from assessments.services.scoring import assessments_rescore_request
 
+BAR_WIDTH = 20
+
+
+def progress_line(done: int, total: int) -> str:
+    """'[##########----------]  50% scored (122 of 244)': a bar, the percentage and the step."""
+    per_cent = 100 if not total else round(100 * done / total)
+    filled = BAR_WIDTH * per_cent // 100
+    return f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {per_cent:3d}% scored ({done} of {total})"
+
 
 class Command(BaseCommand):
     help = (
@@ -32,7 +41,7 @@ class Command(BaseCommand):
         deadline = time.monotonic() + wait
         while wait:
             done = scored_since(ids, started)
-            self.stdout.write(f"Scored {done} of {len(ids)}")
+            self.stdout.write(progress_line(done, len(ids)))
             if done >= len(ids) or time.monotonic() >= deadline:
                 break
             time.sleep(1)

@@ -166,3 +166,11 @@ def test_a_rescore_that_cannot_be_queued_says_so(country, monkeypatch):
     call_command("rescore", "--cycle", "2025/26", stdout=out, stderr=err)
     assert "Queued 0 of" in out.getvalue()
     assert "could not be queued now" in err.getvalue()
+
+
+def test_the_rescore_command_shows_a_progress_bar():
+    from assessments.management.commands.rescore import progress_line
+
+    assert progress_line(0, 244) == "[--------------------]   0% scored (0 of 244)"
+    assert progress_line(122, 244) == "[##########----------]  50% scored (122 of 244)"
+    assert progress_line(244, 244) == "[####################] 100% scored (244 of 244)"

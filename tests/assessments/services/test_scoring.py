@@ -129,5 +129,5 @@ def test_rescore_command_fans_out_and_reports_progress(assessment, team, django_
     call_command("rescore", "--cycle", assessment.cycle.name, "--wait", "5", stdout=out)
 
     assert "Queued 1 of 1 submitted assessments" in out.getvalue()
-    assert "Scored 1 of 1" in out.getvalue()
+    assert "100% scored (1 of 1)" in out.getvalue()
     assert AssessmentScore.objects.get(assessment=assessment).overall == Decimal("2.0")
