@@ -1,8 +1,9 @@
-"""An assessment's scores, as the results page shows them (VIEW_RESULTS through
-selectors.results_visible_to): once provisionally released, to the organisation, its ICS and
-national staff; once published, to everyone signed in. Before that, and while scoring is
-pending, a 404, exactly as the results page. The figures are the current score
-(selectors.published_figures), the ones the national files carry."""
+"""An assessment's scores, to whoever a page shows them: the assessment's own page shows its
+current score, once submitted and scored, to everyone who may see the assessment (its
+organisation, its ICS, national staff); the results page shows it, once published, to everyone
+signed in (VIEW_RESULTS through selectors.results_visible_to). Anyone else, and everyone while
+scoring is pending, gets a 404. The figures are the current score (selectors.published_figures),
+the ones the national files carry."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from rest_framework.views import APIView
 
 from assessments import selectors
 from assessments.api.common import ASSESSMENT_PARAMETERS
+from assessments.models import Assessment
 from assessments.rules.scoring import SCORING_METHOD_VERSION
 
 
@@ -47,9 +49,9 @@ class ScoresSerializer(serializers.Serializer):
 class Scores(APIView):
     @extend_schema(
         summary="An assessment's scores",
-        description="Overall, per measure and each domain's level, with the scoring method. Visible as the results "
-        "page is: once provisionally released to the organisation, its ICS and national staff, once published "
-        "to everyone signed in; otherwise (and while scoring is pending) a 404.",
+        description="Overall, per measure and each domain's level, with the scoring method. Visible as the pages "
+        "show them: once submitted and scored, to those who may see the assessment (its organisation, its ICS, "
+        "national staff); once published, to everyone signed in; otherwise (and while scoring is pending) a 404.",
         parameters=ASSESSMENT_PARAMETERS,
         responses=ScoresSerializer,
         examples=[
@@ -76,10 +78,14 @@ class Scores(APIView):
         ],
     )
     def get(self, request: Request, cycle_slug: str, ods_code: str) -> Response:
-        assessment = get_object_or_404(
-            selectors.results_visible_to(request.user).select_related("cycle", "organisation"),
-            cycle__name=cycle_slug.replace("-", "/"),
-            organisation__ods_code=ods_code,
+        lookup = {"cycle__name": cycle_slug.replace("-", "/"), "organisation__ods_code": ods_code}
+        assessment = (
+            selectors.assessments_visible_to(request.user)
+            .filter(status__in=Assessment.SUBMITTED_OR_LATER, **lookup)
+            .select_related("cycle", "organisation")
+            .first()
+        ) or get_object_or_404(
+            selectors.results_visible_to(request.user).select_related("cycle", "organisation"), **lookup
         )
         figures = selectors.published_figures(assessment)
         if figures is None:

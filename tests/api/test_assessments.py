@@ -1,6 +1,6 @@
 """Assessments, their answers, scores and flags through the API: the same scoped selectors as the
 pages (another organisation's assessment, or a draft a board viewer may not see, is a 404), and
-scores only as the results page shows them (VIEW_RESULTS)."""
+scores only as the pages show them (the assessment's own page, the results page)."""
 
 import datetime
 
@@ -138,7 +138,7 @@ SEES_PROVISIONAL = {*TRUST_A, "reviewer", "board", "analyst"}
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_scores_are_shown_as_the_results_page_shows_them(client, scored, team, role):
+def test_scores_are_shown_as_the_pages_show_them(client, scored, team, role):
     sign_in(client, team, role)
     submitted = client.get(url(scored, "scores/"))
     _release_provisionally(scored, team)
@@ -148,7 +148,8 @@ def test_scores_are_shown_as_the_results_page_shows_them(client, scored, team, r
     if role == ANONYMOUS:
         assert refused(submitted.status_code) and refused(provisional.status_code) and refused(published.status_code)
         return
-    assert submitted.status_code == 404  # scored, but not released: as the results page
+    # Scored, not released: as the assessment's own page, which shows its score to those who see it.
+    assert submitted.status_code == (200 if role in SEES_PROVISIONAL else 404)
     assert provisional.status_code == (200 if role in SEES_PROVISIONAL else 404)
     assert published.status_code == 200  # publication means everyone signed in
 
