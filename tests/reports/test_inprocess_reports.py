@@ -20,10 +20,10 @@ def test_the_request_answers_before_the_render_and_the_report_is_ready_after(
     rendering, finish, finished = threading.Event(), threading.Event(), threading.Event()
     real_pdf = services.report_pdf
 
-    def slow_pdf(data):
+    def slow_pdf(data, on_step=None):
         rendering.set()
         assert finish.wait(10), "the test never let the render finish"
-        pdf = real_pdf(data)
+        pdf = real_pdf(data, on_step=on_step)
         finished.set()
         return pdf
 

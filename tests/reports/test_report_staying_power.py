@@ -200,8 +200,8 @@ def test_a_render_whose_claim_was_taken_over_drops_its_result(
         report = report_request(assessment=scored, actor=team["lead"])
     original = services.report_pdf
 
-    def slow_pdf(data):
-        pdf = original(data)
+    def slow_pdf(data, on_step=None):
+        pdf = original(data, on_step=on_step)
         claimed(report, ago=datetime.timedelta(0))  # meanwhile another delivery claimed it
         return pdf
 
