@@ -25,7 +25,7 @@ from assessments.models import Assessment, AuditEvent, DomainResponse, Validatio
 from assessments.rules.carry_forward import LIKE_FOR_LIKE_METHOD, cause_text
 from assessments.rules.dates import closing_text, long_date, long_datetime
 from assessments.rules.flags import EVIDENCE_EXPECTED_FROM_LEVEL
-from framework.selectors import framework_criteria
+from framework.selectors import domain_outline, framework_criteria
 from organisations.access import holds_any_role_at_organisation, may
 from organisations.models import Organisation
 
@@ -593,8 +593,8 @@ def criteria_groups(response: DomainResponse, chosen: set[str], new_keys: set[st
         return entry
 
     return [
-        {"number": level.number, "name": level.name, "items": [item(c) for c in level.criteria.all()]}
-        for level in response.domain.levels.all()
+        {"number": level.number, "name": level.name, "items": [item(c) for c in level.criteria]}
+        for level in domain_outline(response.domain)
     ]
 
 

@@ -51,6 +51,7 @@ from framework.models import Criterion, Domain, Level, Measure
 from framework.selectors import (
     domain_criteria,
     domain_crosswalk,
+    domain_outline,
     framework_criteria,
     framework_crosswalks,
 )
@@ -350,20 +351,29 @@ def levels_with_criteria() -> Prefetch:
 
 
 def response_for_page(assessment: Assessment, domain_key: str) -> DomainResponse:
-    """One domain's answer with its levels, criteria and evidence (a fixed number of queries)."""
-    return (
+    """One domain's answer with its evidence (a fixed number of queries). Its levels and criteria
+    are the framework's, read from the version's kept outline (framework.selectors.domain_outline)
+    rather than queried and built into model instances on every domain page."""
+    response = (
         assessment.responses.select_related("domain__measure", "assignee", "updated_by", "carried_forward_from__domain")
-        .prefetch_related(
-            Prefetch("domain__levels", queryset=levels_with_criteria().queryset),
-            Prefetch("evidence", queryset=Evidence.objects.select_related("added_by")),
-        )
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.select_related("added_by")))
         .get(domain__key=domain_key)
     )
+    # The version row the page has read with the assessment, so the outline is looked up without
+    # a query of its own and is exactly as fresh as the page's data.
+    cycle = assessment.cycle
+    if Cycle.framework.is_cached(cycle) and response.domain.framework_id == cycle.framework_id:
+        response.domain.framework = cycle.framework
+    return response
 
 
 def criterion_texts(response: DomainResponse) -> dict[str, str]:
-    """The domain's criterion texts by key, in framework order (from the prefetched levels)."""
-    return {c.key: c.text for level in response.domain.levels.all() for c in level.criteria.all()}
+    """The domain's criterion texts by key, in framework order (from the prefetched levels when a
+    caller loaded them, else from the version's kept outline)."""
+    domain = response.domain
+    if "levels" in getattr(domain, "_prefetched_objects_cache", {}):
+        return {c.key: c.text for level in domain.levels.all() for c in level.criteria.all()}
+    return {c.key: c.text for level in domain_outline(domain) for c in level.criteria}
 
 
 def changes_since(response: DomainResponse, version: int) -> list[AuditEvent]:

@@ -109,7 +109,7 @@ def domain_page(
         chosen = {key for key in form.data.getlist("met_criteria") if key in texts}
     else:
         chosen = set(response.met_criteria)
-    by_level = domain_criteria(response.domain)
+    by_level = domain_criteria(response.domain)  # the version's kept outline (response_for_page)
     level = scoring.domain_level(by_level, chosen)
     next_level, missing = scoring.unmet_for_next_level(by_level, chosen)
     conflict_changes = presenters.describe_changes(conflict.changes, texts, user) if conflict else []
