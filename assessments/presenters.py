@@ -659,7 +659,8 @@ def check_answers_context(assessment: Assessment, user: Any) -> dict[str, Any]:
     prefetch_related_objects(responses, "evidence")
     # Counted from the version's criteria maps (kept per process), not by loading every criterion.
     criteria = framework_criteria(assessment.cycle.framework_id)
-    year_rows = selectors.year_on_year(assessment)
+    # The answers just loaded, not a second read of them.
+    year_rows = selectors.year_on_year(assessment, responses)
     last_year = {row.response.pk: row.previous_level for row in year_rows}
     measures = []
     for section in sections:

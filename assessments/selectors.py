@@ -445,11 +445,16 @@ class YearOnYearRow:
         return None if self.previous_level is None else self.response.level - self.previous_level
 
 
-def year_on_year(assessment: Assessment) -> list[YearOnYearRow]:
-    """Every domain beside last year's answers to it, with the cause of any change (five queries)."""
-    responses = list(
-        assessment.responses.select_related("domain__measure").order_by("domain__measure__position", "domain__position")
-    )
+def year_on_year(assessment: Assessment, responses: list[DomainResponse] | None = None) -> list[YearOnYearRow]:
+    """Every domain beside last year's answers to it, with the cause of any change (five queries;
+    one fewer when the caller passes the assessment's answers, with their domains and measures,
+    in framework order, as assessment_task_list loads them)."""
+    if responses is None:
+        responses = list(
+            assessment.responses.select_related("domain__measure").order_by(
+                "domain__measure__position", "domain__position"
+            )
+        )
     last_year = last_year_answers(assessment, [r.domain for r in responses])
     if not assessment.previous_id:
         return [YearOnYearRow(r, []) for r in responses]

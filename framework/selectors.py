@@ -105,6 +105,15 @@ def forget_states_after_this_request(**_signal) -> None:
     _request.states = None
 
 
+def version_read_with_page(version: FrameworkVersion) -> None:
+    """A version row a page has read with its own data (an assessment with its cycle's framework):
+    its state stands for the rest of the request, so the kept maps are looked up without the
+    one-row state query, and are exactly as fresh as the page's data."""
+    states = getattr(_request, "states", None)
+    if states is not None:
+        states.setdefault(version.pk, (version.source_sha256, version.loaded_at))
+
+
 def _state(framework: int | FrameworkVersion) -> tuple | None:
     # A version row the caller has already read in this request (a page's assessment comes with
     # its cycle's framework) carries its state: no query, and as fresh as the page's own data.
