@@ -307,11 +307,27 @@ class MeasureSection:
         return sum(response.is_complete for response in self.responses)
 
 
+TASK_LIST_DEFERRED = (
+    "domain__what_good_looks_like",
+    "domain__evidence_expected",
+    "domain__evidence_from",
+    "domain__depends_on",
+    "domain__care_settings",
+    "domain__measure__summary",
+)
+
+
 def assessment_task_list(assessment: Assessment) -> list[MeasureSection]:
     """The measures of the assessment, in framework order, each with its applicable domains."""
     sections: dict[int, MeasureSection] = {}
-    responses = assessment.responses.select_related("domain__measure", "assignee", "updated_by").order_by(
-        "domain__measure__position", "domain__position"
+    # The task list names each domain and its measure: the questionnaire's long texts and lists
+    # (what good looks like, expected evidence, who answers it) are left to the domain page rather
+    # than read and decoded for every row. Its keys it renames from (`replaces`) stay: last year's
+    # comparison reads them from these rows.
+    responses = (
+        assessment.responses.select_related("domain__measure", "assignee", "updated_by")
+        .defer(*TASK_LIST_DEFERRED)
+        .order_by("domain__measure__position", "domain__position")
     )
     for response in responses:
         measure = response.domain.measure
