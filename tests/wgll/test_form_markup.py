@@ -140,3 +140,90 @@ def test_the_header_shows_each_persons_own_name_and_current_page(client, person,
     client.force_login(second)
     page = client.get("/").content.decode()
     assert "Grace" in page and "Ada" not in page
+
+
+FIELDS = {
+    "input": {
+        "a text field with a hint, an error and a form attribute": {
+            "label": {"text": "Title <of> the evidence", "isPageHeading": False, "size": Undefined()},
+            "id": "id_title",
+            "name": "title",
+            "type": "text",
+            "value": 'A "quoted" & <tagged> value',
+            "hint": {"text": "What the document is"},
+            "errorMessage": {"text": "Enter a <title>"},
+            "autocomplete": None,
+            "classes": None,
+            "spellcheck": Undefined(),
+            "attributes": {"form": "answer-form"},
+        },
+        "an e-mail field with autocomplete, no spellcheck, a width class and no value": {
+            "label": {"text": "E-mail address", "isPageHeading": False, "size": Undefined()},
+            "id": "id_email",
+            "name": "email",
+            "type": "email",
+            "value": "",
+            "hint": Undefined(),
+            "errorMessage": None,
+            "autocomplete": "email",
+            "classes": "nhsuk-input--width-20",
+            "spellcheck": False,
+            "attributes": None,
+        },
+        "a url field with a sized label": {
+            "label": {"text": "Link", "size": "s"},
+            "id": "id_url",
+            "name": "url",
+            "type": "url",
+            "value": "https://example.org/?a=1&b=2",
+        },
+    },
+    "textarea": {
+        "notes with a hint, several lines": {
+            "id": "id_notes",
+            "name": "notes",
+            "label": {"text": "Notes", "size": "s"},
+            "hint": {"text": "Last year's notes, carried forward."},
+            "value": "First line\nSecond <line> & more",
+            "errorMessage": None,
+            "rows": 6,
+        },
+        "a comment with an error and the default rows": {
+            "id": "id_comment",
+            "name": "comment",
+            "label": {"text": "Comment"},
+            "value": "",
+            "errorMessage": {"text": "Say what needs to change"},
+        },
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "params"),
+    [(kind, params) for kind, cases in FIELDS.items() for params in cases.values()],
+    ids=[name for cases in FIELDS.values() for name in cases],
+)
+def test_fields_write_the_design_systems_markup(kind, params):
+    theirs = f'{{% from "nhsuk/components/{kind}/macro.jinja" import {kind} %}}{{{{ {kind}(params) }}}}'
+    ours = f'{{% from "macros/fields.html" import {kind} %}}{{{{ {kind}(params) }}}}'
+    expected = tokens(render(theirs, params))
+    assert tokens(render(ours, params)) == expected
+    assert any(token[:2] in {("start", "input"), ("start", "textarea")} for token in expected)
+
+
+@pytest.mark.parametrize(
+    "unsupported",
+    [
+        {"label": {"text": "Title", "isPageHeading": True, "size": "l"}},
+        {"prefix": "£"},
+        {"attributes": {"required": True}},
+        {"hint": {"html": Markup("<b>hint</b>")}},
+    ],
+    ids=["label as page heading", "prefix", "boolean attribute", "html hint"],
+)
+def test_field_parameters_the_portal_does_not_write_itself_go_to_the_design_systems_macro(unsupported):
+    params = {"id": "x", "name": "x", "label": {"text": "X"}, "value": "v"} | unsupported
+    theirs = '{% from "nhsuk/components/input/macro.jinja" import input %}{{ input(params) }}'
+    ours = '{% from "macros/fields.html" import input %}{{ input(params) }}'
+    assert render(ours, params).strip() == render(theirs, params).strip()
