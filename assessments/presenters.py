@@ -632,11 +632,15 @@ def last_year_summary(response: DomainResponse, texts: dict[str, str]) -> dict[s
 # Check your answers, and what changed since last year.
 
 
-def draft_flag_rows(assessment: Assessment, domain_names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def draft_flag_rows(
+    assessment: Assessment,
+    domain_names: dict[str, str] | None = None,
+    loaded: list[DomainResponse] | None = None,
+) -> list[dict[str, Any]]:
     """The validation flags the answers raise as they stand, each with its label and a link to
     its domain, for the check-answers and sign-off pages (`domain_names` by key when the page
-    has them loaded already; else one query)."""
-    flags = draft_flags(assessment)
+    has them loaded already, else one query; `loaded`, the answers with their evidence, likewise)."""
+    flags = draft_flags(assessment, loaded)
     if domain_names is None:
         domain_names = dict(assessment.responses.values_list("domain__key", "domain__name"))
     return [
@@ -682,7 +686,7 @@ def check_answers_context(assessment: Assessment, user: Any) -> dict[str, Any]:
     # (or explained) first; after it, the stored flags are on the overview and review pages.
     draft_flags = []
     if assessment.status not in Assessment.SUBMITTED_OR_LATER:
-        draft_flags = draft_flag_rows(assessment, {r.domain.key: r.domain.name for r in responses})
+        draft_flags = draft_flag_rows(assessment, {r.domain.key: r.domain.name for r in responses}, responses)
     return {
         "assessment": assessment,
         "args": assessment_url_args(assessment),
