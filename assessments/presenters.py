@@ -8,6 +8,8 @@ and this module asks the access module, never decides access itself.
 from __future__ import annotations
 
 import datetime
+import functools
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -15,7 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import prefetch_related_objects
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
 from assessments import selectors
@@ -57,8 +59,26 @@ def overview_url(assessment: Assessment) -> str:
     return reverse("assessments:overview", args=assessment_url_args(assessment))
 
 
+# A domain's key is a slug (the framework loader's rule); anything else is reversed in full.
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_KEY_PLACE = "0domain0key0"
+
+
+@functools.lru_cache(maxsize=256)
+def _domain_url_parts(cycle_slug: str, ods_code: str, script_prefix: str, urlconf: Any) -> tuple[str, str]:
+    url = reverse("assessments:domain", args=[cycle_slug, ods_code, _KEY_PLACE], urlconf=urlconf)
+    before, _, after = url.partition(_KEY_PLACE)
+    return before, after
+
+
 def domain_url(assessment: Assessment, domain_key: str) -> str:
-    return reverse("assessments:domain", args=[*assessment_url_args(assessment), domain_key])
+    """The domain page's address. The task list and check your answers link every domain (a
+    hundred or more reversals a page), so the address around the key is reversed once per
+    assessment and process and the key, a slug that needs no quoting, put in its place."""
+    if not _PLAIN_KEY.fullmatch(domain_key):
+        return reverse("assessments:domain", args=[*assessment_url_args(assessment), domain_key])
+    before, after = _domain_url_parts(*assessment_url_args(assessment), get_script_prefix(), get_urlconf())
+    return f"{before}{domain_key}{after}"
 
 
 def person_name(user: Any, viewer: Any) -> str:
@@ -690,6 +710,7 @@ def check_answers_context(assessment: Assessment, user: Any) -> dict[str, Any]:
     return {
         "assessment": assessment,
         "args": assessment_url_args(assessment),
+        "domain_urls": {r.domain.key: domain_url(assessment, r.domain.key) for r in responses},
         "measures": measures,
         "draft_flags": draft_flags,
         "missing": [r for r in responses if not r.is_complete],

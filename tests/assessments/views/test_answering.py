@@ -6,7 +6,7 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from assessments.models import Assessment, AuditEvent, Cycle, DomainResponse, Evidence
 from assessments.services import evidence as evidence_services
@@ -865,3 +865,17 @@ def test_a_page_takes_its_framework_version_s_state_from_the_row_it_read(client,
         assert client.get(url).status_code == 200
     states = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(STATE_READ)]
     assert len(states) == 0, states
+
+
+def test_domain_links_are_exactly_the_addresses_django_reverses(assessment):
+    """presenters.domain_url reverses the address around the key once and puts each key in it:
+    the same address as reversing it, and a key that is not a plain slug is reversed in full."""
+    from assessments.presenters import domain_url
+
+    for key in [r.domain.key for r in assessment.responses.select_related("domain")] + ["odd key/é"]:
+        expected = reverse("assessments:domain", args=[*args(assessment), key]) if "/" not in key else None
+        if expected is None:
+            with pytest.raises(NoReverseMatch):
+                domain_url(assessment, key)
+        else:
+            assert domain_url(assessment, key) == expected
