@@ -49,7 +49,7 @@ def overview(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespon
             "assessment": assessment,
             "args": presenters.assessment_url_args(assessment),
             "status_colour": presenters.ASSESSMENT_STATUS_COLOURS.get(assessment.status),
-            "progress": selectors.assessment_progress(assessment),
+            "progress": selectors.assessment_progress(assessment, sections),
             "score": selectors.assessment_current_score(assessment),
             "flags": presenters.stored_flag_rows(assessment, user) if submitted else None,
             "can_resolve_flags": may(user, AssessmentAction.RESOLVE_FLAG, assessment),

@@ -879,3 +879,16 @@ def test_domain_links_are_exactly_the_addresses_django_reverses(assessment):
                 domain_url(assessment, key)
         else:
             assert domain_url(assessment, key) == expected
+
+
+def test_the_task_lists_progress_counted_from_its_answers_is_the_stored_one(assessment):
+    from assessments import selectors
+    from assessments.models import DomainResponse
+
+    ids = list(assessment.responses.order_by("pk").values_list("pk", flat=True))
+    DomainResponse.objects.filter(pk__in=ids[:2]).update(status=DomainResponse.Status.COMPLETED)
+    DomainResponse.objects.filter(pk__in=ids[2:3]).update(status=DomainResponse.Status.IN_PROGRESS)
+    sections = selectors.assessment_task_list(assessment)
+    counted = selectors.assessment_progress(assessment, sections)
+    assert counted == selectors.assessment_progress(assessment)
+    assert counted["completed"] == 2 and counted["in_progress"] == 1
