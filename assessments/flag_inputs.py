@@ -80,18 +80,31 @@ def _evidence_items(response_ids: Iterable[int]) -> dict[int, list[EvidenceItem]
         .order_by("added_at", "pk")
         .values("response_id", "kind", "title", "digest", "size", "url", "carried_forward", "added_at")
     ):
-        items[row["response_id"]].append(
-            EvidenceItem(
-                kind=row["kind"],
-                title=row["title"],
-                digest=row["digest"],
-                size=row["size"],
-                url=row["url"],
-                carried_forward=row["carried_forward"],
-                added_at=CARRIED_FORWARD_AT if row["carried_forward"] else row["added_at"].timestamp(),
-            )
-        )
+        items[row.pop("response_id")].append(_evidence_item(**row))
     return items
+
+
+def _evidence_item(kind, title, digest, size, url, carried_forward, added_at) -> EvidenceItem:
+    return EvidenceItem(
+        kind=kind,
+        title=title,
+        digest=digest,
+        size=size,
+        url=url,
+        carried_forward=carried_forward,
+        added_at=CARRIED_FORWARD_AT if carried_forward else added_at.timestamp(),
+    )
+
+
+def _loaded_evidence_items(responses: Iterable[DomainResponse]) -> dict[int, list[EvidenceItem]]:
+    """The same items as _evidence_items, from answers whose evidence is prefetched."""
+    return {
+        response.pk: [
+            _evidence_item(e.kind, e.title, e.digest, e.size, e.url, e.carried_forward, e.added_at)
+            for e in sorted(response.evidence.all(), key=lambda e: (e.added_at, e.pk))
+        ]
+        for response in responses
+    }
 
 
 @dataclass(frozen=True)
@@ -113,16 +126,25 @@ class _LastYear:
     evidence_count: int
 
 
+RESPONSE_FIELDS = ("id", "assessment_id", "domain_id", "level", "notes", "met_criteria", "updated_at")
+
+
 def _answers(
-    assessments: list[Assessment], facts: FrameworkFacts, earlier_criteria: Mapping[int, Mapping]
+    assessments: list[Assessment],
+    facts: FrameworkFacts,
+    earlier_criteria: Mapping[int, Mapping],
+    loaded: list[DomainResponse] | None = None,
 ) -> dict[int, list[DomainAnswer]]:
-    """Each assessment's answers beside last year's, by assessment id: three queries in all."""
+    """Each assessment's answers beside last year's, by assessment id: three queries in all; one
+    when `loaded` holds the (one) assessment's answers with their evidence prefetched, as a page
+    that shows them has them already."""
     by_id = {domain.pk: domain for domain in facts.domains.values()}
+    if loaded is None:
+        rows = DomainResponse.objects.filter(assessment__in=assessments).values(*RESPONSE_FIELDS)
+    else:
+        rows = [{name: getattr(response, name) for name in RESPONSE_FIELDS} for response in loaded]
     responses = sorted(
-        DomainResponse.objects.filter(assessment__in=assessments).values(
-            "id", "assessment_id", "domain_id", "level", "notes", "met_criteria", "updated_at"
-        ),
-        key=lambda r: (by_id[r["domain_id"]].measure.position, by_id[r["domain_id"]].position, r["id"]),
+        rows, key=lambda r: (by_id[r["domain_id"]].measure.position, by_id[r["domain_id"]].position, r["id"])
     )
     previous_ids = [a.previous_id for a in assessments if a.previous_id]
     last_year: dict[int, dict[str, _LastYear]] = defaultdict(dict)
@@ -148,7 +170,7 @@ def _answers(
             met_criteria=row["met_criteria"],
             evidence_count=row["evidence_count"],
         )
-    evidence = _evidence_items(r["id"] for r in responses)
+    evidence = _evidence_items(r["id"] for r in responses) if loaded is None else _loaded_evidence_items(loaded)
     previous_of = {a.pk: a.previous_id for a in assessments}
     answers: dict[int, list[DomainAnswer]] = defaultdict(list)
     for response in responses:
@@ -193,17 +215,21 @@ def _earlier_criteria(assessments: Iterable[Assessment]) -> dict[int, Mapping]:
     return earlier
 
 
-def draft_answers(assessment: Assessment) -> tuple[list[DomainAnswer], FrameworkFacts]:
-    """One assessment's answers as the answer flags take them, and its framework's facts."""
+def draft_answers(
+    assessment: Assessment, loaded: list[DomainResponse] | None = None
+) -> tuple[list[DomainAnswer], FrameworkFacts]:
+    """One assessment's answers as the answer flags take them, and its framework's facts (from
+    `loaded`, its answers with their evidence prefetched, when the caller has them)."""
     facts = FrameworkFacts.of(assessment.cycle.framework_id)
-    answers = _answers([assessment], facts, _earlier_criteria([assessment]))
+    answers = _answers([assessment], facts, _earlier_criteria([assessment]), loaded)
     return answers.get(assessment.pk, []), facts
 
 
-def draft_flags(assessment: Assessment) -> list[Flag]:
+def draft_flags(assessment: Assessment, loaded: list[DomainResponse] | None = None) -> list[Flag]:
     """The answer flags of an assessment as it stands (computed, not stored), so the organisation
-    can put them right, or explain them, before it submits. Pattern flags are never shown here."""
-    answers, facts = draft_answers(assessment)
+    can put them right, or explain them, before it submits. Pattern flags are never shown here.
+    `loaded`: its answers with their evidence prefetched, when the caller has them."""
+    answers, facts = draft_answers(assessment, loaded)
     return answer_flags(answers, facts.prerequisites)
 
 

@@ -8,6 +8,8 @@ and this module asks the access module, never decides access itself.
 from __future__ import annotations
 
 import datetime
+import functools
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -15,7 +17,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.db.models import prefetch_related_objects
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
 from assessments import selectors
@@ -25,7 +27,7 @@ from assessments.models import Assessment, AuditEvent, DomainResponse, Validatio
 from assessments.rules.carry_forward import LIKE_FOR_LIKE_METHOD, cause_text
 from assessments.rules.dates import closing_text, long_date, long_datetime
 from assessments.rules.flags import EVIDENCE_EXPECTED_FROM_LEVEL
-from framework.selectors import framework_criteria
+from framework.selectors import domain_outline, framework_criteria
 from organisations.access import holds_any_role_at_organisation, may
 from organisations.models import Organisation
 
@@ -57,8 +59,26 @@ def overview_url(assessment: Assessment) -> str:
     return reverse("assessments:overview", args=assessment_url_args(assessment))
 
 
+# A domain's key is a slug (the framework loader's rule); anything else is reversed in full.
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_KEY_PLACE = "0domain0key0"
+
+
+@functools.lru_cache(maxsize=256)
+def _domain_url_parts(cycle_slug: str, ods_code: str, script_prefix: str, urlconf: Any) -> tuple[str, str]:
+    url = reverse("assessments:domain", args=[cycle_slug, ods_code, _KEY_PLACE], urlconf=urlconf)
+    before, _, after = url.partition(_KEY_PLACE)
+    return before, after
+
+
 def domain_url(assessment: Assessment, domain_key: str) -> str:
-    return reverse("assessments:domain", args=[*assessment_url_args(assessment), domain_key])
+    """The domain page's address. The task list and check your answers link every domain (a
+    hundred or more reversals a page), so the address around the key is reversed once per
+    assessment and process and the key, a slug that needs no quoting, put in its place."""
+    if not _PLAIN_KEY.fullmatch(domain_key):
+        return reverse("assessments:domain", args=[*assessment_url_args(assessment), domain_key])
+    before, after = _domain_url_parts(*assessment_url_args(assessment), get_script_prefix(), get_urlconf())
+    return f"{before}{domain_key}{after}"
 
 
 def person_name(user: Any, viewer: Any) -> str:
@@ -605,8 +625,8 @@ def criteria_groups(
         return entry
 
     return [
-        {"number": level.number, "name": level.name, "items": [item(c) for c in level.criteria.all()]}
-        for level in response.domain.levels.all()
+        {"number": level.number, "name": level.name, "items": [item(c) for c in level.criteria]}
+        for level in domain_outline(response.domain)
     ]
 
 
@@ -707,11 +727,15 @@ def last_year_summary(response: DomainResponse, texts: dict[str, str]) -> dict[s
 # Check your answers, and what changed since last year.
 
 
-def draft_flag_rows(assessment: Assessment, domain_names: dict[str, str] | None = None) -> list[dict[str, Any]]:
+def draft_flag_rows(
+    assessment: Assessment,
+    domain_names: dict[str, str] | None = None,
+    loaded: list[DomainResponse] | None = None,
+) -> list[dict[str, Any]]:
     """The validation flags the answers raise as they stand, each with its label and a link to
     its domain, for the check-answers and sign-off pages (`domain_names` by key when the page
-    has them loaded already; else one query)."""
-    flags = draft_flags(assessment)
+    has them loaded already, else one query; `loaded`, the answers with their evidence, likewise)."""
+    flags = draft_flags(assessment, loaded)
     if domain_names is None:
         domain_names = dict(assessment.responses.values_list("domain__key", "domain__name"))
     return [
@@ -734,7 +758,8 @@ def check_answers_context(assessment: Assessment, user: Any) -> dict[str, Any]:
     prefetch_related_objects(responses, "evidence")
     # Counted from the version's criteria maps (kept per process), not by loading every criterion.
     criteria = framework_criteria(assessment.cycle.framework_id)
-    year_rows = selectors.year_on_year(assessment)
+    # The answers just loaded, not a second read of them.
+    year_rows = selectors.year_on_year(assessment, responses)
     last_year = {row.response.pk: row.previous_level for row in year_rows}
     measures = []
     for section in sections:
@@ -756,10 +781,11 @@ def check_answers_context(assessment: Assessment, user: Any) -> dict[str, Any]:
     # (or explained) first; after it, the stored flags are on the overview and review pages.
     draft_flags = []
     if assessment.status not in Assessment.SUBMITTED_OR_LATER:
-        draft_flags = draft_flag_rows(assessment, {r.domain.key: r.domain.name for r in responses})
+        draft_flags = draft_flag_rows(assessment, {r.domain.key: r.domain.name for r in responses}, responses)
     return {
         "assessment": assessment,
         "args": assessment_url_args(assessment),
+        "domain_urls": {r.domain.key: domain_url(assessment, r.domain.key) for r in responses},
         "measures": measures,
         "draft_flags": draft_flags,
         "missing": [r for r in responses if not r.is_complete],

@@ -55,6 +55,7 @@ from framework.models import Criterion, Domain, Level, Measure
 from framework.selectors import (
     domain_criteria,
     domain_crosswalk,
+    domain_outline,
     framework_criteria,
     framework_crosswalks,
 )
@@ -310,11 +311,27 @@ class MeasureSection:
         return sum(response.is_complete for response in self.responses)
 
 
+TASK_LIST_DEFERRED = (
+    "domain__what_good_looks_like",
+    "domain__evidence_expected",
+    "domain__evidence_from",
+    "domain__depends_on",
+    "domain__care_settings",
+    "domain__measure__summary",
+)
+
+
 def assessment_task_list(assessment: Assessment) -> list[MeasureSection]:
     """The measures of the assessment, in framework order, each with its applicable domains."""
     sections: dict[int, MeasureSection] = {}
-    responses = assessment.responses.select_related("domain__measure", "assignee", "updated_by").order_by(
-        "domain__measure__position", "domain__position"
+    # The task list names each domain and its measure: the questionnaire's long texts and lists
+    # (what good looks like, expected evidence, who answers it) are left to the domain page rather
+    # than read and decoded for every row. Its keys it renames from (`replaces`) stay: last year's
+    # comparison reads them from these rows.
+    responses = (
+        assessment.responses.select_related("domain__measure", "assignee", "updated_by")
+        .defer(*TASK_LIST_DEFERRED)
+        .order_by("domain__measure__position", "domain__position")
     )
     for response in responses:
         measure = response.domain.measure
@@ -322,8 +339,13 @@ def assessment_task_list(assessment: Assessment) -> list[MeasureSection]:
     return list(sections.values())
 
 
-def assessment_progress(assessment: Assessment) -> dict[str, int]:
-    counts = Counter(assessment.responses.values_list("status", flat=True))
+def assessment_progress(assessment: Assessment, sections: list[MeasureSection] | None = None) -> dict[str, int]:
+    """How many domains are in each state: counted from the task list's `sections` when the page
+    has them loaded (no query), else one query."""
+    if sections is not None:
+        counts = Counter(response.status for section in sections for response in section.responses)
+    else:
+        counts = Counter(assessment.responses.values_list("status", flat=True))
     total = sum(counts.values())
     return {
         "total": total,
@@ -354,15 +376,20 @@ def levels_with_criteria() -> Prefetch:
 
 
 def response_for_page(assessment: Assessment, domain_key: str) -> DomainResponse:
-    """One domain's answer with its levels, criteria and evidence (a fixed number of queries)."""
-    return (
+    """One domain's answer with its evidence (a fixed number of queries). Its levels and criteria
+    are the framework's, read from the version's kept outline (framework.selectors.domain_outline)
+    rather than queried and built into model instances on every domain page."""
+    response = (
         assessment.responses.select_related("domain__measure", "assignee", "updated_by", "carried_forward_from__domain")
-        .prefetch_related(
-            Prefetch("domain__levels", queryset=levels_with_criteria().queryset),
-            Prefetch("evidence", queryset=Evidence.objects.select_related("added_by")),
-        )
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.select_related("added_by")))
         .get(domain__key=domain_key)
     )
+    # The version row the page has read with the assessment, so the outline is looked up without
+    # a query of its own and is exactly as fresh as the page's data.
+    cycle = assessment.cycle
+    if Cycle.framework.is_cached(cycle) and response.domain.framework_id == cycle.framework_id:
+        response.domain.framework = cycle.framework
+    return response
 
 
 def assessment_answers(assessment: Assessment) -> QuerySet[DomainResponse]:
@@ -378,8 +405,12 @@ def assessment_answers(assessment: Assessment) -> QuerySet[DomainResponse]:
 
 
 def criterion_texts(response: DomainResponse) -> dict[str, str]:
-    """The domain's criterion texts by key, in framework order (from the prefetched levels)."""
-    return {c.key: c.text for level in response.domain.levels.all() for c in level.criteria.all()}
+    """The domain's criterion texts by key, in framework order (from the prefetched levels when a
+    caller loaded them, else from the version's kept outline)."""
+    domain = response.domain
+    if "levels" in getattr(domain, "_prefetched_objects_cache", {}):
+        return {c.key: c.text for level in domain.levels.all() for c in level.criteria.all()}
+    return {c.key: c.text for level in domain_outline(domain) for c in level.criteria}
 
 
 def changes_since(response: DomainResponse, version: int) -> list[AuditEvent]:
@@ -466,11 +497,16 @@ class YearOnYearRow:
         return None if self.previous_level is None else self.response.level - self.previous_level
 
 
-def year_on_year(assessment: Assessment) -> list[YearOnYearRow]:
-    """Every domain beside last year's answers to it, with the cause of any change (five queries)."""
-    responses = list(
-        assessment.responses.select_related("domain__measure").order_by("domain__measure__position", "domain__position")
-    )
+def year_on_year(assessment: Assessment, responses: list[DomainResponse] | None = None) -> list[YearOnYearRow]:
+    """Every domain beside last year's answers to it, with the cause of any change (five queries;
+    one fewer when the caller passes the assessment's answers, with their domains and measures,
+    in framework order, as assessment_task_list loads them)."""
+    if responses is None:
+        responses = list(
+            assessment.responses.select_related("domain__measure").order_by(
+                "domain__measure__position", "domain__position"
+            )
+        )
     last_year = last_year_answers(assessment, [r.domain for r in responses])
     if not assessment.previous_id:
         return [YearOnYearRow(r, []) for r in responses]

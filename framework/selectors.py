@@ -2,7 +2,9 @@
 published questionnaire, not any organisation's data."""
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, Prefetch, QuerySet
@@ -21,9 +23,10 @@ def criteria_map(pairs: Iterable[tuple[int, str]]) -> CriteriaMap:
     return built
 
 
-def domain_criteria(domain: Domain) -> CriteriaMap:
+def domain_criteria(domain: Domain, framework: FrameworkVersion | None = None) -> CriteriaMap:
     """One domain's criteria map: from its prefetched levels and criteria when a page has them
-    loaded already (no query), else from one query."""
+    loaded already, else from its version's kept outline (no query when the caller passes the
+    version row it has read, else at most the version's one-row state query a request)."""
     if "levels" in getattr(domain, "_prefetched_objects_cache", {}):
         return criteria_map(
             (level.number, criterion.key)
@@ -31,18 +34,61 @@ def domain_criteria(domain: Domain) -> CriteriaMap:
             for criterion in sorted(level.criteria.all(), key=lambda criterion: criterion.position)
         )
     return criteria_map(
-        Criterion.objects.filter(domain=domain)
-        .order_by("level__number", "position")
-        .values_list("level__number", "key")
+        (level.number, criterion.key) for level in domain_outline(domain, framework) for criterion in level.criteria
     )
+
+
+# A domain's levels and criteria as the questionnaire shows them: the same for every organisation
+# and every request until the version is loaded again, so kept per process (below) instead of
+# read and turned into model instances on every domain page.
+@dataclass(frozen=True)
+class CriterionOutline:
+    key: str
+    text: str
+    replaces: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LevelOutline:
+    number: int
+    name: str
+    criteria: tuple[CriterionOutline, ...]
+
+
+def domain_outline(domain: Domain, framework: FrameworkVersion | None = None) -> tuple[LevelOutline, ...]:
+    """The domain's levels in order, each with its criteria in order (kept per process for the
+    version; `framework` is the domain's version row when the caller has read it)."""
+    if framework is None and Domain.framework.is_cached(domain):
+        framework = domain.framework
+    version = framework if framework is not None and framework.pk == domain.framework_id else domain.framework_id
+    return kept_for_version("outlines", version, lambda: _framework_outlines(domain.framework_id)).get(domain.pk, ())
+
+
+def _framework_outlines(framework_id: int) -> dict[int, tuple[LevelOutline, ...]]:
+    criteria: dict[int, list[CriterionOutline]] = {}
+    for level_id, key, text, replaces in (
+        Criterion.objects.filter(domain__framework_id=framework_id)
+        .order_by("position", "pk")
+        .values_list("level_id", "key", "text", "replaces")
+    ):
+        criteria.setdefault(level_id, []).append(CriterionOutline(key, text, tuple(replaces or ())))
+    outlines: dict[int, list[LevelOutline]] = {}
+    for level_id, domain_id, number, name in (
+        Level.objects.filter(domain__framework_id=framework_id)
+        .order_by("number")
+        .values_list("pk", "domain_id", "number", "name")
+    ):
+        outlines.setdefault(domain_id, []).append(LevelOutline(number, name, tuple(criteria.get(level_id, ()))))
+    return {domain_id: tuple(levels) for domain_id, levels in outlines.items()}
 
 
 # A framework version's content is the same for everyone and changes only when its file is loaded
 # again (a new checksum and load time), so the per-domain maps that pages and workers read several
 # times a request are kept per process, keyed by that state: a reader pays one one-row query
 # instead of reading and decoding every criterion of the version again.
-_KEPT: dict[tuple, Any] = {}
+_KEPT: OrderedDict[tuple, Any] = OrderedDict()
 _KEPT_LIMIT = 32
+_KEPT_LOCK = threading.Lock()
 
 # A version's state is read once per request, not once per lookup (a check-your-answers page
 # looked it up six times): versions are loaded only by the load_framework command, never within
@@ -59,7 +105,21 @@ def forget_states_after_this_request(**_signal) -> None:
     _request.states = None
 
 
-def _state(framework_id: int) -> tuple | None:
+def version_read_with_page(version: FrameworkVersion) -> None:
+    """A version row a page has read with its own data (an assessment with its cycle's framework):
+    its state stands for the rest of the request, so the kept maps are looked up without the
+    one-row state query, and are exactly as fresh as the page's data."""
+    states = getattr(_request, "states", None)
+    if states is not None:
+        states.setdefault(version.pk, (version.source_sha256, version.loaded_at))
+
+
+def _state(framework: int | FrameworkVersion) -> tuple | None:
+    # A version row the caller has already read in this request (a page's assessment comes with
+    # its cycle's framework) carries its state: no query, and as fresh as the page's own data.
+    if isinstance(framework, FrameworkVersion):
+        return (framework.source_sha256, framework.loaded_at)
+    framework_id = framework
     states = getattr(_request, "states", None)
     if states is not None and framework_id in states:
         return states[framework_id]
@@ -69,18 +129,27 @@ def _state(framework_id: int) -> tuple | None:
     return state
 
 
-def kept_for_version(kind: str, framework_id: int, build: Callable[[], Any]) -> Any:
-    """`build()`'s result for a framework version, built once per process while the version is
-    unchanged (`kind` names what is built). Shared between callers: treat it as read-only."""
-    state = _state(framework_id)
+def kept_for_version(kind: str, framework: int | FrameworkVersion, build: Callable[[], Any]) -> Any:
+    """`build()`'s result for a framework version (its id, or its row as read by the caller),
+    built once per process while the version is unchanged (`kind` names what is built). Shared
+    between callers: treat it as read-only."""
+    state = _state(framework)
+    framework_id = framework.pk if isinstance(framework, FrameworkVersion) else framework
     if state is None:
         return build()
     key = (kind, framework_id, *state)
-    if key not in _KEPT:
-        if len(_KEPT) >= _KEPT_LIMIT:
-            _KEPT.clear()
-        _KEPT[key] = build()
-    return _KEPT[key]
+    with _KEPT_LOCK:
+        if key in _KEPT:
+            _KEPT.move_to_end(key)
+            return _KEPT[key]
+    built = build()
+    # The least recently used go first, never all at once: a process serving one version's pages
+    # (or a test run making many versions) keeps what it is using.
+    with _KEPT_LOCK:
+        _KEPT[key] = built
+        while len(_KEPT) > _KEPT_LIMIT:
+            _KEPT.popitem(last=False)
+    return built
 
 
 def framework_criteria(framework_id: int) -> dict[int, CriteriaMap]:
@@ -107,11 +176,12 @@ Crosswalk = dict[str, list[str]]
 
 
 def domain_crosswalk(domain: Domain) -> Crosswalk:
-    """One domain's crosswalk: from its prefetched levels and criteria when loaded, else one query."""
+    """One domain's crosswalk: from its prefetched levels and criteria when loaded, else from its
+    version's kept outline."""
     if "levels" in getattr(domain, "_prefetched_objects_cache", {}):
         pairs = [(c.key, c.replaces) for level in domain.levels.all() for c in level.criteria.all()]
     else:
-        pairs = Criterion.objects.filter(domain=domain).values_list("key", "replaces")
+        pairs = [(c.key, c.replaces) for level in domain_outline(domain) for c in level.criteria]
     return {key: list(replaces) for key, replaces in pairs if replaces}
 
 

@@ -18,6 +18,9 @@ from jinja2 import (
 from assessments.rules.dates import long_date, long_datetime
 from organisations.models import CareSetting
 from reports.cards import kept_card_markup
+from wgll.choices import choices
+from wgll.fields import text_input, textarea
+from wgll.kept_markup import kept_markup
 from wgll.tables import data_table
 from wgll.task_list import tag, task_list
 
@@ -128,6 +131,10 @@ def environment(**options) -> Environment:
         render_data_table=data_table,
         render_task_list=task_list,
         render_tag=tag,
+        render_choices=choices,
+        render_text_input=text_input,
+        render_textarea=textarea,
         kept_chart_card=kept_card_markup,
+        kept_markup=kept_markup,
     )
     return env

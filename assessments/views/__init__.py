@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404
 
 from assessments.models import Assessment
 from assessments.selectors import assessments_visible_to
+from framework.selectors import version_read_with_page
 from organisations.access import may
 
 Download = TypeVar("Download", bound=HttpResponseBase)
@@ -21,11 +22,13 @@ def assessment_or_404(request: Any, cycle_slug: str, ods_code: str) -> Assessmen
     """Another organisation's assessment is a plain 404, exactly like one that does not exist."""
     # Last year's assessment and its cycle come in the same query: the domain page, check your
     # answers and the task list all name or compare with it.
-    return get_object_or_404(
+    assessment = get_object_or_404(
         assessments_visible_to(request.user).select_related("previous__cycle"),
         cycle__name=cycle_slug.replace("-", "/"),
         organisation__ods_code=ods_code,
     )
+    version_read_with_page(assessment.cycle.framework)
+    return assessment
 
 
 def require(user: Any, action: str, target: Any) -> None:

@@ -49,7 +49,7 @@ def overview(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespon
             "assessment": assessment,
             "args": presenters.assessment_url_args(assessment),
             "status_colour": presenters.ASSESSMENT_STATUS_COLOURS.get(assessment.status),
-            "progress": selectors.assessment_progress(assessment),
+            "progress": selectors.assessment_progress(assessment, sections),
             "score": selectors.assessment_current_score(assessment),
             "flags": presenters.stored_flag_rows(assessment, user) if submitted else None,
             "can_resolve_flags": may(user, AssessmentAction.RESOLVE_FLAG, assessment),
@@ -111,7 +111,7 @@ def domain_page(
         chosen = {key for key in form.data.getlist("met_criteria") if key in texts}
     else:
         chosen = set(response.met_criteria)
-    by_level = domain_criteria(response.domain)
+    by_level = domain_criteria(response.domain)  # the version's kept outline (response_for_page)
     level = scoring.domain_level(by_level, chosen)
     next_level, missing = scoring.unmet_for_next_level(by_level, chosen)
     conflict_changes = presenters.describe_changes(conflict.changes, texts, user) if conflict else []

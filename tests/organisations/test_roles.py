@@ -115,3 +115,28 @@ def test_inactive_users_and_unknown_actions(world, person):
     assert grants_for(lead).has_any_role is False
     with pytest.raises(LookupError):
         may(UserFactory(), "launch_rockets", world.trust_a)
+
+
+def test_grants_are_read_in_one_query_that_is_the_orms_own(world, person):
+    """grants_for runs the ORM's SQL written once per process (organisations.access._role_rows):
+    the same rows as the queryset it stands for, for roles at an organisation, an ICS and
+    nationally, in one query, and nobody else's."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from organisations.access import _role_rows, _role_rows_query, forget_grants
+
+    user = person("assessment_lead", world.trust_a)
+    grant(user, "ics_reviewer", world.ics_1)
+    grant(user, "national_analyst")
+    person("assessment_lead", world.trust_b)  # someone else's role, never among these
+    assert sorted(_role_rows(user.pk), key=str) == sorted(_role_rows_query(user.pk), key=str)
+    assert len(_role_rows(user.pk)) == 3
+    forget_grants(user)
+    with CaptureQueriesContext(connection) as queries:
+        grants = grants_for(user)
+    assert len(queries) == 1
+    assert grants.national == {"national_analyst"}
+    assert grants.at_ics == {world.ics_1.pk: {"ics_reviewer"}}
+    assert grants.at_organisation == {world.trust_a.pk: {"assessment_lead"}}
+    assert grants.organisation_codes == {world.trust_a.pk: world.trust_a.ods_code}

@@ -69,6 +69,24 @@ def test_draft_flags_find_an_unexplained_jump_and_a_high_level_without_evidence(
     assert not stored(carried_draft)  # computed, never stored for a draft
 
 
+def test_draft_flags_from_the_answers_a_page_has_loaded_are_those_read_afresh(carried_draft, team):
+    """Check your answers passes the answers and evidence it shows (flag_inputs, `loaded`): the
+    flags, and every input they are computed from, are the same as reading them again."""
+    from django.db.models import prefetch_related_objects
+
+    from assessments.flag_inputs import draft_answers
+
+    complete_everything(carried_draft, team["lead"], level=1)
+    set_level(carried_draft, "strategy", 4, team["lead"])
+    set_level(carried_draft, "cloud", 3, team["lead"])
+    add_evidence(carried_draft, "cloud", team["lead"])
+    loaded = [r for section in selectors.assessment_task_list(carried_draft) for r in section.responses]
+    prefetch_related_objects(loaded, "evidence")
+
+    assert draft_answers(carried_draft, loaded)[0] == draft_answers(carried_draft)[0]
+    assert draft_flags(carried_draft, loaded) == draft_flags(carried_draft) != []
+
+
 def test_a_split_domain_is_compared_with_last_years_domain(carried_draft, team):
     complete_everything(carried_draft, team["lead"], level=1)
     set_level(carried_draft, "cloud", 3, team["lead"])

@@ -6,7 +6,7 @@ import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
+from django.urls import NoReverseMatch, reverse
 
 from assessments.models import Assessment, AuditEvent, Cycle, DomainResponse, Evidence
 from assessments.services import evidence as evidence_services
@@ -849,9 +849,10 @@ def test_a_file_growing_past_the_limit_is_refused_as_it_arrives(client, assessme
     assert not response(assessment).evidence.exists()
 
 
-def test_a_page_reads_its_framework_version_s_state_once(client, assessment, team):
-    """Check your answers looks its version up for criteria, crosswalks and flag facts: one read
-    of the version's state per request (framework.selectors, wired to Django's request signals)."""
+def test_a_page_takes_its_framework_version_s_state_from_the_row_it_read(client, assessment, team):
+    """Check your answers looks its version up for criteria, crosswalks and flag facts: the
+    version's state is the one of the row read with the assessment (framework.selectors,
+    version_read_with_page), never a read of its own, let alone one per lookup."""
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
@@ -863,4 +864,31 @@ def test_a_page_reads_its_framework_version_s_state_once(client, assessment, tea
     with CaptureQueriesContext(connection) as queries:
         assert client.get(url).status_code == 200
     states = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(STATE_READ)]
-    assert len(states) == 1, states
+    assert len(states) == 0, states
+
+
+def test_domain_links_are_exactly_the_addresses_django_reverses(assessment):
+    """presenters.domain_url reverses the address around the key once and puts each key in it:
+    the same address as reversing it, and a key that is not a plain slug is reversed in full."""
+    from assessments.presenters import domain_url
+
+    for key in [r.domain.key for r in assessment.responses.select_related("domain")] + ["odd key/é"]:
+        expected = reverse("assessments:domain", args=[*args(assessment), key]) if "/" not in key else None
+        if expected is None:
+            with pytest.raises(NoReverseMatch):
+                domain_url(assessment, key)
+        else:
+            assert domain_url(assessment, key) == expected
+
+
+def test_the_task_lists_progress_counted_from_its_answers_is_the_stored_one(assessment):
+    from assessments import selectors
+    from assessments.models import DomainResponse
+
+    ids = list(assessment.responses.order_by("pk").values_list("pk", flat=True))
+    DomainResponse.objects.filter(pk__in=ids[:2]).update(status=DomainResponse.Status.COMPLETED)
+    DomainResponse.objects.filter(pk__in=ids[2:3]).update(status=DomainResponse.Status.IN_PROGRESS)
+    sections = selectors.assessment_task_list(assessment)
+    counted = selectors.assessment_progress(assessment, sections)
+    assert counted == selectors.assessment_progress(assessment)
+    assert counted["completed"] == 2 and counted["in_progress"] == 1

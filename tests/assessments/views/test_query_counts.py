@@ -53,7 +53,12 @@ def pages(assessment) -> list[tuple[str, str, str]]:
 # some lowers the figure. The three every signed-in page pays (session, user, roles) are in each.
 # The national assessment and flag lists find their page's ids first and then load those rows
 # (organisations.pagination.page_by_ids): one query more than a plain slice, but the sort no
-# longer reads every wide row of the cycle.
+# longer reads every wide row of the cycle. The domain page reads its levels and criteria from the
+# version's kept outline (framework.selectors.domain_outline), checked against the version row it
+# reads with the assessment: two queries fewer than prefetching them. Check your answers takes the
+# version's state from that row too, and compares the answers it has loaded with last year's
+# instead of reading them again: two fewer. The task list counts its progress from the answers it
+# lists: one fewer.
 PINNED = {
     "home: lead": 7,
     "home: contributor": 7,
@@ -63,9 +68,9 @@ PINNED = {
     "home: board": 5,
     "home: analyst": 11,
     "home: framework_admin": 11,
-    "task list": 10,
-    "domain page": 9,  # one more: the colleagues polled about the domain, with their views
-    "check your answers": 8,
+    "task list": 9,
+    "domain page": 7,  # the colleagues polled about the domain, with their views, in one query
+    "check your answers": 6,
     "history": 6,
     "review": 12,
     "organisation list": 7,

@@ -1,0 +1,229 @@
+"""The portal's own checkboxes and radios (templates/macros/choices.html, wgll/choices.py) write
+the same markup as the NHS.UK design system's macros for every parameter the portal's pages use,
+and hand anything else to the design system's macro; the kept header and footer
+(wgll/kept_markup.py) are the design system's markup for exactly the parameters given."""
+
+import pytest
+from jinja2 import Undefined
+from markupsafe import Markup
+
+from tests.wgll.test_tables import render, tokens
+from wgll import kept_markup
+
+CHOICES = {
+    "criteria of a level, one ticked, one new this year, escaped text": {
+        "idPrefix": "id_met_criteria",
+        "name": "met_criteria",
+        "fieldset": {"legend": {"text": "Level 1: Basic & <safe>", "size": "s"}},
+        "items": [
+            {"value": "c1", "text": "A <b>plan</b> & a budget", "checked": True},
+            {
+                "value": "c2",
+                "text": "A named lead",
+                "checked": False,
+                "hint": {"text": "New this year: not yet answered"},
+            },
+            {"value": 'c"3', "text": "Quoted value", "checked": False},
+        ],
+    },
+    "a later level with an error and a hint": {
+        "idPrefix": "id_met_criteria-level-2",
+        "name": "met_criteria",
+        "fieldset": {"legend": {"text": "Level 2: Developing", "size": "s"}},
+        "hint": {"text": "Tick every criterion met today"},
+        "errorMessage": {"text": "Tick at least one <criterion>"},
+        "items": [{"value": "c4", "text": "Four", "checked": True}],
+    },
+    "no legend size, undefined hint and error, an empty item skipped but counted": {
+        "idPrefix": "id_complete",
+        "name": "complete",
+        "fieldset": {"legend": {"text": "Have you completed this domain?"}},
+        "hint": Undefined(),
+        "errorMessage": None,
+        "items": [
+            {"value": "yes", "text": "Yes", "checked": False},
+            None,
+            {"value": "no", "text": "No", "checked": True},
+        ],
+    },
+}
+
+
+@pytest.mark.parametrize("kind", ["checkboxes", "radios"])
+@pytest.mark.parametrize("params", CHOICES.values(), ids=CHOICES.keys())
+def test_choices_write_the_design_systems_markup(kind, params):
+    theirs = f'{{% from "nhsuk/components/{kind}/macro.jinja" import {kind} %}}{{{{ {kind}(params) }}}}'
+    ours = f'{{% from "macros/choices.html" import {kind} %}}{{{{ {kind}(params) }}}}'
+    expected = tokens(render(theirs, params))
+    assert tokens(render(ours, params)) == expected
+    assert any(token[:2] == ("start", "fieldset") for token in expected)  # a real fieldset was compared
+
+
+def test_choices_escape_text_and_values():
+    page = render(
+        '{% from "macros/choices.html" import checkboxes %}{{ checkboxes(params) }}',
+        {
+            "idPrefix": "x",
+            "name": "n",
+            "fieldset": {"legend": {"text": "<script>l</script>"}},
+            "items": [{"value": '"><script>', "text": "<script>t</script>"}],
+        },
+    )
+    assert "<script>" not in page and page.count("&lt;script&gt;") == 3
+
+
+@pytest.mark.parametrize(
+    "unsupported",
+    [
+        {"items": [{"value": "a", "text": "A", "conditional": {"html": Markup("<p>More</p>")}}]},
+        {"items": [{"value": "a", "html": Markup("<b>A</b>")}]},
+        {"fieldset": {"legend": {"text": "Choose", "isPageHeading": True, "size": "l"}}},
+        {"attributes": {"id": "here"}},
+        {"hint": {"html": Markup("<b>hint</b>")}},
+    ],
+    ids=["conditional reveal", "html label", "legend as page heading", "attributes", "html hint"],
+)
+def test_parameters_the_portal_does_not_write_itself_go_to_the_design_systems_macro(unsupported):
+    params = {
+        "idPrefix": "x",
+        "name": "n",
+        "fieldset": {"legend": {"text": "Choose"}},
+        "items": [{"value": "a", "text": "A"}],
+    } | unsupported
+    theirs = '{% from "nhsuk/components/radios/macro.jinja" import radios %}{{ radios(params) }}'
+    ours = '{% from "macros/choices.html" import radios %}{{ radios(params) }}'
+    assert render(ours, params).strip() == render(theirs, params).strip()
+
+
+def test_kept_markup_is_the_macros_markup_for_exactly_its_parameters():
+    kept_markup.forget_kept_markup()
+    calls = []
+
+    def macro(params):
+        calls.append(params)
+        return Markup(f"<p>{len(calls)}</p>")
+
+    first = kept_markup.kept_markup("header", {"items": [{"text": "Home", "current": True}]}, macro)
+    again = kept_markup.kept_markup("header", {"items": [{"text": "Home", "current": True}]}, macro)
+    other = kept_markup.kept_markup("header", {"items": [{"text": "Home", "current": False}]}, macro)
+    assert first == again == Markup("<p>1</p>") and other == Markup("<p>2</p>")
+    # Undefined and None read differently in the design system's `default` filter: not one key.
+    assert kept_markup.kept_markup("header", {"a": None}, macro) != kept_markup.kept_markup(
+        "header", {"a": Undefined()}, macro
+    )
+    # Markup and the same characters as text are different parameters (one is escaped).
+    assert kept_markup.kept_markup("f", {"t": "<b>"}, macro) != kept_markup.kept_markup(
+        "f", {"t": Markup("<b>")}, macro
+    )
+    # Anything that is not plain data is rendered every time, never kept.
+    before = len(calls)
+    kept_markup.kept_markup("header", {"user": object()}, macro)
+    kept_markup.kept_markup("header", {"user": object()}, macro)
+    assert len(calls) == before + 2
+
+
+def test_kept_markup_keeps_a_bounded_number(monkeypatch):
+    kept_markup.forget_kept_markup()
+    monkeypatch.setattr(kept_markup, "KEPT", 3)
+    for number in range(10):
+        kept_markup.kept_markup("footer", {"n": number}, lambda params: Markup(str(params["n"])))
+    assert len(kept_markup._kept) == 3
+
+
+def test_the_header_shows_each_persons_own_name_and_current_page(client, person, world):
+    """Kept headers are keyed on what they show: two people never see each other's name."""
+    first, second = person("assessment_lead", world.trust_a), person("assessment_lead", world.trust_b)
+    first.first_name, second.first_name = "Ada", "Grace"
+    first.save(), second.save()
+    client.force_login(first)
+    assert "Ada" in client.get("/").content.decode()
+    client.force_login(second)
+    page = client.get("/").content.decode()
+    assert "Grace" in page and "Ada" not in page
+
+
+FIELDS = {
+    "input": {
+        "a text field with a hint, an error and a form attribute": {
+            "label": {"text": "Title <of> the evidence", "isPageHeading": False, "size": Undefined()},
+            "id": "id_title",
+            "name": "title",
+            "type": "text",
+            "value": 'A "quoted" & <tagged> value',
+            "hint": {"text": "What the document is"},
+            "errorMessage": {"text": "Enter a <title>"},
+            "autocomplete": None,
+            "classes": None,
+            "spellcheck": Undefined(),
+            "attributes": {"form": "answer-form"},
+        },
+        "an e-mail field with autocomplete, no spellcheck, a width class and no value": {
+            "label": {"text": "E-mail address", "isPageHeading": False, "size": Undefined()},
+            "id": "id_email",
+            "name": "email",
+            "type": "email",
+            "value": "",
+            "hint": Undefined(),
+            "errorMessage": None,
+            "autocomplete": "email",
+            "classes": "nhsuk-input--width-20",
+            "spellcheck": False,
+            "attributes": None,
+        },
+        "a url field with a sized label": {
+            "label": {"text": "Link", "size": "s"},
+            "id": "id_url",
+            "name": "url",
+            "type": "url",
+            "value": "https://example.org/?a=1&b=2",
+        },
+    },
+    "textarea": {
+        "notes with a hint, several lines": {
+            "id": "id_notes",
+            "name": "notes",
+            "label": {"text": "Notes", "size": "s"},
+            "hint": {"text": "Last year's notes, carried forward."},
+            "value": "First line\nSecond <line> & more",
+            "errorMessage": None,
+            "rows": 6,
+        },
+        "a comment with an error and the default rows": {
+            "id": "id_comment",
+            "name": "comment",
+            "label": {"text": "Comment"},
+            "value": "",
+            "errorMessage": {"text": "Say what needs to change"},
+        },
+    },
+}
+
+
+@pytest.mark.parametrize(
+    ("kind", "params"),
+    [(kind, params) for kind, cases in FIELDS.items() for params in cases.values()],
+    ids=[name for cases in FIELDS.values() for name in cases],
+)
+def test_fields_write_the_design_systems_markup(kind, params):
+    theirs = f'{{% from "nhsuk/components/{kind}/macro.jinja" import {kind} %}}{{{{ {kind}(params) }}}}'
+    ours = f'{{% from "macros/fields.html" import {kind} %}}{{{{ {kind}(params) }}}}'
+    expected = tokens(render(theirs, params))
+    assert tokens(render(ours, params)) == expected
+    assert any(token[:2] in {("start", "input"), ("start", "textarea")} for token in expected)
+
+
+@pytest.mark.parametrize(
+    "unsupported",
+    [
+        {"label": {"text": "Title", "isPageHeading": True, "size": "l"}},
+        {"prefix": "£"},
+        {"attributes": {"required": True}},
+        {"hint": {"html": Markup("<b>hint</b>")}},
+    ],
+    ids=["label as page heading", "prefix", "boolean attribute", "html hint"],
+)
+def test_field_parameters_the_portal_does_not_write_itself_go_to_the_design_systems_macro(unsupported):
+    params = {"id": "x", "name": "x", "label": {"text": "X"}, "value": "v"} | unsupported
+    theirs = '{% from "nhsuk/components/input/macro.jinja" import input %}{{ input(params) }}'
+    ours = '{% from "macros/fields.html" import input %}{{ input(params) }}'
+    assert render(ours, params).strip() == render(theirs, params).strip()
