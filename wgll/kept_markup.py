@@ -51,7 +51,7 @@ def kept_markup(name: str, params: Any, macro: Callable[[Any], Any]) -> Markup:
     try:
         key = (name, _frozen(params))
     except _Unkeepable:
-        return Markup(str(macro(params)))  # noqa: S704 - the macro's own (escaped) output
+        return Markup(str(macro(params)))  # noqa: S704 - the macro's own (escaped) output  # nosec B704
     with _lock:
         html = _kept.get(key)
         if html is not None:
