@@ -86,9 +86,13 @@ def poll_send(*, response: DomainResponse, colleagues: Iterable[tuple[str, str]]
     if not may(actor, AssessmentAction.EDIT_RESPONSE, response):
         raise PermissionDenied("You cannot ask colleagues about this domain.")
     now = timezone.now()
+    colleagues = list(colleagues)
+    # Asking someone again replaces their unanswered link: one delete for everyone asked now.
+    PollRequest.objects.filter(
+        response=response, email__in=[address for _, address in colleagues], answered_at__isnull=True
+    ).delete()
     sent = []
     for name, address in colleagues:
-        PollRequest.objects.filter(response=response, email=address, answered_at__isnull=True).delete()
         token = secrets.token_urlsafe(32)
         request = PollRequest.objects.create(
             response=response,
