@@ -26,9 +26,9 @@ from django.utils import timezone
 from assessments.models import Assessment, AuditEvent, DomainResponse, Notification
 from assessments.rules.dates import long_date
 from assessments.rules.reminders import deadline_milestone, waiting_reminder_due
-from assessments.selectors import reviewers_of
+from assessments.selectors import people_with_role_in, reviewers_of_each
 from assessments.services.notifications import absolute_url, assessment_url
-from organisations.models import Role, RoleAssignment, User
+from organisations.models import Role, User
 
 logger = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ def _deadline_items(today: datetime.date):
         counts[response.assignee_id] += 1
         if response.assignee_id:
             assignees[response.assignee_id] = response.assignee
-    leads = _leads_of({assessment.organisation_id for assessment, _ in by_assessment.values()})
+    leads = people_with_role_in((a.organisation_id for a, _ in by_assessment.values()), Role.ASSESSMENT_LEAD)
     for assessment, counts in by_assessment.values():
         deadline = assessment.editing_deadline
         milestone = deadline_milestone(deadline, today)
@@ -131,8 +131,13 @@ def _waiting_items(today: datetime.date):
         .order_by("pk")
     )
     rows = [a for a in waiting if a.entered_at]
-    leads = _leads_of({a.organisation_id for a in rows if a.status == Assessment.Status.RETURNED})
-    approvers = _leads_of({a.organisation_id for a in rows if a.status == Assessment.Status.READY}, Role.APPROVER)
+    leads = people_with_role_in(
+        (a.organisation_id for a in rows if a.status == Assessment.Status.RETURNED), Role.ASSESSMENT_LEAD
+    )
+    approvers = people_with_role_in(
+        (a.organisation_id for a in rows if a.status == Assessment.Status.READY), Role.APPROVER
+    )
+    reviewers = reviewers_of_each(a for a in rows if a.status == Assessment.Status.SUBMITTED)
     for assessment in rows:
         since = timezone.localdate(assessment.entered_at)
         if not waiting_reminder_due(since, today, None):
@@ -146,7 +151,7 @@ def _waiting_items(today: datetime.date):
             kind, recipients = Kind.RETURNED_WAITING, leads.get(assessment.organisation_id, [])
             line = f"{where}: returned for changes {days} days ago"
         else:
-            kind, recipients = Kind.REVIEW_WAITING, reviewers_of(assessment)
+            kind, recipients = Kind.REVIEW_WAITING, reviewers[assessment.pk]
             line = f"{where}: submitted {days} days ago, waiting for review"
         item = Item(
             key=f"{kind}:{assessment.pk}:{since.isoformat()}",
@@ -155,15 +160,6 @@ def _waiting_items(today: datetime.date):
         )
         for person in recipients:
             yield person, kind, item
-
-
-def _leads_of(organisation_ids: set[int], role: str = Role.ASSESSMENT_LEAD) -> dict[int, list[User]]:
-    people: dict[int, list[User]] = defaultdict(list)
-    for assignment in RoleAssignment.objects.filter(organisation_id__in=organisation_ids, role=role).select_related(
-        "user"
-    ):
-        people[assignment.organisation_id].append(assignment.user)
-    return people
 
 
 def _last_sent(today: datetime.date, person_ids: set[int]) -> dict[tuple[int, str, str], datetime.date]:

@@ -180,3 +180,39 @@ def test_a_messages_record_commits_with_its_change_only(assessment, team):
         assessment_mark_ready(assessment=assessment, actor=team["lead"])  # domains unfinished
     assert Notification.objects.count() == before
     assert DomainResponse.objects.filter(assessment=assessment, status="completed").count() == 0
+
+
+def _submitted_elsewhere(cycle, count: int) -> None:
+    """`count` trusts, each in an ICS of its own with a reviewer, submitted four days ago."""
+    from tests.factories import OrganisationFactory, SystemFactory, UserFactory, grant
+
+    moment = timezone.now() - datetime.timedelta(days=4)
+    for _ in range(count):
+        organisation = OrganisationFactory(ics=SystemFactory())
+        grant(UserFactory(), "ics_reviewer", organisation.ics)
+        assessment = Assessment.objects.create(cycle=cycle, organisation=organisation, status="submitted")
+        AuditEvent.objects.create(assessment=assessment, kind=AuditEvent.Kind.TRANSITION, summary="Submitted")
+        AuditEvent.objects.filter(assessment=assessment).update(created_at=moment)
+
+
+def test_the_sweep_reads_reviewers_in_the_same_queries_however_many_submissions_wait(
+    cycle, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    type(cycle).objects.filter(pk=cycle.pk).update(closes_on=TODAY + datetime.timedelta(days=200))
+    counts = []
+    for more in (2, 6):
+        _submitted_elsewhere(cycle, more)
+        Notification.objects.all().delete()
+        with django_capture_on_commit_callbacks(execute=True), CaptureQueriesContext(connection) as queries:
+            sent = reminders_send(today=TODAY)
+        reads = [q["sql"] for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("SELECT")]
+        # The candidates are whole role rows with their people (each recipient's own grants are
+        # a narrower read of theirs, once a person).
+        candidates = [q for q in reads if '"organisations_roleassignment"."granted_at"' in q]
+        counts.append((sent[Notification.Kind.REVIEW_WAITING], len(candidates)))
+    (first_sent, first_reads), (then_sent, then_reads) = counts
+    assert (first_sent, then_sent) == (2, 8)  # every reviewer reminded, once
+    assert 0 < then_reads == first_reads
