@@ -12,6 +12,7 @@ from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from organisations.models import (
+    ApiToken,
     Identity,
     IntegratedCareSystem,
     Organisation,
@@ -28,6 +29,7 @@ from organisations.selectors import (
     team_events_visible_to,
 )
 from organisations.services import role_grant, role_revoke
+from organisations.services.tokens import api_token_revoke
 
 
 class ScopedAdminMixin:
@@ -218,6 +220,37 @@ class IdentityAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_superuser
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Every API token, for the service desk: whose, what for, when it expires and was last used,
+    and a way to revoke one at once (a lost laptop, a leaver). Only the hash is stored, so nothing
+    here can show or make a token; people make their own on their API tokens page."""
+
+    list_display = ["name", "user", "token_key", "created", "expiry", "last_used_at"]
+    search_fields = ["name", "token_key", "user__email"]
+    fields = ["name", "user", "token_key", "created", "expiry", "last_used_at"]
+    readonly_fields = fields
+    actions = ["revoke"]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    @admin.action(description="Revoke the selected tokens")
+    def revoke(self, request, queryset):
+        tokens = list(queryset)
+        for token in tokens:
+            api_token_revoke(token=token, actor=request.user)
+        self.message_user(request, f"{len(tokens)} token{'' if len(tokens) == 1 else 's'} revoked.")
+
+    def get_actions(self, request):
+        # ReadOnlyAdminMixin forbids deleting; revoking goes through the service, superusers only.
+        actions = super().get_actions(request)
+        return actions if request.user.is_superuser else {}
 
 
 @admin.register(User)

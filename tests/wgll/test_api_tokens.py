@@ -126,3 +126,26 @@ def test_removed_from_the_team_their_token_sees_nothing_of_it(client, world, per
     response = client.get(ORGANISATIONS, **bearer(token))
     assert response.status_code == 200 and response.json()["results"] == []
     assert client.get(f"{ORGANISATIONS}{world.trust_a.ods_code}/", **bearer(token)).status_code == 404
+
+
+def test_the_service_desk_revokes_a_token_in_the_admin_and_staff_cannot_see_tokens(client, world, person):
+    from tests.factories import UserFactory
+
+    row, token = api_token_create(user=person("assessment_lead", world.trust_a), name="Lost laptop", days=30)
+    changelist = reverse("admin:organisations_apitoken_changelist")
+    staff = person("ics_reviewer", world.ics_1)
+    staff.is_staff = True
+    staff.save()
+    client.force_login(staff)
+    assert client.get(changelist).status_code == 403
+    refused = client.post(changelist, {"action": "revoke", "_selected_action": [row.pk]})
+    assert refused.status_code == 403 and ApiToken.objects.filter(pk=row.pk).exists()
+
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get(changelist).content.decode()
+    assert "Lost laptop" in page and row.token_key in page and token not in page
+    client.post(changelist, {"action": "revoke", "_selected_action": [row.pk]})
+
+    assert not ApiToken.objects.filter(pk=row.pk).exists()
+    client.logout()
+    assert client.get(ORGANISATIONS, **bearer(token)).status_code == 401
