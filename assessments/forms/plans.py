@@ -49,8 +49,10 @@ class ActionForm(VersionForm):
     )
     owner = forms.ChoiceField(
         label="Owner",
-        help_text="A person with a role at the organisation.",
-        error_messages={"required": "Choose the action's owner", "invalid_choice": "Choose an owner from the list"},
+        required=False,
+        help_text="A person with a role at the organisation. You can choose later, but the plan cannot be "
+        "signed off until each target has an action with an owner.",
+        error_messages={"invalid_choice": "Choose an owner from the list"},
     )
     due_date = DateField(label="Due date", subject="the due date", help_text="For example, 30 9 2027")
     status = forms.ChoiceField(
@@ -72,7 +74,7 @@ class ActionForm(VersionForm):
     def __init__(self, *args: Any, owners: list[Any], **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.people = {str(person.pk): person for person in owners}
-        self.fields["owner"].choices = [("", "Choose a person")] + [
+        self.fields["owner"].choices = [("", "No owner yet")] + [
             (key, person.get_full_name() or person.email) for key, person in self.people.items()
         ]
 

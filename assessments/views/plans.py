@@ -149,7 +149,8 @@ def target(request: HttpRequest, cycle_slug: str, ods_code: str, domain_key: str
         form = TargetForm(initial=initial, domains=domains)
     chosen = by_key.get(str(form["domain"].value() or ""))
     current = chosen.level if chosen and chosen.status != DomainResponse.Status.NOT_STARTED else None
-    level = form["target_level"].value() or (current + 1 if current is not None and current < 5 else None)
+    # Until a level is chosen, what the next level needs: the first step is usually the target.
+    level = form["target_level"].value() or (current or 0) + 1
     return render(
         request,
         "assessments/plans/target.html",
