@@ -243,3 +243,24 @@ def report_targets(assessment_ids: Iterable[int]) -> dict[int, list[ReportTarget
             )
         )
     return result
+
+
+def signed_off_plan_fingerprints(assessment_ids: Iterable[int]) -> dict[int, str]:
+    """What each assessment's signed-off plan says, as a canonical text (absent when it has no
+    signed-off plan): a part of its board report's fingerprint, so signing a plan off (or
+    reopening it) makes the report out of date and the next one shows the agreed plan. One query."""
+    rows = (
+        PlanTarget.objects.filter(
+            plan__assessment_id__in=list(assessment_ids), plan__status=ImprovementPlan.Status.SIGNED_OFF
+        )
+        .annotate(action_count=Count("actions"), done_count=Count("actions", filter=Q(actions__status="done")))
+        .order_by("plan__assessment_id", "domain_key")
+        .values_list(
+            "plan__assessment_id", "plan__signed_off_at", "domain_key", "current_level", "target_level",
+            "target_date", "action_count", "done_count",
+        )
+    )  # fmt: skip
+    parts: dict[int, list[str]] = {}
+    for assessment_id, signed_at, *target in rows:
+        parts.setdefault(assessment_id, [signed_at.isoformat()]).append(":".join(str(value) for value in target))
+    return {assessment_id: "|".join(texts) for assessment_id, texts in parts.items()}

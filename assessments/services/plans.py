@@ -48,21 +48,21 @@ class PlanConflict(Exception):
 # The plan -> national figures step, without a signal: reports registers a listener in its
 # AppConfig.ready() (the aggregate targets are counted from signed-off plans), called once the
 # sign-off (or reopening) has committed. Its failure never undoes the sign-off; the sweep catches up.
-SignedOffListener = Callable[[int], Any]
+SignedOffListener = Callable[[int, int], Any]
 _signed_off_listeners: dict[str, SignedOffListener] = {}
 
 
 def on_plan_signed_off(name: str, listener: SignedOffListener) -> None:
-    """Register `listener(cycle_id)` to run after a plan of the cycle is signed off or reopened."""
+    """Register `listener(cycle_id, assessment_id)` to run after a plan is signed off or reopened."""
     _signed_off_listeners[name] = listener
 
 
-def _after_sign_off_change(cycle_id: int) -> None:
+def _after_sign_off_change(cycle_id: int, assessment_id: int) -> None:
     for name, listener in list(_signed_off_listeners.items()):
         try:
-            listener(cycle_id)
+            listener(cycle_id, assessment_id)
         except Exception:
-            logger.exception("The %s step after a plan sign-off in cycle %s failed", name, cycle_id)
+            logger.exception("The %s step after the sign-off of assessment %s's plan failed", name, assessment_id)
 
 
 def _locked_plan(assessment: Assessment, version: int | None) -> ImprovementPlan:
@@ -281,7 +281,7 @@ def plan_sign_off(*, plan: ImprovementPlan, version: int | None, actor: Any) -> 
         kind=AuditEvent.Kind.PLAN_SIGNED_OFF,
         summary=f"Improvement plan signed off with {len(targets)} target{'s' if len(targets) != 1 else ''}",
     )
-    transaction.on_commit(lambda: _after_sign_off_change(assessment.cycle_id))
+    transaction.on_commit(lambda: _after_sign_off_change(assessment.cycle_id, assessment.pk))
     return plan
 
 
@@ -309,7 +309,7 @@ def plan_reopen(*, plan: ImprovementPlan, actor: Any, reason: str = "") -> Impro
         before=before,
         comment=(reason or "").strip(),
     )
-    transaction.on_commit(lambda: _after_sign_off_change(assessment.cycle_id))
+    transaction.on_commit(lambda: _after_sign_off_change(assessment.cycle_id, assessment.pk))
     return plan
 
 

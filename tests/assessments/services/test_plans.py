@@ -180,13 +180,13 @@ def test_only_the_approver_signs_off(assessment, team, who):
 
 def test_signing_off_freezes_the_plan_until_the_lead_reopens_it(assessment, team, django_capture_on_commit_callbacks):
     heard = []
-    plans.on_plan_signed_off("test", heard.append)
+    plans.on_plan_signed_off("test", lambda *args: heard.append(args))
     try:
         with django_capture_on_commit_callbacks(execute=True):
             plan, _ = signed_off(assessment, team)
     finally:
         plans._signed_off_listeners.pop("test")
-    assert heard == [assessment.cycle_id]
+    assert heard == [(assessment.cycle_id, assessment.pk)]
     assert plan.status == ImprovementPlan.Status.SIGNED_OFF and plan.signed_off_by == team["approver"]
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.PLAN_SIGNED_OFF).count() == 1
     with pytest.raises(PermissionDenied, match="signed off"):
