@@ -19,6 +19,7 @@ from assessments.services.publication import cycle_publish, cycle_release_provis
 from assessments.tasks import cycle_flags_deferred
 from demo.anomalies import Anomalies, demo_anomalies
 from demo.cycles import DEMO_CYCLES, DemoCycle
+from demo.improvement import demo_plans_seed
 from demo.model import profile_for
 from demo.people import DEMO_TRUST, Actors, demo_actors_create
 from demo.plans import seed_organisation
@@ -91,6 +92,9 @@ def demo_history_seed(
             cycle_figures_deferred(),
         ):
             _seed_cycles(selected, actors, anomalies, exemplars, say)
+            planned = demo_plans_seed(cycle_name=names[-1], organisations=selected, actors=actors)
+            if planned:
+                say(f"{names[-1]}: {planned} improvement plans made")
     finally:
         trace_logger.setLevel(trace_level)
     return demo_summary(organisations=selected)
