@@ -8,7 +8,7 @@ import pytest
 
 from assessments.models import ImprovementPlan
 from assessments.services.plans import plan_action_save, plan_reopen, plan_sign_off, plan_target_save
-from reports.models import BoardReport
+from reports.models import BoardReport, CountFigure
 from reports.selectors import assessments_with_stale_reports, score_fingerprint
 from reports.services import report_request
 from tests.reports.conftest import pdf_text, squashed
@@ -51,6 +51,9 @@ def test_signing_off_the_plan_puts_it_in_the_next_board_report(scored, team, dja
     assert squashed(f"{LATER.day} {LATER:%B %Y}") in text and squashed("1 of 1") in text
     assert squashed("Awaiting result") in text
     assert assessments_with_stale_reports([scored.pk]) == []
+    # The same hook queued the cycle's figures refresh, which counts the signed-off plan's target.
+    targets = CountFigure.objects.get(figure_set__cycle=scored.cycle, topic=CountFigure.Topic.TARGETS)
+    assert targets.counts["plans"] == 1 and targets.counts["domains"][0]["levels"]["5"] == 1
 
     with django_capture_on_commit_callbacks(execute=True):
         plan_reopen(plan=ImprovementPlan.objects.get(), actor=team["lead"])
