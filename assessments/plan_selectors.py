@@ -121,7 +121,9 @@ def earlier_targets(assessment: Assessment) -> list[EarlierTarget]:
             target_level=t.target_level,
             target_date=t.target_date,
             later_level=None if levels is None else levels.get(t.domain_key),
-            outcome=target_outcome(t.target_level, None if levels is None else levels.get(t.domain_key)),
+            outcome=target_outcome(
+                t.target_level, None if levels is None else levels.get(t.domain_key), scored=levels is not None
+            ),
         )
         for t in targets
     ]
@@ -239,7 +241,7 @@ def report_targets(assessment_ids: Iterable[int]) -> dict[int, list[ReportTarget
                 target_date=t.target_date,
                 actions=t.action_count,
                 actions_done=t.done_count,
-                outcome=target_outcome(t.target_level, level),
+                outcome=target_outcome(t.target_level, level, scored=levels is not None),
             )
         )
     return result

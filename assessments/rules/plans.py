@@ -6,9 +6,10 @@ Why these rules:
   organisation's answers do not meet, lower levels included: the scoring rule counts a level
   only when everything below it is met too (assessments/rules/scoring.py), so a plan that
   skipped a missing level 2 basic would never reach level 4.
-* A target is met when a later result (the next cycle's published or scored level for the same
+* A target is met when a later result (the next cycle's current scored level for the same
   domain key) reaches it, not met when a later result falls short, and awaiting a result until
   there is one. A date passing is not a result: only an assessment says what level was reached.
+  A later result with no level for the domain's key says nothing either way.
 * What carries into the next cycle's plan: the targets its pre-filled level does not already
   reach, with their actions that are neither done nor dropped (a dropped action was a decision,
   with its reason kept last year, not unfinished work).
@@ -29,9 +30,15 @@ class Outcome(StrEnum):
     MET = "met"
     NOT_MET = "not_met"
     AWAITING = "awaiting"
+    NO_RESULT = "no_result"
 
 
-OUTCOME_LABELS = {Outcome.MET: "Met", Outcome.NOT_MET: "Not met", Outcome.AWAITING: "Awaiting result"}
+OUTCOME_LABELS = {
+    Outcome.MET: "Met",
+    Outcome.NOT_MET: "Not met",
+    Outcome.AWAITING: "Awaiting result",
+    Outcome.NO_RESULT: "No result for this domain",
+}
 
 
 def unmet_criteria(criteria_by_level: Mapping[int, Iterable[str]], met: Iterable[str], target_level: int) -> list[str]:
@@ -52,10 +59,12 @@ def target_level_problem(target_level: int | None, current_level: int | None) ->
     return None
 
 
-def target_outcome(target_level: int, later_level: int | None) -> Outcome:
-    """Whether a later result met the target; `later_level` None when there is no result yet."""
+def target_outcome(target_level: int, later_level: int | None, *, scored: bool = False) -> Outcome:
+    """Whether a later result met the target; `later_level` None when there is no result yet, or
+    (`scored`) when the later assessment has a result but none for the domain's key (a domain the
+    framework renamed or split, or one no longer answered), which is never taken as met or not."""
     if later_level is None:
-        return Outcome.AWAITING
+        return Outcome.NO_RESULT if scored else Outcome.AWAITING
     return Outcome.MET if later_level >= target_level else Outcome.NOT_MET
 
 

@@ -63,6 +63,11 @@ def test_a_target_is_met_only_by_a_later_result_reaching_it(target, later, outco
     assert target_outcome(target, later) == outcome
 
 
+def test_a_result_without_the_domain_says_nothing_either_way():
+    assert target_outcome(3, None, scored=True) == Outcome.NO_RESULT
+    assert target_outcome(3, 4, scored=True) == Outcome.MET
+
+
 def _target(key, domain_key, level, *statuses):
     return TargetFacts(key, domain_key, level, [ActionFacts(key * 10 + i, s) for i, s in enumerate(statuses)])
 

@@ -218,3 +218,32 @@ def test_a_signed_off_plan_is_reopened_only_by_the_lead(client, assessment, team
     assert snapshot() == before
     client.force_login(team["lead"])
     assert client.get(url("plan-reopen", assessment)).status_code == 200
+
+
+def test_a_carried_plan_shows_whether_last_years_targets_were_met_by_this_years_result(
+    client, last_year_cycle, frameworks, world, team, django_capture_on_commit_callbacks
+):
+    from assessments.models import Assessment
+    from tests.assessments.conftest import complete_everything, open_next_year
+    from tests.reports.conftest import submit
+
+    last_year = Assessment.objects.get(cycle=last_year_cycle, organisation=world.trust_a)
+    for key, level in (("strategy", 2), ("infra", 4)):
+        plan_target_save(
+            assessment=last_year, domain_key=key, target_level=level, target_date=LATER, version=None,
+            actor=team["lead"],
+        )  # fmt: skip
+    this_year = open_next_year(world.trust_a)
+    client.force_login(team["viewer"])
+    page = client.get(url("plan", this_year)).content.decode()
+    assert "Last year&#39;s targets" in page or "Last year's targets" in page
+    assert page.count("Awaiting result") == 2  # not scored yet
+
+    complete_everything(this_year, team["lead"], level=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        submit(this_year, team)
+    page = client.get(url("plan", this_year)).content.decode()
+    # Strategy reached level 3 (target 2): met. Infra was split this year: no result for its key.
+    assert "Digital strategy" in page and ">Met<" in page
+    assert "Infrastructure and hosting" in page and "No result for this domain" in page
+    assert "carries forward last year" in page  # the carried plan says so
