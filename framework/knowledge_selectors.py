@@ -306,7 +306,8 @@ def blueprints_for_domain(
     (level_from <= level < level_to); when there are not enough, any other entry for the domain.
     Only entries for the organisation's care settings (or for none in particular, such as
     system-level work); an organisation with no care settings (an ICB) sees every entry. A
-    level 0 counts as level 1: nothing is needed to start. One query."""
+    level 0 counts as level 1: nothing is needed to start. Reviewed entries come before shared
+    ones, then the lowest starting level first. One query."""
     candidates = published_entries().defer("body").filter(domain_keys__icontains=f'"{domain_key}"')
     settings = set(care_settings)
     fitting = [

@@ -79,8 +79,12 @@ def knowledge_share(*, response: DomainResponse, entry: SharedEntry, consent: bo
     domain = response.domain
     organisation = assessment.organisation
     now = timezone.now()
+    key = shared_entry_key(response)
+    # An editor's unpublishing stands: the lead may still correct the text, but only an editor
+    # puts it back (sharing again is not a way round their decision).
+    unpublished = KnowledgeEntry.objects.filter(key=key, status=Status.UNPUBLISHED).exists()
     shared, _ = KnowledgeEntry.objects.update_or_create(
-        key=shared_entry_key(response),
+        key=key,
         defaults={
             "kind": KnowledgeEntry.Kind.SHARED,
             "title": entry.title,
@@ -97,7 +101,7 @@ def knowledge_share(*, response: DomainResponse, entry: SharedEntry, consent: bo
             "level_to": response.level,
             "cost_band": entry.cost_band,
             "links": [{"title": item.title, "url": item.url} for item in chosen],
-            "status": Status.PUBLISHED,
+            "status": Status.UNPUBLISHED if unpublished else Status.PUBLISHED,
             "shared_by": actor,
             "consent_given_at": now,
             "shared_from_cycle": assessment.cycle.name,

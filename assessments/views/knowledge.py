@@ -42,6 +42,17 @@ def share(request: HttpRequest, cycle_slug: str, ods_code: str, domain_key: str)
         except ValidationError as error:
             add_service_errors(form, error)
         else:
+            if not entry.is_published:
+                messages.info(
+                    request,
+                    f"Saved: {entry.title}. An editor took it off the knowledge base; "
+                    "it stays off until they publish it again",
+                )
+                return redirect(
+                    reverse(
+                        "assessments:knowledge-share", args=[*presenters.assessment_url_args(assessment), domain_key]
+                    )
+                )
             messages.success(request, f"Shared with other NHS organisations: {entry.title}")
             return redirect(reverse("knowledge:entry", args=[entry.key]))
     return render(

@@ -176,3 +176,13 @@ def test_another_organisations_lead_cannot_share_into_trust_as_assessment(client
     assert client.post(share_url(submitted["assessment"]), good_post()).status_code == 404
     assert client.get(share_url(other)).status_code == 403  # their own, still a draft
     assert not KnowledgeEntry.objects.exists()
+
+
+def test_sharing_again_does_not_undo_an_editors_unpublishing(client, submitted, team):
+    client.force_login(team["lead"])
+    client.post(share_url(submitted["assessment"]), good_post())
+    KnowledgeEntry.objects.update(status=KnowledgeEntry.Status.UNPUBLISHED)
+    response = client.post(share_url(submitted["assessment"]), good_post(title="Corrected"))
+    assert response.status_code == 302 and response.url == share_url(submitted["assessment"])
+    entry = KnowledgeEntry.objects.get()
+    assert entry.title == "Corrected" and entry.status == KnowledgeEntry.Status.UNPUBLISHED
