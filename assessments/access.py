@@ -49,6 +49,8 @@ class AssessmentAction(StrEnum):
     VIEW_FLAG_EVIDENCE = "assessment_view_flag_evidence"
     RUN_PULSE = "assessment_run_pulse"
     VIEW_PULSE = "assessment_view_pulse"
+    SHARE_KNOWLEDGE = "assessment_share_knowledge"
+    WITHDRAW_KNOWLEDGE = "knowledge_withdraw"
 
 
 def is_open_for_editing(assessment: Assessment, today: datetime.date | None = None) -> bool:
@@ -296,3 +298,23 @@ def _run_pulse(user: Any, assessment: Assessment) -> bool:
 def _view_pulse(user: Any, assessment: Assessment) -> bool:
     """Whoever may see the assessment sees its pulse results (shown only once enough answered)."""
     return may(user, AssessmentAction.VIEW, assessment)
+
+
+@rule(AssessmentAction.SHARE_KNOWLEDGE)
+def _share_knowledge(user: Any, assessment: Assessment) -> bool:
+    """What an organisation shares with every NHS organisation is its lead's to decide, and only
+    from an assessment its board signed off (submitted or later), so the entry stands on answers
+    that no longer change."""
+    return assessment.status in Assessment.SUBMITTED_OR_LATER and holds_at_organisation(
+        user, assessment.organisation, Role.ASSESSMENT_LEAD
+    )
+
+
+@rule(AssessmentAction.WITHDRAW_KNOWLEDGE)
+def _withdraw_knowledge(user: Any, entry: Any) -> bool:
+    """The organisation that shared an entry can take it back, whatever has happened since."""
+    return (
+        entry.kind == "shared"
+        and entry.organisation_id is not None
+        and holds_at_organisation(user, entry.organisation, Role.ASSESSMENT_LEAD)
+    )

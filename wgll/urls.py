@@ -24,6 +24,7 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("organisations/", include("organisations.urls")),
     path("framework/", include("framework.urls")),
+    path("knowledge/", include("framework.knowledge_urls")),
     path("assessments/", include("assessments.urls")),
     path("reports/", include("reports.urls")),
     path("systems/", include("reports.system_urls")),

@@ -28,6 +28,7 @@ from assessments.services import evidence as evidence_services
 from assessments.services import responses as response_services
 from assessments.uploads import upload_too_large
 from assessments.views import assessment_or_404, require
+from framework.knowledge_selectors import blueprints_for_domain
 from framework.selectors import domain_criteria
 from organisations.access import may
 
@@ -150,9 +151,19 @@ def domain_page(
             "max_mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
             "status_tag": presenters.RESPONSE_STATUS_TAGS.get(response.status),
             "updated_on": long_date(response.updated_at) if response.updated_at else None,
+            **_blueprints(user, assessment, response),
         },
         status=status,
     )
+
+
+def _blueprints(user, assessment: Assessment, response: DomainResponse) -> dict:
+    """The knowledge base's entries for the domain at its saved level (one query), and whether
+    the person may share their organisation's own story of it."""
+    entries = blueprints_for_domain(
+        response.domain.key, level=response.level, care_settings=list(assessment.organisation.care_settings)
+    )
+    return {"blueprints": entries, "can_share": may(user, AssessmentAction.SHARE_KNOWLEDGE, assessment)}
 
 
 @require_http_methods(["GET", "POST"])

@@ -111,6 +111,7 @@ def trust_a_everything(cycle, assessment, team, world, person, django_capture_on
         "provider": "cis2",
         "release_version": 1,  # a version of the cycle's national files (the API's name for it)
         "kind": "csv",
+        "entry_key": "no-such-entry",  # the knowledge base is everyone's: nothing of trust A's behind it
     }, people
 
 

@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from assessments.models import Assessment
 from assessments.services.cycles import cycle_open
+from framework.models import KnowledgeEntry
 from organisations.access import forget_grants
 from organisations.models import Organisation
 from tests import factories
@@ -46,7 +47,35 @@ def pages(assessment) -> list[tuple[str, str, str]]:
         ("framework versions", "lead", reverse("framework:versions")),
         ("framework version", "lead", reverse("framework:version", args=[version])),
         ("framework domain", "lead", reverse("framework:domain", args=[version, domain.key])),
+        ("knowledge base", "viewer", reverse("knowledge:search")),
+        (
+            "knowledge base, searched",
+            "reviewer",
+            reverse("knowledge:search") + "?q=strategy&care_setting=acute&level=2",
+        ),
+        ("knowledge entry", "lead", reverse("knowledge:entry", args=[_an_entry(domain.key).key])),
     ]
+
+
+def _an_entry(domain_key: str) -> KnowledgeEntry:
+    """One reviewed entry for the domain the pages show, so the domain page lists a blueprint."""
+    entry, _ = KnowledgeEntry.objects.get_or_create(
+        key="a-strategy-blueprint",
+        defaults={
+            "kind": KnowledgeEntry.Kind.BLUEPRINT,
+            "title": "A strategy blueprint",
+            "summary": "How to write a strategy",
+            "body": "Steps",
+            "author_name": "Programme",
+            "care_settings": ["acute"],
+            "domain_keys": [domain_key],
+            "measure_keys": ["well_led"],
+            "level_from": 1,
+            "level_to": 3,
+            "source_file": "test.yaml",
+        },
+    )
+    return entry
 
 
 # Each page kind's queries, pinned: a change that adds one must say so here; one that removes
@@ -69,7 +98,7 @@ PINNED = {
     "home: analyst": 11,
     "home: framework_admin": 11,
     "task list": 9,
-    "domain page": 7,  # the colleagues polled about the domain, with their views, in one query
+    "domain page": 8,  # the colleagues polled about the domain, with their views, in one query; its blueprints
     "check your answers": 6,
     "history": 6,
     "review": 12,
@@ -83,6 +112,9 @@ PINNED = {
     "framework versions": 4,
     "framework version": 4,
     "framework domain": 4,
+    "knowledge base": 5,  # the matching entries (facets counted from them) and the domains' names
+    "knowledge base, searched": 5,
+    "knowledge entry": 5,
 }
 
 
