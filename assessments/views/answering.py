@@ -68,6 +68,8 @@ def overview(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespon
                 "assign": may(user, AssessmentAction.ASSIGN, assessment),
                 "history": may(user, AssessmentAction.VIEW_HISTORY, assessment),
                 "pulse": may(user, AssessmentAction.VIEW_PULSE, assessment),
+                "peers": may(user, AssessmentAction.VIEW_PEERS, assessment),
+                "peer_requests": may(user, AssessmentAction.VIEW_PEER_REQUESTS, assessment.organisation),
                 "sign_off": may(user, AssessmentAction.SIGN_OFF, assessment),
                 "review": may(user, AssessmentAction.REVIEW, assessment),
                 "reopen": may(user, AssessmentAction.REOPEN, assessment),
