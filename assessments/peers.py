@@ -194,10 +194,18 @@ def assessment_domain(assessment: Assessment, domain_key: str) -> Any:
     return response.domain if response else None
 
 
-def peer_to_ask(assessment: Assessment, ods_code: str) -> Organisation | None:
-    """An organisation that may be asked: another of the same kind that has not opted out."""
+def peer_to_ask(assessment: Assessment, ods_code: str, domain_key: str) -> Organisation | None:
+    """An organisation that may be asked about a domain: another of the same kind, not opted out,
+    with a published result in that domain in the cycles peers are found in. A request is about
+    what a peer has shown it did, so nobody can be asked about a domain they never published."""
+    published = Assessment.objects.filter(published_results_q(), cycle__name__in=recent_published_cycles())
+    shown = DomainScore.objects.filter(
+        current_score_q("score__"), domain_key=domain_key, score__assessment__in=published.values("pk")
+    ).values("score__assessment__organisation_id")
     return (
-        Organisation.objects.filter(ods_code=ods_code, kind=assessment.organisation.kind, peer_suggestions=True)
+        Organisation.objects.filter(
+            ods_code=ods_code, kind=assessment.organisation.kind, peer_suggestions=True, pk__in=shown
+        )
         .exclude(pk=assessment.organisation_id)
         .first()
     )

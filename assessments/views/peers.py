@@ -45,8 +45,8 @@ def peer_ask(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespon
     organisation = assessment.organisation
     require(request.user, AssessmentAction.ASK_PEER, organisation)
     source = request.POST if request.method == "POST" else request.GET
-    peer = peer_selectors.peer_to_ask(assessment, source.get("to", ""))
     domain = peer_selectors.assessment_domain(assessment, source.get("domain", ""))
+    peer = peer_selectors.peer_to_ask(assessment, source.get("to", ""), domain.key) if domain else None
     if peer is None or domain is None:
         raise Http404("No such peer or domain")
     form = PeerRequestForm(request.POST if request.method == "POST" else None)

@@ -279,6 +279,15 @@ def test_an_unknown_peer_or_domain_is_a_404(client, peers_world, team, world, pa
     assert client.post(url, {**params, "message": "Hi"}).status_code == 404
 
 
+def test_nobody_can_be_asked_about_a_domain_they_have_not_published(client, peers_world, team, world):
+    client.force_login(team["lead"])
+    # Trust C published Digital strategy only; the unpublished trust's level 5 is not shown.
+    assert client.get(ask_url(peers_world, world.trust_c.ods_code, "infra")).status_code == 404
+    unpublished = Organisation.objects.get(name="Unpublished Trust")
+    assert client.get(ask_url(peers_world, unpublished.ods_code)).status_code == 404
+    assert client.get(ask_url(peers_world, world.trust_c.ods_code)).status_code == 200
+
+
 def test_an_organisation_that_opted_out_cannot_be_asked(client, peers_world, team, world):
     Organisation.objects.filter(pk=world.trust_b.pk).update(peer_suggestions=False)
     client.force_login(team["lead"])
