@@ -481,3 +481,11 @@ def test_requests_are_listed_in_one_query_however_many(asked, team, world, djang
         [(r.to_organisation.name, r.requested_by.email) for r in outgoing]
     assert (len(incoming), len(outgoing)) == (0, 6)
     assert not PeerContactRequest.objects.filter(~Q(from_organisation=world.trust_a)).exists()
+
+
+@pytest.mark.parametrize("who", ["approver", "viewer"])
+def test_people_who_only_read_see_the_peers_without_a_button_to_ask(client, peers_world, team, who):
+    client.force_login(team[who])
+    page = client.get(peers_url(peers_world)).content.decode()
+    assert "Trust B" in page and "same care setting" in page
+    assert "Ask to get in touch" not in page
