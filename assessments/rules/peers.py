@@ -99,9 +99,7 @@ def reasons_for(organisation: PeerOrganisation, peer: PeerOrganisation) -> tuple
     if len(union) > 1 and services_overlap(organisation.care_settings, peer.care_settings) >= SIMILAR_SERVICES:
         reasons.append(Reason("similar_services", "similar services"))
     if organisation.epr_supplier not in UNSPECIFIC_SUPPLIERS and organisation.epr_supplier == peer.epr_supplier:
-        reasons.append(
-            Reason("same_epr_supplier", f"same EPR supplier ({peer.epr_supplier_name or peer.epr_supplier})")
-        )
+        reasons.append(Reason("same_epr_supplier", f"same EPR supplier: {peer.epr_supplier_name or peer.epr_supplier}"))
     if organisation.ics_id == peer.ics_id:
         reasons.append(Reason("same_ics", "same ICS"))
     elif organisation.region_id == peer.region_id:

@@ -75,7 +75,7 @@ def test_weakest_domains_of_the_latest_scored_assessment_with_their_peers_ranked
     strategy = page.domains[0]
     assert names(strategy.peers) == ["Trust B", "Trust C"]
     assert strategy.peers[0].sentence == (
-        "level 3 in Digital strategy since 2023/24; same care setting; similar services; same EPR supplier (Epic)"
+        "level 3 in Digital strategy since 2023/24; same care setting; similar services; same EPR supplier: Epic"
     )
     assert strategy.peers[1].sentence == "level 2 in Digital strategy since 2024/25; same ICS"
     assert names(page.domains[3].peers) == ["Trust B"]  # infra: level 4 above trust A's 3

@@ -177,7 +177,7 @@ def test_the_sentence_names_the_level_the_domain_since_when_and_the_reasons():
     peer = org(2, settings=("acute", "community"), ics=1, epr="epic")
     (found,) = suggest([peer], [result(2, 4, "2023/24"), result(2, 4, "2024/25")])["epma"]
     assert found.sentence == (
-        "level 4 in EPMA since 2023/24; same care setting; similar services; same EPR supplier (Epic); same ICS"
+        "level 4 in EPMA since 2023/24; same care setting; similar services; same EPR supplier: Epic; same ICS"
     )
     assert [reason.kind for reason in found.reasons] == [
         "same_care_setting",
