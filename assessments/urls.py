@@ -8,6 +8,7 @@ from assessments.views import (
     flags,
     history,
     knowledge,
+    peers,
     polls,
     publication,
     pulse,
@@ -45,6 +46,8 @@ urlpatterns = [
     # Team working
     path(one + "assign/", team.assign, name="assign"),
     path(one + "pulse/", pulse.pulse, name="pulse"),
+    path(one + "peers/", peers.peers, name="peers"),
+    path(one + "peers/ask/", peers.peer_ask, name="peer-ask"),
     # Workflow
     path(one + "ready/", workflow.mark_ready, name="ready"),
     path(one + "reopen/", workflow.reopen, name="reopen"),

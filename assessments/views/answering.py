@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from assessments import peers as peer_selectors
 from assessments import presenters, selectors
 from assessments.access import AssessmentAction
 from assessments.forms.answers import AnswerForm, DraftAnswerForm, EvidenceForm
@@ -68,6 +69,8 @@ def overview(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespon
                 "assign": may(user, AssessmentAction.ASSIGN, assessment),
                 "history": may(user, AssessmentAction.VIEW_HISTORY, assessment),
                 "pulse": may(user, AssessmentAction.VIEW_PULSE, assessment),
+                "peers": may(user, AssessmentAction.VIEW_PEERS, assessment),
+                "peer_requests": may(user, AssessmentAction.VIEW_PEER_REQUESTS, assessment.organisation),
                 "sign_off": may(user, AssessmentAction.SIGN_OFF, assessment),
                 "review": may(user, AssessmentAction.REVIEW, assessment),
                 "reopen": may(user, AssessmentAction.REOPEN, assessment),
@@ -119,6 +122,8 @@ def domain_page(
     last_year = presenters.last_year_summary(response, texts)
     polled = selectors.polls_of(response)
     tallies = selectors.poll_tallies(polled)
+    # Peers a level ahead, for the organisation's own people: two queries (assessments/peers.py).
+    shows_peers = may(user, AssessmentAction.VIEW_PEERS, assessment)
     return render(
         request,
         "assessments/questionnaire/domain.html",
@@ -152,6 +157,8 @@ def domain_page(
             "status_tag": presenters.RESPONSE_STATUS_TAGS.get(response.status),
             "updated_on": long_date(response.updated_at) if response.updated_at else None,
             **_blueprints(user, assessment, response),
+            "peers": peer_selectors.domain_peers(response) if shows_peers else None,
+            "can_ask_peers": shows_peers and may(user, AssessmentAction.ASK_PEER, assessment.organisation),
         },
         status=status,
     )

@@ -98,7 +98,10 @@ PINNED = {
     "home: analyst": 11,
     "home: framework_admin": 11,
     "task list": 9,
-    "domain page": 8,  # the colleagues polled about the domain, with their views, in one query; its blueprints
+    # the colleagues polled about the domain, with their views, in one query; its blueprints; the
+    # published cycles for its peers a level ahead (none here: their levels are read in one more,
+    # in the test below)
+    "domain page": 9,
     "check your answers": 6,
     "history": 6,
     "review": 12,
@@ -150,3 +153,37 @@ def test_no_page_costs_more_queries_with_ten_times_the_organisations(client, cyc
     after = counts(client, team, kinds)
     assert after == before
     assert before == PINNED
+
+
+# The peers pages with published results to find peers in: the domain page reads the published
+# cycles and the levels of this domain in them (two queries); the peers page the organisation's
+# latest scored levels, the cycles and the levels (three) and its requests already sent (one).
+PEER_PAGES_PINNED = {"domain page, with peers": 10, "peers a level ahead": 8, "peer requests": 5}
+
+
+def test_peer_pages_cost_the_same_with_ten_times_the_peers(client, cycle, team, world):
+    from assessments.services.peers import peer_request_send
+    from tests.assessments.peer_data import past_cycle, scored
+
+    last = past_cycle("2024/25")
+    levels = {"strategy": 4, "infra": 4, "safe_practice_basics": 4, "empower_citizens_basics": 4}
+    scored(world.trust_a, last, dict.fromkeys(levels, 1))
+    scored(world.trust_b, last, levels)
+    assessment = Assessment.objects.get(cycle=cycle, organisation=world.trust_a)
+    args = [cycle.slug, world.trust_a.ods_code]
+    kinds = [
+        ("domain page, with peers", "lead", reverse("assessments:domain", args=[*args, "strategy"])),
+        ("peers a level ahead", "lead", reverse("assessments:peers", args=args)),
+        ("peer requests", "lead", reverse("peer-requests", args=[world.trust_a.ods_code])),
+    ]
+    ask = {"from_organisation": world.trust_a, "domain_key": "strategy", "domain_name": "Digital strategy"}
+    peer_request_send(to_organisation=world.trust_b, message="Hello", actor=team["lead"], **ask)
+    before = counts(client, team, kinds)
+    for number in range(20):
+        joining = factories.OrganisationFactory(ics=world.ics_2, name=f"Peer Trust {number}")
+        scored(joining, last, levels)
+        peer_request_send(to_organisation=joining, message="Hello", actor=team["lead"], **ask)
+    after = counts(client, team, kinds)
+    assert assessment.organisation == world.trust_a
+    assert after == before
+    assert before == PEER_PAGES_PINNED
