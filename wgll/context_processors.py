@@ -20,6 +20,7 @@ def navigation(request) -> dict:
     if grants.sees_everything or grants.at_ics:
         items.append(("Assessments", reverse("assessments:list")))
     items.append(("Framework", reverse("framework:versions")))
+    items.append(("Knowledge base", reverse("knowledge:search")))
     if user.is_staff and (grants.superuser or may(user, Action.MANAGE_ROLES)):
         items.append(("Admin", reverse("admin:index")))
     path = request.path

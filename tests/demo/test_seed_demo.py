@@ -111,3 +111,16 @@ def test_a_sample_of_trusts_have_improvement_plans_but_not_the_royal_free(seeded
         assert all(len(t.actions.all()) == 2 and all(a.owner_id for a in t.actions.all()) for t in targets)
     assert set(plans.values_list("status", flat=True)) <= {"draft", "signed_off"}
     assert PlanAction.objects.filter(target__plan__in=plans).exclude(status="not_started").exists()
+
+
+def test_the_demo_knowledge_base_holds_the_reviewed_entries_and_one_shared_by_a_demo_trust(seeded):
+    from demo.knowledge import demo_knowledge_seed
+    from framework.models import KnowledgeEntry
+
+    lines = demo_knowledge_seed()
+    assert KnowledgeEntry.objects.exclude(kind="shared").count() >= 40
+    shared = KnowledgeEntry.objects.get(kind="shared")
+    assert shared.organisation.ods_code == "RRK" and shared.is_published and shared.consent_given_at
+    assert any("shared by" in line for line in lines)
+    demo_knowledge_seed()  # again: nothing new
+    assert KnowledgeEntry.objects.filter(kind="shared").count() == 1
