@@ -1,13 +1,15 @@
-"""The NHS.UK design system's text input and textarea written in Python: `text_input(params)` and
-`textarea(params)`, called from templates through templates/macros/fields.html with the
-nhsuk-frontend-jinja `input` and `textarea` macros' parameters as this portal's forms use them:
-id, name, value, type, a label (text, size; not as the page's heading), a hint and an error
-message (text), classes, autocomplete, spellcheck, rows and plain attributes.
+"""The NHS.UK design system's text input, textarea and select written in Python: `text_input(params)`,
+`textarea(params)` and `select(params)`, called from templates through templates/macros/fields.html
+with the nhsuk-frontend-jinja `input`, `textarea` and `select` macros' parameters as this portal's
+forms use them: id, name, value, type, a label (text, size; not as the page's heading), a hint and
+an error message (text), classes, autocomplete, spellcheck, rows, plain attributes and a select's
+options (value, text, selected).
 
-Why: after the checkboxes (wgll/choices.py), the label, hint, error and attribute macros these two
+Why: after the checkboxes (wgll/choices.py), the label, hint, error and attribute macros these
 call, with their indent and trim passes, were most of what was left of the domain page's own
-time. Any other parameter (a label as the page heading, prefixes, html parts, attributes that are
-not plain text...) returns None and the template macro falls back to the design system's own.
+time, and the filters' selects were a third of the flags list's. Any other parameter (a label as
+the page heading, prefixes, html parts, attributes that are not plain text, a select's own value,
+dividers, disabled options...) returns None and the template macro falls back to the design system's own.
 Text and values are escaped; tests/wgll/test_form_markup.py compares the output with the design
 system's.
 """
@@ -37,6 +39,8 @@ INPUT_PARAMS = {
     "spellcheck",
     "attributes",
 }
+SELECT_PARAMS = {"id", "name", "label", "hint", "errorMessage", "items", "classes"}
+OPTION_PARAMS = {"value", "text", "selected"}
 TEXTAREA_PARAMS = {"id", "name", "value", "label", "hint", "errorMessage", "rows", "autocomplete", "classes"}
 
 
@@ -128,4 +132,32 @@ def textarea(params: Any) -> Markup | None:
     if _given(params.get("autocomplete")):
         control += f' autocomplete="{escape(params["autocomplete"])}"'
     parts.append(f"{control}>{escape(params.get('value', ''))}</textarea>")
+    return Markup(f'<div class="{group}">{"".join(parts)}</div>')  # noqa: S704 - escaped above  # nosec B704
+
+
+def _option(item: Any) -> str | None:
+    """One option as the design system writes it when the select is given no `value` of its own
+    (so an option is selected exactly when it says so); None for anything else (dividers,
+    disabled options, attributes)."""
+    if not isinstance(item, Mapping) or set(item) - OPTION_PARAMS:
+        return None
+    selected, value, text = item.get("selected"), item.get("value"), item.get("text")
+    if not (_absent(selected) or isinstance(selected, bool)) or isinstance(text, Undefined):
+        return None
+    option = "<option" if isinstance(value, Undefined) or "value" not in item else f'<option value="{escape(value)}"'
+    return f"{option}{' selected' if selected else ''}>{escape(text)}</option>"
+
+
+def select(params: Any) -> Markup | None:
+    field = _field(params, SELECT_PARAMS, "nhsuk-select")
+    items = params.get("items") if field else None
+    if field is None or not isinstance(items, list | tuple):
+        return None
+    options = [_option(item) for item in items if item]
+    if None in options:
+        return None
+    group, parts, classes, described_by, control_id = field
+    parts.append(f'<select class="{classes}" id="{control_id}" name="{escape(params.get("name"))}"{described_by}>')
+    parts.extend(options)
+    parts.append("</select>")
     return Markup(f'<div class="{group}">{"".join(parts)}</div>')  # noqa: S704 - escaped above  # nosec B704

@@ -18,8 +18,9 @@ from jinja2 import (
 from assessments.rules.dates import long_date, long_datetime
 from organisations.models import CareSetting
 from reports.cards import kept_card_markup
+from wgll.cards import card
 from wgll.choices import choices
-from wgll.fields import text_input, textarea
+from wgll.fields import select, text_input, textarea
 from wgll.kept_markup import kept_markup
 from wgll.tables import data_table
 from wgll.task_list import tag, task_list
@@ -134,6 +135,8 @@ def environment(**options) -> Environment:
         render_choices=choices,
         render_text_input=text_input,
         render_textarea=textarea,
+        render_select=select,
+        render_card=card,
         kept_chart_card=kept_card_markup,
         kept_markup=kept_markup,
     )

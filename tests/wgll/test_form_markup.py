@@ -227,3 +227,100 @@ def test_field_parameters_the_portal_does_not_write_itself_go_to_the_design_syst
     theirs = '{% from "nhsuk/components/input/macro.jinja" import input %}{{ input(params) }}'
     ours = '{% from "macros/fields.html" import input %}{{ input(params) }}'
     assert render(ours, params).strip() == render(theirs, params).strip()
+
+
+SELECTS = {
+    "a filter with an empty choice, one selected, escaped text and values": {
+        "label": {"text": "Status <of> the flag"},
+        "id": "id_status",
+        "name": "status",
+        "hint": Undefined(),
+        "errorMessage": None,
+        "items": [
+            {"value": "", "text": "Any status", "selected": False},
+            {"value": 'a"&b', "text": "Open <new>", "selected": True},
+            {"value": "closed", "text": "Closed", "selected": False},
+        ],
+    },
+    "an assignment with a hint, an error, a class and numeric values": {
+        "label": {"text": "Who answers Cloud", "size": "s"},
+        "id": "id_domain_3",
+        "name": "domain_3",
+        "hint": {"text": "Leads and contributors"},
+        "errorMessage": {"text": "Choose someone who can answer"},
+        "classes": "nhsuk-u-width-two-thirds",
+        "items": [{"value": "", "text": "Nobody", "selected": False}, {"value": 7, "text": "Ada", "selected": True}],
+    },
+    "an option without a value and an empty item skipped": {
+        "label": {"text": "Cycle"},
+        "id": "id_cycle",
+        "name": "cycle",
+        "items": [{"text": "Latest"}, None, {"value": "2024-25", "text": "2024/25"}],
+    },
+}
+
+
+@pytest.mark.parametrize("params", SELECTS.values(), ids=SELECTS.keys())
+def test_select_writes_the_design_systems_markup(params):
+    theirs = '{% from "nhsuk/components/select/macro.jinja" import select %}{{ select(params) }}'
+    ours = '{% from "macros/fields.html" import select %}{{ select(params) }}'
+    expected = tokens(render(theirs, params))
+    assert tokens(render(ours, params)) == expected
+    assert any(token[:2] == ("start", "option") for token in expected)  # real options were compared
+
+
+@pytest.mark.parametrize(
+    "unsupported",
+    [
+        {"value": "b"},
+        {"items": [{"value": "a", "text": "A"}, {"divider": True}]},
+        {"items": [{"value": "a", "text": "A", "disabled": True}]},
+        {"label": {"html": Markup("<b>Status</b>")}},
+        {"attributes": {"form": "filters"}},
+    ],
+    ids=["the select's own value", "divider", "disabled option", "html label", "attributes"],
+)
+def test_select_parameters_the_portal_does_not_write_itself_go_to_the_design_systems_macro(unsupported):
+    params = {"id": "s", "name": "s", "label": {"text": "S"}, "items": [{"value": "a", "text": "A"}]} | unsupported
+    theirs = '{% from "nhsuk/components/select/macro.jinja" import select %}{{ select(params) }}'
+    ours = '{% from "macros/fields.html" import select %}{{ select(params) }}'
+    assert render(ours, params).strip() == render(theirs, params).strip()
+
+
+HOME_CARDS = {
+    "a clickable card with a link and a description, escaped": {
+        "heading": "Royal Free London & <Partners>",
+        "href": "/organisations/RAL/?a=1&b=2",
+        "clickable": True,
+        "description": "Your role: Assessment lead. North Central London <ICS>.",
+    },
+    "a card without a description, not clickable": {"heading": " Strategy ", "href": "/s/", "clickable": False},
+    "a card without a link": {"heading": "Read only", "description": "Nothing to follow"},
+}
+
+
+@pytest.mark.parametrize("params", HOME_CARDS.values(), ids=HOME_CARDS.keys())
+def test_card_writes_the_design_systems_markup(params):
+    theirs = '{% from "nhsuk/components/card/macro.jinja" import card %}{{ card(params) }}'
+    ours = '{% from "macros/card.html" import card %}{{ card(params) }}'
+    expected = tokens(render(theirs, params))
+    assert tokens(render(ours, params)) == expected
+    assert any(token[:2] == ("start", "h2") for token in expected)  # a real heading was compared
+
+
+@pytest.mark.parametrize(
+    "unsupported",
+    [
+        {"description": Markup("<p>Already <b>markup</b></p>")},
+        {"heading": Markup("<b>Bold</b>")},
+        {"actions": {"items": [{"href": "/c/", "text": "Change"}]}},
+        {"primary": True},
+        {"heading": {"text": "Mapped", "level": 3}},
+    ],
+    ids=["html description", "html heading", "actions", "primary variant", "heading as a mapping"],
+)
+def test_card_parameters_the_portal_does_not_write_itself_go_to_the_design_systems_macro(unsupported):
+    params = {"heading": "Card", "href": "/c/", "clickable": True, "description": "Text"} | unsupported
+    theirs = '{% from "nhsuk/components/card/macro.jinja" import card %}{{ card(params) }}'
+    ours = '{% from "macros/card.html" import card %}{{ card(params) }}'
+    assert render(ours, params).strip() == render(theirs, params).strip()
