@@ -4,7 +4,6 @@ from pathlib import Path
 
 from django.contrib.messages import get_messages
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils.html import format_html
 from jinja2 import (
     ChainableUndefined,
@@ -22,12 +21,9 @@ from wgll.cards import card
 from wgll.choices import choices
 from wgll.fields import select, text_input, textarea
 from wgll.kept_markup import kept_markup
+from wgll.reversing import url
 from wgll.tables import data_table
 from wgll.task_list import tag, task_list
-
-
-def url(name: str, *args, **kwargs) -> str:
-    return reverse(name, args=args or None, kwargs=kwargs or None)
 
 
 def error_list(form) -> list[dict[str, str]]:
