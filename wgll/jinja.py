@@ -17,7 +17,7 @@ from jinja2 import (
 from assessments.rules.dates import long_date, long_datetime
 from organisations.models import CareSetting
 from reports.cards import kept_card_markup
-from wgll.cards import card
+from wgll.cards import card, summary_card
 from wgll.choices import choices
 from wgll.fields import select, text_input, textarea
 from wgll.kept_markup import kept_markup
@@ -133,6 +133,7 @@ def environment(**options) -> Environment:
         render_textarea=textarea,
         render_select=select,
         render_card=card,
+        render_summary_card=summary_card,
         kept_chart_card=kept_card_markup,
         kept_markup=kept_markup,
     )
