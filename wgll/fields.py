@@ -1,17 +1,18 @@
-"""The NHS.UK design system's text input, textarea and select written in Python: `text_input(params)`,
-`textarea(params)` and `select(params)`, called from templates through templates/macros/fields.html
-with the nhsuk-frontend-jinja `input`, `textarea` and `select` macros' parameters as this portal's
-forms use them: id, name, value, type, a label (text, size; not as the page's heading), a hint and
-an error message (text), classes, autocomplete, spellcheck, rows, plain attributes and a select's
-options (value, text, selected).
+"""The NHS.UK design system's text input, textarea, select and file upload written in Python:
+`text_input(params)`, `textarea(params)`, `select(params)` and `file_upload(params)`, called from
+templates through templates/macros/fields.html with the nhsuk-frontend-jinja `input`, `textarea`,
+`select` and `fileUpload` macros' parameters as this portal's forms use them: id, name, value,
+type, a label (text, size; not as the page's heading), a hint and an error message (text),
+classes, autocomplete, spellcheck, rows, plain attributes and a select's options (value, text,
+selected).
 
 Why: after the checkboxes (wgll/choices.py), the label, hint, error and attribute macros these
 call, with their indent and trim passes, were most of what was left of the domain page's own
-time, and the filters' selects were a third of the flags list's. Any other parameter (a label as
-the page heading, prefixes, html parts, attributes that are not plain text, a select's own value,
-dividers, disabled options...) returns None and the template macro falls back to the design system's own.
-Text and values are escaped; tests/wgll/test_form_markup.py compares the output with the design
-system's.
+time (the file upload alone a tenth of it), and the filters' selects were a third of the flags
+list's. Any other parameter (a label as the page heading, prefixes, html parts, attributes that
+are not plain text, a select's own value, dividers, disabled options, several files...) returns
+None and the template macro falls back to the design system's own. Text and values are escaped;
+tests/wgll/test_form_markup.py compares the output with the design system's.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ INPUT_PARAMS = {
     "spellcheck",
     "attributes",
 }
+FILE_UPLOAD_PARAMS = {"id", "name", "label", "hint", "errorMessage", "classes", "attributes"}
 SELECT_PARAMS = {"id", "name", "label", "hint", "errorMessage", "items", "classes"}
 OPTION_PARAMS = {"value", "text", "selected"}
 TEXTAREA_PARAMS = {"id", "name", "value", "label", "hint", "errorMessage", "rows", "autocomplete", "classes"}
@@ -161,3 +163,21 @@ def select(params: Any) -> Markup | None:
     parts.extend(options)
     parts.append("</select>")
     return Markup(f'<div class="{group}">{"".join(parts)}</div>')  # noqa: S704 - escaped above  # nosec B704
+
+
+def file_upload(params: Any) -> Markup | None:
+    """The design system's file upload (a domain page's evidence file), its script's data-module
+    included; no i18n texts or input wrappers of its own."""
+    field = _field(params, FILE_UPLOAD_PARAMS, "nhsuk-file-upload__input")
+    attributes = _attributes(params.get("attributes")) if field else None
+    if field is None or attributes is None:
+        return None
+    group, parts, _, described_by, control_id = field
+    classes = "nhsuk-file-upload__input"  # no error variant of its own, unlike the text input
+    if _given(params.get("classes")):
+        classes += f" {params['classes']}"
+    parts.append(
+        f'<input class="{escape(classes)}" id="{control_id}" name="{escape(params.get("name"))}" type="file"'
+        f"{described_by}{attributes}>"
+    )
+    return Markup(f'<div class="{group} nhsuk-file-upload" data-module="nhsuk-file-upload">{"".join(parts)}</div>')  # noqa: S704 - escaped above  # nosec B704

@@ -287,6 +287,47 @@ def test_select_parameters_the_portal_does_not_write_itself_go_to_the_design_sys
     assert render(ours, params).strip() == render(theirs, params).strip()
 
 
+FILE_UPLOADS = {
+    "evidence with a hint, an error and a form attribute, escaped": {
+        "id": "id_evidence_file",
+        "name": "evidence_file",
+        "label": {"text": "Upload a <file>"},
+        "hint": {"text": "PDF, Word & Excel"},
+        "errorMessage": {"text": "The file is over 20 MB"},
+        "attributes": {"form": "answer-form"},
+    },
+    "no hint text, no error, no attributes": {
+        "id": "id_evidence_file",
+        "name": "evidence_file",
+        "label": {"text": "Upload a file"},
+        "hint": {"text": ""},
+        "errorMessage": None,
+        "attributes": None,
+    },
+}
+
+
+@pytest.mark.parametrize("params", FILE_UPLOADS.values(), ids=FILE_UPLOADS.keys())
+def test_file_upload_writes_the_design_systems_markup(params):
+    theirs = '{% from "nhsuk/components/file-upload/macro.jinja" import fileUpload %}{{ fileUpload(params) }}'
+    ours = '{% from "macros/fields.html" import fileUpload %}{{ fileUpload(params) }}'
+    expected = tokens(render(theirs, params))
+    assert tokens(render(ours, params)) == expected
+    assert any(token[:2] == ("start", "input") for token in expected)
+
+
+@pytest.mark.parametrize(
+    "unsupported",
+    [{"multiple": True}, {"chooseFilesButtonText": "Pick"}, {"label": {"text": "F", "isPageHeading": True}}],
+    ids=["multiple", "i18n text", "label as page heading"],
+)
+def test_file_upload_parameters_the_portal_does_not_write_itself_go_to_the_design_systems_macro(unsupported):
+    params = {"id": "f", "name": "f", "label": {"text": "F"}} | unsupported
+    theirs = '{% from "nhsuk/components/file-upload/macro.jinja" import fileUpload %}{{ fileUpload(params) }}'
+    ours = '{% from "macros/fields.html" import fileUpload %}{{ fileUpload(params) }}'
+    assert render(ours, params).strip() == render(theirs, params).strip()
+
+
 HOME_CARDS = {
     "a clickable card with a link and a description, escaped": {
         "heading": "Royal Free London & <Partners>",
