@@ -181,3 +181,37 @@ def file_upload(params: Any) -> Markup | None:
         f"{described_by}{attributes}>"
     )
     return Markup(f'<div class="{group} nhsuk-file-upload" data-module="nhsuk-file-upload">{"".join(parts)}</div>')  # noqa: S704 - escaped above  # nosec B704
+
+
+BUTTON_PARAMS = {"text", "variant", "classes", "href", "attributes"}
+BUTTON_VARIANTS = ("brand", "login", "reverse", "secondary", "secondary-solid", "warning")
+
+
+def button(params: Any) -> Markup | None:
+    """The design system's button (a submit button, or a link drawn as one with `href`) with plain
+    text, a variant, classes and plain attributes; None for anything else (html, icons, a caller's
+    content, disabled...)."""
+    if not isinstance(params, Mapping) or set(params) - BUTTON_PARAMS:
+        return None
+    text, href, classes = params.get("text"), params.get("href"), params.get("classes")
+    attributes = _attributes(params.get("attributes"))
+    if not isinstance(text, str) or isinstance(text, Markup) or not text.strip() or attributes is None:
+        return None
+    plain = (_absent(value) or (isinstance(value, str) and not isinstance(value, Markup)) for value in (href, classes))
+    if not all(plain):
+        return None
+    names = "nhsuk-button"
+    variant = params.get("variant")
+    if variant in BUTTON_VARIANTS and not (classes and any(f"nhsuk-button--{v}" in classes for v in BUTTON_VARIANTS)):
+        names += f" nhsuk-button--{variant}"
+    if classes:
+        names += f" {classes}"
+    label = escape(text.strip())
+    if href:
+        return Markup(  # noqa: S704 - escaped above  # nosec B704
+            f'<a class="{escape(names)}" data-module="nhsuk-button" href="{escape(href)}" role="button"'
+            f' draggable="false"{attributes}>{label}</a>'
+        )
+    return Markup(  # noqa: S704 - escaped above  # nosec B704
+        f'<button class="{escape(names)}" data-module="nhsuk-button" type="submit"{attributes}>{label}</button>'
+    )

@@ -19,7 +19,7 @@ from organisations.models import CareSetting
 from reports.cards import kept_card_markup
 from wgll.cards import card, summary_card
 from wgll.choices import choices
-from wgll.fields import file_upload, select, text_input, textarea
+from wgll.fields import button, file_upload, select, text_input, textarea
 from wgll.kept_markup import kept_markup
 from wgll.reversing import url
 from wgll.tables import data_table
@@ -132,6 +132,7 @@ def environment(**options) -> Environment:
         render_text_input=text_input,
         render_textarea=textarea,
         render_select=select,
+        render_button=button,
         render_file_upload=file_upload,
         render_card=card,
         render_summary_card=summary_card,

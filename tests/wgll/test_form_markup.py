@@ -365,3 +365,50 @@ def test_card_parameters_the_portal_does_not_write_itself_go_to_the_design_syste
     theirs = '{% from "nhsuk/components/card/macro.jinja" import card %}{{ card(params) }}'
     ours = '{% from "macros/card.html" import card %}{{ card(params) }}'
     assert render(ours, params).strip() == render(theirs, params).strip()
+
+
+BUTTONS = {
+    "a submit button with escaped text": {"text": "Save <and> continue"},
+    "a secondary variant": {"text": "Filter", "variant": "secondary"},
+    "a link drawn as a button, escaped address": {"text": "Review", "href": '/assessments/?a=1&b="2"'},
+    "a variant already in the classes is not repeated": {
+        "text": "Save",
+        "variant": "secondary",
+        "classes": "nhsuk-button--secondary nhsuk-u-margin-bottom-0",
+    },
+    "plain attributes": {
+        "text": "Add evidence",
+        "variant": "secondary",
+        "attributes": {"form": "f", "formaction": "/x/"},
+    },
+    "an unknown variant is ignored": {"text": "Go", "variant": "nope"},
+}
+
+
+@pytest.mark.parametrize("params", BUTTONS.values(), ids=BUTTONS.keys())
+def test_button_writes_the_design_systems_markup(params):
+    theirs = '{% from "nhsuk/components/button/macro.jinja" import button %}{{ button(params) }}'
+    ours = '{% from "macros/button.html" import button %}{{ button(params) }}'
+    expected = tokens(render(theirs, params))
+    assert tokens(render(ours, params)) == expected
+    assert expected[0][:2] in {("start", "button"), ("start", "a")}
+
+
+@pytest.mark.parametrize(
+    "unsupported",
+    [{"html": Markup("<b>Go</b>")}, {"small": True}, {"disabled": True}, {"attributes": {"hidden": True}}],
+    ids=["html", "small", "disabled", "boolean attribute"],
+)
+def test_button_parameters_the_portal_does_not_write_itself_go_to_the_design_systems_macro(unsupported):
+    params = {"text": "Go"} | unsupported
+    theirs = '{% from "nhsuk/components/button/macro.jinja" import button %}{{ button(params) }}'
+    ours = '{% from "macros/button.html" import button %}{{ button(params) }}'
+    assert render(ours, params).strip() == render(theirs, params).strip()
+
+
+def test_a_button_with_a_callers_content_is_the_design_systems():
+    body = '{% call button(params) %}Remove<span class="nhsuk-u-visually-hidden"> a <file></span>{% endcall %}'
+    params = {"variant": "secondary", "small": True}
+    theirs = render('{% from "nhsuk/components/button/macro.jinja" import button %}' + body, params)
+    ours = render('{% from "macros/button.html" import button %}' + body, params)
+    assert ours.strip() == theirs.strip() and "Remove" in ours
