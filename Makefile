@@ -28,12 +28,14 @@ build/static/nhsuk-portal.css: static/scss/nhsuk.scss node_modules/.installed
 build/static/nhsuk/nhsuk-frontend.min.js: node_modules/.installed
 	npm run --silent build:js
 
-# Migrate, load real organisations and both framework versions, create demo people, print their
-# sign-ins, then serve the portal on the embedded default (SQLite, tasks in-process).
+# Migrate, load real organisations, both framework versions and the reviewed knowledge base,
+# create demo people, print their sign-ins, then serve the portal on the embedded default
+# (SQLite, tasks in-process).
 data: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_organisations
 	$(PY) manage.py load_framework
+	$(PY) manage.py load_knowledge
 	$(PY) manage.py seed_demo
 
 run: data

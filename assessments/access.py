@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from assessments.models import Assessment, Cycle, DomainResponse
+from assessments.models import Assessment, Cycle, DomainResponse, PeerContactRequest
 from assessments.rules.publication import in_review_window
 from organisations.access import (
     grants_for,
@@ -49,6 +49,13 @@ class AssessmentAction(StrEnum):
     VIEW_FLAG_EVIDENCE = "assessment_view_flag_evidence"
     RUN_PULSE = "assessment_run_pulse"
     VIEW_PULSE = "assessment_view_pulse"
+    SHARE_KNOWLEDGE = "assessment_share_knowledge"
+    WITHDRAW_KNOWLEDGE = "knowledge_withdraw"
+    VIEW_PEERS = "assessment_view_peers"
+    ASK_PEER = "organisation_ask_peer"
+    VIEW_PEER_REQUESTS = "organisation_view_peer_requests"
+    ANSWER_PEER_REQUEST = "peer_request_answer"
+    WITHDRAW_PEER_REQUEST = "peer_request_withdraw"
 
 
 def is_open_for_editing(assessment: Assessment, today: datetime.date | None = None) -> bool:
@@ -296,3 +303,70 @@ def _run_pulse(user: Any, assessment: Assessment) -> bool:
 def _view_pulse(user: Any, assessment: Assessment) -> bool:
     """Whoever may see the assessment sees its pulse results (shown only once enough answered)."""
     return may(user, AssessmentAction.VIEW, assessment)
+
+
+@rule(AssessmentAction.SHARE_KNOWLEDGE)
+def _share_knowledge(user: Any, assessment: Assessment) -> bool:
+    """What an organisation shares with every NHS organisation is its lead's to decide, and only
+    from an assessment its board signed off (submitted or later), so the entry stands on answers
+    that no longer change."""
+    return assessment.status in Assessment.SUBMITTED_OR_LATER and holds_at_organisation(
+        user, assessment.organisation, Role.ASSESSMENT_LEAD
+    )
+
+
+@rule(AssessmentAction.WITHDRAW_KNOWLEDGE)
+def _withdraw_knowledge(user: Any, entry: Any) -> bool:
+    """The organisation that shared an entry can take it back, whatever has happened since."""
+    return (
+        entry.kind == "shared"
+        and entry.organisation_id is not None
+        and holds_at_organisation(user, entry.organisation, Role.ASSESSMENT_LEAD)
+    )
+
+
+# Peers a level ahead (assessments/peers.py) and asking them to get in touch (services/peers.py).
+
+PEER_ASKERS = (Role.ASSESSMENT_LEAD, Role.CONTRIBUTOR)
+
+
+@rule(AssessmentAction.VIEW_PEERS)
+def _view_peers(user: Any, assessment: Assessment) -> bool:
+    """The peers page is the organisation's own improvement work: its own people see it. What it
+    shows of others is published already; what it shows of the organisation (its weakest
+    domains) is its own."""
+    return holds_any_role_at_organisation(user, assessment.organisation)
+
+
+@rule(AssessmentAction.ASK_PEER)
+def _ask_peer(user: Any, organisation: Organisation) -> bool:
+    """The people doing the work ask: the lead and contributors. Approvers and viewers read."""
+    return holds_at_organisation(user, organisation, *PEER_ASKERS)
+
+
+@rule(AssessmentAction.VIEW_PEER_REQUESTS)
+def _view_peer_requests(user: Any, organisation: Organisation) -> bool:
+    """The organisation's requests, both ways, with the contact details accepted ones reveal:
+    for those who may ask (and so answer the other side's questions), nobody else. Not its ICS
+    nor national staff: the details were shared with the organisation, not with them."""
+    return holds_at_organisation(user, organisation, *PEER_ASKERS)
+
+
+@rule(AssessmentAction.ANSWER_PEER_REQUEST)
+def _answer_peer_request(user: Any, request: PeerContactRequest) -> bool:
+    """Accepting shares a named person's contact details, so the asked organisation's
+    assessment lead decides (and it is their own details that are shared)."""
+    return request.status == PeerContactRequest.Status.PENDING and holds_at_organisation(
+        user, request.to_organisation, Role.ASSESSMENT_LEAD
+    )
+
+
+@rule(AssessmentAction.WITHDRAW_PEER_REQUEST)
+def _withdraw_peer_request(user: Any, request: PeerContactRequest) -> bool:
+    """Whoever sent it, or their organisation's lead, while it waits for a reply."""
+    if request.status != PeerContactRequest.Status.PENDING:
+        return False
+    organisation = request.from_organisation
+    return holds_at_organisation(user, organisation, Role.ASSESSMENT_LEAD) or (
+        request.requested_by_id == user.pk and holds_at_organisation(user, organisation, *PEER_ASKERS)
+    )

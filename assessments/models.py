@@ -577,3 +577,48 @@ class PollRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Poll of {self.email} on response {self.response_id}"
+
+
+class PeerContactRequest(models.Model):
+    """One organisation asking another, which reached a higher level in a domain, to get in
+    touch about it (assessments/services/peers.py). No contact details pass until the asked
+    organisation's lead accepts: then each side sees the other's named person. Its history
+    (who asked, who answered, when) is kept whole."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a reply"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    from_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="peer_requests_sent")
+    to_organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="peer_requests_received")
+    domain_key = models.CharField(max_length=60)
+    # The domain's name when asked: keys outlive versions, and the list needs no framework read.
+    domain_name = models.CharField(max_length=200)
+    message = models.TextField()
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    responded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    responded_at = models.DateTimeField(null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        constraints = [
+            # Asking again while the first request waits would only nag the other lead.
+            models.UniqueConstraint(
+                fields=["from_organisation", "to_organisation", "domain_key"],
+                condition=Q(status="pending"),
+                name="one_pending_peer_request",
+            ),
+            models.CheckConstraint(
+                condition=~Q(from_organisation=models.F("to_organisation")), name="peer_request_to_another"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.from_organisation_id} asks {self.to_organisation_id} about {self.domain_key}"

@@ -7,6 +7,8 @@ from assessments.views import (
     evidence,
     flags,
     history,
+    knowledge,
+    peers,
     polls,
     publication,
     pulse,
@@ -33,6 +35,8 @@ urlpatterns = [
     path(one + "domains/<str:domain_key>/", answering.domain, name="domain"),
     path(one + "domains/<str:domain_key>/evidence/", answering.evidence_add, name="evidence-add"),
     path(one + "domains/<str:domain_key>/poll/", polls.poll, name="poll"),
+    path(one + "domains/<str:domain_key>/share/", knowledge.share, name="knowledge-share"),
+    path(one + "domains/<str:domain_key>/share/withdraw/", knowledge.withdraw, name="knowledge-withdraw"),
     path(one + "confirm-carried-forward/", answering.confirm_carried_forward, name="confirm-carried-forward"),
     path(one + "evidence/<int:evidence_id>/", evidence.evidence_download, name="evidence-download"),
     path(one + "evidence/<int:evidence_id>/remove/", evidence.evidence_remove, name="evidence-remove"),
@@ -42,6 +46,8 @@ urlpatterns = [
     # Team working
     path(one + "assign/", team.assign, name="assign"),
     path(one + "pulse/", pulse.pulse, name="pulse"),
+    path(one + "peers/", peers.peers, name="peers"),
+    path(one + "peers/ask/", peers.peer_ask, name="peer-ask"),
     # Workflow
     path(one + "ready/", workflow.mark_ready, name="ready"),
     path(one + "reopen/", workflow.reopen, name="reopen"),

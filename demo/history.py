@@ -19,6 +19,7 @@ from assessments.services.publication import cycle_publish, cycle_release_provis
 from assessments.tasks import cycle_flags_deferred
 from demo.anomalies import Anomalies, demo_anomalies
 from demo.cycles import DEMO_CYCLES, DemoCycle
+from demo.facts import demo_peer_facts_seed
 from demo.model import profile_for
 from demo.people import DEMO_TRUST, Actors, demo_actors_create
 from demo.plans import seed_organisation
@@ -70,6 +71,7 @@ def demo_history_seed(
             "For the full demo, delete var/wgll.sqlite3 and run `make data`."
         ]
     actors = demo_actors_create(selected)
+    demo_peer_facts_seed(selected, actors)
     anomalies = demo_anomalies()
     exemplars = set(
         Organisation.objects.filter(programmes__key="global_digital_exemplar_acute_2016").values_list("pk", flat=True)

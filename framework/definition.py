@@ -158,7 +158,24 @@ def parse_definition(path: Path, known_versions: KnownVersions) -> ParsedDefinit
     The text is checked before YAML builds anything from it (its size, its encoding, control
     characters, then the parser's events: nesting depth, anchors and aliases), so a hostile file
     is refused with its line within milliseconds instead of hanging or crashing the loader."""
-    report = _Reporter(path.name)
+    report = Reporter(path.name)
+    raw, root, document = read_safe_yaml(path, report)
+    try:
+        definition = FrameworkDef.model_validate(document)
+    except ValidationError as error:
+        for item in error.errors():
+            report.from_pydantic(root, item)
+        raise DefinitionError(report.problems) from None
+    _check_meaning(definition, known_versions, report, root)
+    if report.problems:
+        raise DefinitionError(report.problems)
+    return ParsedDefinition(definition=definition, file=path.name, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def read_safe_yaml(path: Path, report: Reporter) -> tuple[bytes, yaml.Node, Any]:
+    """The file's bytes, its root node (for lines) and the plain data it holds, read with the
+    hardening every reviewed file gets (size, encoding, control characters, depth, no anchors or
+    aliases, no duplicate keys or foreign tags); raises DefinitionError with every problem."""
     raw = path.read_bytes()
     text = report.read(raw)
     if text is None or not report.scan(text):
@@ -177,19 +194,10 @@ def parse_definition(path: Path, known_versions: KnownVersions) -> ParsedDefinit
             DefinitionProblem(report.file, mark.line + 1 if mark else None, "", f"cannot be read: {error}")
         )
         raise DefinitionError(report.problems) from None
-    try:
-        definition = FrameworkDef.model_validate(document)
-    except ValidationError as error:
-        for item in error.errors():
-            report.from_pydantic(root, item)
-        raise DefinitionError(report.problems) from None
-    _check_meaning(definition, known_versions, report, root)
-    if report.problems:
-        raise DefinitionError(report.problems)
-    return ParsedDefinition(definition=definition, file=path.name, sha256=hashlib.sha256(raw).hexdigest())
+    return raw, root, document
 
 
-def _check_meaning(definition: FrameworkDef, known_versions: KnownVersions, report: _Reporter, root: yaml.Node) -> None:
+def _check_meaning(definition: FrameworkDef, known_versions: KnownVersions, report: Reporter, root: yaml.Node) -> None:
     """The rules a schema cannot express: the seven measures, unique keys, five levels each
     with criteria, known care settings, replacements that point at real domains, and
     prerequisites that apply wherever their dependents do and never go round in a circle."""
@@ -477,9 +485,10 @@ def _format_path(path: Iterable[PathElement]) -> str:
     return text
 
 
-class _Reporter:
-    def __init__(self, file: str):
+class Reporter:
+    def __init__(self, file: str, shape: str = "the document must be a mapping with framework and measures"):
         self.file = file
+        self.shape = shape
         self.problems: list[DefinitionProblem] = []
 
     def add(self, root: yaml.Node | None, path: tuple[PathElement, ...], message: str) -> None:
@@ -494,9 +503,7 @@ class _Reporter:
             self.problems.append(DefinitionProblem(self.file, line, "", f"not valid YAML: {error.problem}"))
             return None
         if not isinstance(root, yaml.MappingNode):
-            self.problems.append(
-                DefinitionProblem(self.file, 1, "", "the document must be a mapping with framework and measures")
-            )
+            self.problems.append(DefinitionProblem(self.file, 1, "", self.shape))
             return None
         return root
 

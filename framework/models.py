@@ -7,6 +7,7 @@ stable across versions, and year-on-year comparison joins on them, never on labe
 from collections.abc import Mapping
 from typing import TypeVar
 
+from django.conf import settings
 from django.db import models
 
 T = TypeVar("T")
@@ -137,3 +138,110 @@ class Criterion(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class KnowledgeEntry(models.Model):
+    """A blueprint or case study: what an organisation did to move up in a domain.
+
+    Reviewed entries (blueprints, case studies) are written only by `load_knowledge` from the
+    reviewed files in framework/knowledge/, which stay the source of truth; shared entries are
+    published by an organisation's assessment lead from its own assessment, with its consent,
+    and are not reviewed. Entries are keyed on the framework's stable domain keys, so they keep
+    applying when a new framework version keeps the key."""
+
+    class Kind(models.TextChoices):
+        BLUEPRINT = "blueprint", "Blueprint"
+        CASE_STUDY = "case_study", "Case study"
+        SHARED = "shared", "Shared by an organisation"
+
+    class Status(models.TextChoices):
+        PUBLISHED = "published", "Published"
+        UNPUBLISHED = "unpublished", "Unpublished by an editor"
+        WITHDRAWN = "withdrawn", "Withdrawn by the organisation"
+        REMOVED = "removed", "Removed from the reviewed files"
+
+    class CostBand(models.TextChoices):
+        UNDER_50K = "under_50k", "Under £50k"
+        FROM_50K = "50k_250k", "£50k to £250k"
+        FROM_250K = "250k_1m", "£250k to £1m"
+        OVER_1M = "over_1m", "Over £1m"
+        UNKNOWN = "unknown", "Not known"
+
+    REVIEWED_KINDS = frozenset({Kind.BLUEPRINT, Kind.CASE_STUDY})
+
+    key = models.SlugField(max_length=80, unique=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    title = models.CharField(max_length=150)
+    summary = models.CharField(max_length=600)
+    body = models.TextField(help_text="What they did, step by step.")
+    organisation = models.ForeignKey(
+        "organisations.Organisation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="knowledge_entries",
+    )
+    # For authors that are not an organisation in our list (a national team, a supplier-neutral
+    # programme); shown instead of the organisation's name.
+    author_name = models.CharField(max_length=200, blank=True)
+    care_settings = models.JSONField(default=list, blank=True)
+    domain_keys = models.JSONField(default=list)
+    # Derived from domain_keys through the current framework when the entry is written, so the
+    # measure facet needs no join.
+    measure_keys = models.JSONField(default=list)
+    level_from = models.PositiveSmallIntegerField()
+    level_to = models.PositiveSmallIntegerField()
+    cost_band = models.CharField(max_length=10, choices=CostBand.choices, default=CostBand.UNKNOWN)
+    outcome = models.TextField(blank=True)
+    contact = models.CharField(max_length=200, blank=True, help_text="A role or team, never a person's e-mail.")
+    links = models.JSONField(default=list, blank=True, help_text="[{title, url}]")
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PUBLISHED, db_index=True)
+    source_file = models.CharField(max_length=200, blank=True)
+    source_sha256 = models.CharField(max_length=64, blank=True)
+    # Shared entries: who published it, when the organisation's consent was given, and the
+    # assessment it came from ("2025/26"), as text because framework never imports assessments.
+    shared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    consent_given_at = models.DateTimeField(null=True, blank=True)
+    shared_from_cycle = models.CharField(max_length=7, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "key"]
+        verbose_name_plural = "knowledge entries"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(level_from__gte=1, level_from__lte=5, level_to__gte=1, level_to__lte=5),
+                name="knowledge_levels_between_1_and_5",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(level_from__lt=models.F("level_to")), name="knowledge_level_from_below_to"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="shared") | (models.Q(organisation__isnull=False) & models.Q(source_file="")),
+                name="knowledge_shared_has_an_organisation",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind="shared") | ~models.Q(source_file=""),
+                name="knowledge_reviewed_has_a_source_file",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_reviewed(self) -> bool:
+        return self.kind in self.REVIEWED_KINDS
+
+    @property
+    def is_published(self) -> bool:
+        return self.status == self.Status.PUBLISHED
+
+    @property
+    def author(self) -> str:
+        if self.author_name:
+            return self.author_name
+        return self.organisation.name if self.organisation_id else ""

@@ -29,6 +29,7 @@ from organisations.models import ICS_ROLES, NATIONAL_ROLES, Organisation, Role, 
 class Action(StrEnum):
     VIEW_ORGANISATION = "view_organisation"
     EDIT_CARE_SETTINGS = "edit_care_settings"
+    EDIT_PEER_SETTINGS = "edit_peer_settings"
     VIEW_SYSTEM = "view_system"
     MANAGE_ROLES = "manage_roles"
     MANAGE_TEAM = "manage_team"
@@ -196,6 +197,12 @@ def _view_organisation(user: Any, organisation: Organisation) -> bool:
 def _edit_care_settings(user: Any, organisation: Organisation) -> bool:
     # Care settings choose the domains an organisation answers and its benchmark peer group,
     # so only the organisation's own lead (or the national service desk) may correct them.
+    return holds_at_organisation(user, organisation, Role.ASSESSMENT_LEAD) or grants_for(user).superuser
+
+
+@rule(Action.EDIT_PEER_SETTINGS)
+def _edit_peer_settings(user: Any, organisation: Organisation) -> bool:
+    # Whether others may suggest and contact the organisation is its own lead's decision.
     return holds_at_organisation(user, organisation, Role.ASSESSMENT_LEAD) or grants_for(user).superuser
 
 

@@ -1,6 +1,6 @@
 from django import forms
 
-from organisations.models import CareSetting
+from organisations.models import CareSetting, EprSupplier
 
 
 class CareSettingsForm(forms.Form):
@@ -31,6 +31,28 @@ class CareSettingsForm(forms.Form):
         main = self.cleaned_data["main_care_setting"]
         rest = [value for value in CareSetting.values if value in self.cleaned_data["care_settings"] and value != main]
         return [main, *rest]
+
+
+class PeerSettingsForm(forms.Form):
+    epr_supplier = forms.ChoiceField(
+        label="Who supplies your main electronic patient record (EPR)?",
+        help_text="Organisations on the same system are suggested first: what worked for them is more likely "
+        "to work for you.",
+        choices=[("", "Not recorded"), *EprSupplier.choices],
+        required=False,
+        error_messages={"invalid_choice": "Select your EPR supplier from the list"},
+    )
+    peer_suggestions = forms.ChoiceField(
+        label="Can other organisations see you as a peer a level ahead?",
+        help_text="When you have reached a higher level in a domain, organisations working on it may be shown your "
+        "published level and ask to get in touch. Nobody sees your contact details unless your lead accepts.",
+        choices=[("yes", "Yes, suggest us to other organisations"), ("no", "No, do not suggest us")],
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Select whether other organisations can see you as a peer",
+            "invalid_choice": "Select whether other organisations can see you as a peer",
+        },
+    )
 
 
 TEAM_ROLE_CHOICES = [

@@ -22,6 +22,24 @@ class CareSetting(models.TextChoices):
     AMBULANCE = "ambulance", "Ambulance"
 
 
+class EprSupplier(models.TextChoices):
+    """The electronic patient record suppliers NHS trusts in England mostly run, for matching
+    peers "aligned in technology". "Other" is recorded but never counts as the same as anything:
+    two organisations on different unlisted systems would otherwise look alike."""
+
+    ALTERA = "altera", "Altera Digital Health (Sunrise)"
+    DEDALUS = "dedalus", "Dedalus (Lorenzo)"
+    EMIS = "emis", "EMIS"
+    EPIC = "epic", "Epic"
+    MEDITECH = "meditech", "MEDITECH"
+    NERVECENTRE = "nervecentre", "Nervecentre"
+    ORACLE_HEALTH = "oracle_health", "Oracle Health (Cerner)"
+    RIO = "rio", "RiO (The Access Group)"
+    SYSTEM_C = "system_c", "System C (CareFlow)"
+    TPP = "tpp", "TPP (SystmOne)"
+    OTHER = "other", "Another supplier"
+
+
 class Region(models.Model):
     ods_code = models.CharField("ODS code", max_length=3, unique=True)
     name = models.CharField(max_length=100)
@@ -91,6 +109,13 @@ class Organisation(models.Model):
         max_length=20, choices=CareSettingsSource.choices, default=CareSettingsSource.REFERENCE_DATA
     )
     programmes = models.ManyToManyField(Programme, through="ProgrammeMembership", related_name="organisations")
+    # Facts for "peers a level ahead" (assessments/rules/peers.py), recorded by the organisation's lead.
+    epr_supplier = models.CharField("EPR supplier", max_length=20, choices=EprSupplier.choices, blank=True)
+    peer_suggestions = models.BooleanField(
+        "suggested as a peer",
+        default=True,
+        help_text="Whether other organisations may be shown this one as a peer a level ahead and ask to get in touch.",
+    )
     history = HistoricalRecords()
 
     class Meta:

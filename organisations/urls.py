@@ -9,6 +9,7 @@ urlpatterns = [
     path("invitations/<str:token>/", team_views.invitation, name="invitation"),
     path("<str:ods_code>/", views.organisation_detail, name="detail"),
     path("<str:ods_code>/care-settings/", views.organisation_care_settings, name="care-settings"),
+    path("<str:ods_code>/peer-settings/", views.organisation_peer_settings, name="peer-settings"),
     path("<str:ods_code>/team/", team_views.team, name="team"),
     path("<str:ods_code>/team/invite/", team_views.team_invitation_new, name="team-invite"),
     path(

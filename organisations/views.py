@@ -7,11 +7,11 @@ from django.views.decorators.http import require_GET
 
 from organisations.access import Action, may
 from organisations.filters import OrganisationFilter
-from organisations.forms import CareSettingsForm
+from organisations.forms import CareSettingsForm, PeerSettingsForm
 from organisations.models import Organisation
 from organisations.pagination import pagination
 from organisations.selectors import organisation_team, organisations_visible_to, systems_visible_to
-from organisations.services import organisation_correct_care_settings
+from organisations.services import organisation_correct_care_settings, organisation_set_peer_settings
 
 LIST_PAGE_SIZE = 50
 
@@ -55,6 +55,7 @@ def organisation_detail(request: HttpRequest, ods_code: str) -> HttpResponse:
             "can_edit_care_settings": organisation.kind == Organisation.Kind.TRUST
             and may(request.user, Action.EDIT_CARE_SETTINGS, organisation),
             "can_manage_team": may(request.user, Action.MANAGE_TEAM, organisation),
+            "can_edit_peer_settings": may(request.user, Action.EDIT_PEER_SETTINGS, organisation),
         },
     )
 
@@ -78,6 +79,36 @@ def organisation_care_settings(request: HttpRequest, ods_code: str) -> HttpRespo
             initial={"care_settings": organisation.care_settings, "main_care_setting": organisation.main_care_setting}
         )
     return render(request, "organisations/care_settings.html", {"organisation": organisation, "form": form})
+
+
+def organisation_peer_settings(request: HttpRequest, ods_code: str) -> HttpResponse:
+    organisation = get_object_or_404(organisations_visible_to(request.user), ods_code=ods_code)
+    if not may(request.user, Action.EDIT_PEER_SETTINGS, organisation):
+        raise PermissionDenied
+    if request.method == "POST":
+        form = PeerSettingsForm(request.POST)
+        if form.is_valid():
+            organisation_set_peer_settings(
+                organisation=organisation,
+                epr_supplier=form.cleaned_data["epr_supplier"],
+                peer_suggestions=form.cleaned_data["peer_suggestions"] == "yes",
+                actor=request.user,
+            )
+            messages.success(request, "Peer settings updated")
+            return redirect("organisations:detail", ods_code=organisation.ods_code)
+    else:
+        form = PeerSettingsForm(
+            initial={
+                "epr_supplier": organisation.epr_supplier,
+                "peer_suggestions": "yes" if organisation.peer_suggestions else "no",
+            }
+        )
+    return render(
+        request,
+        "organisations/peer_settings.html",
+        {"organisation": organisation, "form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )
 
 
 def system_detail(request: HttpRequest, icb_code: str) -> HttpResponse:

@@ -20,6 +20,7 @@ def navigation(request) -> dict:
     if grants.sees_everything or grants.at_ics:
         items.append(("Assessments", url("assessments:list")))
     items.append(("Framework", url("framework:versions")))
+    items.append(("Knowledge base", url("knowledge:search")))
     if user.is_staff and (grants.superuser or may(user, Action.MANAGE_ROLES)):
         items.append(("Admin", url("admin:index")))
     path = request.path

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from assessments.views import notifications, polls, pulse
+from assessments.views import notifications, peers, polls, pulse
 from organisations import token_views
 from wgll import oidc, views
 
@@ -22,8 +22,16 @@ urlpatterns = [
     path("session/", views.session_status, name="session"),
     path("session/timed-out/", views.session_timed_out, name="session-timed-out"),
     path("health/", views.health, name="health"),
+    # An organisation's peer requests sit with its other pages; they are the assessments app's.
+    path("organisations/<str:ods_code>/peer-requests/", peers.peer_requests, name="peer-requests"),
+    path(
+        "organisations/<str:ods_code>/peer-requests/<int:request_id>/",
+        peers.peer_request_decide,
+        name="peer-request-decide",
+    ),
     path("organisations/", include("organisations.urls")),
     path("framework/", include("framework.urls")),
+    path("knowledge/", include("framework.knowledge_urls")),
     path("assessments/", include("assessments.urls")),
     path("reports/", include("reports.urls")),
     path("systems/", include("reports.system_urls")),

@@ -16,6 +16,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from assessments import peers as peer_selectors
 from assessments import presenters, selectors
 from assessments.access import AssessmentAction
 from assessments.forms.answers import AnswerForm, DraftAnswerForm, EvidenceForm
@@ -28,6 +29,7 @@ from assessments.services import evidence as evidence_services
 from assessments.services import responses as response_services
 from assessments.uploads import upload_too_large
 from assessments.views import assessment_or_404, require
+from framework.knowledge_selectors import blueprints_for_domain
 from framework.selectors import domain_criteria
 from organisations.access import may
 
@@ -67,6 +69,8 @@ def overview(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespon
                 "assign": may(user, AssessmentAction.ASSIGN, assessment),
                 "history": may(user, AssessmentAction.VIEW_HISTORY, assessment),
                 "pulse": may(user, AssessmentAction.VIEW_PULSE, assessment),
+                "peers": may(user, AssessmentAction.VIEW_PEERS, assessment),
+                "peer_requests": may(user, AssessmentAction.VIEW_PEER_REQUESTS, assessment.organisation),
                 "sign_off": may(user, AssessmentAction.SIGN_OFF, assessment),
                 "review": may(user, AssessmentAction.REVIEW, assessment),
                 "reopen": may(user, AssessmentAction.REOPEN, assessment),
@@ -118,6 +122,8 @@ def domain_page(
     last_year = presenters.last_year_summary(response, texts)
     polled = selectors.polls_of(response)
     tallies = selectors.poll_tallies(polled)
+    # Peers a level ahead, for the organisation's own people: two queries (assessments/peers.py).
+    shows_peers = may(user, AssessmentAction.VIEW_PEERS, assessment)
     return render(
         request,
         "assessments/questionnaire/domain.html",
@@ -150,9 +156,21 @@ def domain_page(
             "max_mb": settings.EVIDENCE_MAX_BYTES // (1024 * 1024),
             "status_tag": presenters.RESPONSE_STATUS_TAGS.get(response.status),
             "updated_on": long_date(response.updated_at) if response.updated_at else None,
+            **_blueprints(user, assessment, response),
+            "peers": peer_selectors.domain_peers(response) if shows_peers else None,
+            "can_ask_peers": shows_peers and may(user, AssessmentAction.ASK_PEER, assessment.organisation),
         },
         status=status,
     )
+
+
+def _blueprints(user, assessment: Assessment, response: DomainResponse) -> dict:
+    """The knowledge base's entries for the domain at its saved level (one query), and whether
+    the person may share their organisation's own story of it."""
+    entries = blueprints_for_domain(
+        response.domain.key, level=response.level, care_settings=list(assessment.organisation.care_settings)
+    )
+    return {"blueprints": entries, "can_share": may(user, AssessmentAction.SHARE_KNOWLEDGE, assessment)}
 
 
 @require_http_methods(["GET", "POST"])

@@ -16,6 +16,7 @@ from organisations.models import (
     NATIONAL_ROLES,
     ORGANISATION_ROLES,
     CareSetting,
+    EprSupplier,
     IntegratedCareSystem,
     Organisation,
     Programme,
@@ -207,6 +208,24 @@ def organisation_correct_care_settings(
     locked.care_settings_source = Organisation.CareSettingsSource.PORTAL
     locked._history_user = actor
     locked.save(update_fields=["care_settings", "care_settings_source"])
+    return locked
+
+
+@transaction.atomic
+def organisation_set_peer_settings(
+    *, organisation: Organisation, epr_supplier: str, peer_suggestions: bool, actor: User
+) -> Organisation:
+    """Record the organisation's EPR supplier ("" for not recorded) and whether it may be
+    suggested to others as a peer a level ahead; kept in the organisation's history."""
+    if not may(actor, Action.EDIT_PEER_SETTINGS, organisation):
+        raise PermissionDenied("You cannot change this organisation's peer settings.")
+    if epr_supplier and epr_supplier not in EprSupplier.values:
+        raise ValidationError({"epr_supplier": "Select your EPR supplier from the list, or 'Another supplier'."})
+    locked = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    locked.epr_supplier = epr_supplier
+    locked.peer_suggestions = peer_suggestions
+    locked._history_user = actor
+    locked.save(update_fields=["epr_supplier", "peer_suggestions"])
     return locked
 
 

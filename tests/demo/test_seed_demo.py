@@ -98,3 +98,16 @@ def test_smart_foundations_is_the_strongest_measure_and_empower_citizens_weaker(
     )
     assert Decimal(str(means["smart_foundations"])) > Decimal(str(means["empower_citizens"]))
     assert means["smart_foundations"] == max(means.values())
+
+
+def test_the_demo_knowledge_base_holds_the_reviewed_entries_and_one_shared_by_a_demo_trust(seeded):
+    from demo.knowledge import demo_knowledge_seed
+    from framework.models import KnowledgeEntry
+
+    lines = demo_knowledge_seed()
+    assert KnowledgeEntry.objects.exclude(kind="shared").count() >= 40
+    shared = KnowledgeEntry.objects.get(kind="shared")
+    assert shared.organisation.ods_code == "RRK" and shared.is_published and shared.consent_given_at
+    assert any("shared by" in line for line in lines)
+    demo_knowledge_seed()  # again: nothing new
+    assert KnowledgeEntry.objects.filter(kind="shared").count() == 1

@@ -15,7 +15,7 @@ from django.apps import apps
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from assessments.models import Assessment, Evidence, ProvisionalQuery, ValidationFlag
+from assessments.models import Assessment, Evidence, PeerContactRequest, ProvisionalQuery, ValidationFlag
 from assessments.services import publication
 from assessments.services.evidence import evidence_add_link
 from assessments.services.pulse import pulse_open
@@ -80,6 +80,19 @@ def trust_a_everything(cycle, assessment, team, world, person, django_capture_on
         cycle=cycle, actor=team["analyst"], opens_on=today, closes_on=today + datetime.timedelta(days=7)
     )
     query = publication.query_raise(assessment=assessment, actor=team["lead"], text="About our figures")
+    # A request between trust A and a trust of nobody walking the URLs (trust B's lead would be
+    # its rightful reader).
+    peer = Organisation.objects.create(
+        ods_code="RPEER", name="Peer Trust", official_name="PEER TRUST", kind="trust", ics=world.ics_2
+    )
+    peer_request = PeerContactRequest.objects.create(
+        from_organisation=peer,
+        to_organisation=world.trust_a,
+        domain_key=response.domain.key,
+        domain_name=response.domain.name,
+        message="About your answers",
+        requested_by=team["lead"],
+    )
     invitation, token = team_invite(
         organisation=world.trust_a, email="invited@trust-a.nhs.uk", role="viewer", actor=team["lead"]
     )
@@ -104,6 +117,7 @@ def trust_a_everything(cycle, assessment, team, world, person, django_capture_on
         "report_id": report.pk,
         "pack_id": pack.pk,
         "query_id": query.pk,
+        "request_id": peer_request.pk,
         "user_id": team["contributor"].pk,
         "invitation_id": invitation.pk,
         "token": token,
@@ -111,6 +125,7 @@ def trust_a_everything(cycle, assessment, team, world, person, django_capture_on
         "provider": "cis2",
         "release_version": 1,  # a version of the cycle's national files (the API's name for it)
         "kind": "csv",
+        "entry_key": "no-such-entry",  # the knowledge base is everyone's: nothing of trust A's behind it
     }, people
 
 

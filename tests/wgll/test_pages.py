@@ -130,7 +130,7 @@ def test_home_for_someone_without_a_role_explains_how_to_get_access(client):
     client.force_login(UserFactory())
     page = client.get(reverse("home")).content.decode()
     assert "You do not have access to any organisation yet" in page
-    assert nav_texts(page) == ["Home", "Framework"]
+    assert nav_texts(page) == ["Home", "Framework", "Knowledge base"]
 
 
 def test_home_for_an_organisation_role(client, world, person):
@@ -138,7 +138,7 @@ def test_home_for_an_organisation_role(client, world, person):
     page = client.get(reverse("home")).content.decode()
     assert "Your organisation" in page and "Trust A" in page and "Your role: Contributor" in page
     assert "Trust B" not in page and "National picture" not in page
-    assert nav_texts(page) == ["Home", "Your organisation", "Framework"]
+    assert nav_texts(page) == ["Home", "Your organisation", "Framework", "Knowledge base"]
 
 
 def test_home_for_an_ics_role(client, world, person):
@@ -146,14 +146,14 @@ def test_home_for_an_ics_role(client, world, person):
     page = client.get(reverse("home")).content.decode()
     assert "Your integrated care system" in page and world.ics_1.short_name in page
     assert "Your role: ICS reviewer" in page
-    assert nav_texts(page) == ["Home", "Organisations", "Assessments", "Framework"]
+    assert nav_texts(page) == ["Home", "Organisations", "Assessments", "Framework", "Knowledge base"]
 
 
 def test_home_for_national_staff(client, world, person):
     client.force_login(person("national_analyst"))
     page = client.get(reverse("home")).content.decode()
     assert "National picture" in page and "Your role: National analyst" in page
-    assert nav_texts(page) == ["Home", "Organisations", "Assessments", "Framework"]
+    assert nav_texts(page) == ["Home", "Organisations", "Assessments", "Framework", "Knowledge base"]
 
 
 def test_service_desk_sees_the_admin_link(client, world):

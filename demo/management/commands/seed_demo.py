@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from demo.history import demo_history_seed
+from demo.knowledge import demo_knowledge_seed
 from demo.people import DEMO_PASSWORD, demo_users_create
 from organisations.models import Role
 
@@ -29,6 +30,8 @@ class Command(BaseCommand):
         started = time.perf_counter()
         people = demo_users_create()
         for line in demo_history_seed(organisations=options["organisations"], progress=self.stdout.write):
+            self.stdout.write(line)
+        for line in demo_knowledge_seed():
             self.stdout.write(line)
         self.stdout.write(f"Demo data ready in {time.perf_counter() - started:.0f} s")
         self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD})")

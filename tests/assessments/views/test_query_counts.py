@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from assessments.models import Assessment
 from assessments.services.cycles import cycle_open
+from framework.models import KnowledgeEntry
 from organisations.access import forget_grants
 from organisations.models import Organisation
 from tests import factories
@@ -46,7 +47,35 @@ def pages(assessment) -> list[tuple[str, str, str]]:
         ("framework versions", "lead", reverse("framework:versions")),
         ("framework version", "lead", reverse("framework:version", args=[version])),
         ("framework domain", "lead", reverse("framework:domain", args=[version, domain.key])),
+        ("knowledge base", "viewer", reverse("knowledge:search")),
+        (
+            "knowledge base, searched",
+            "reviewer",
+            reverse("knowledge:search") + "?q=strategy&care_setting=acute&level=2",
+        ),
+        ("knowledge entry", "lead", reverse("knowledge:entry", args=[_an_entry(domain.key).key])),
     ]
+
+
+def _an_entry(domain_key: str) -> KnowledgeEntry:
+    """One reviewed entry for the domain the pages show, so the domain page lists a blueprint."""
+    entry, _ = KnowledgeEntry.objects.get_or_create(
+        key="a-strategy-blueprint",
+        defaults={
+            "kind": KnowledgeEntry.Kind.BLUEPRINT,
+            "title": "A strategy blueprint",
+            "summary": "How to write a strategy",
+            "body": "Steps",
+            "author_name": "Programme",
+            "care_settings": ["acute"],
+            "domain_keys": [domain_key],
+            "measure_keys": ["well_led"],
+            "level_from": 1,
+            "level_to": 3,
+            "source_file": "test.yaml",
+        },
+    )
+    return entry
 
 
 # Each page kind's queries, pinned: a change that adds one must say so here; one that removes
@@ -71,7 +100,10 @@ PINNED = {
     "home: analyst": 9,
     "home: framework_admin": 9,
     "task list": 9,
-    "domain page": 7,  # the colleagues polled about the domain, with their views, in one query
+    # the colleagues polled about the domain, with their views, in one query; its blueprints; the
+    # published cycles for its peers a level ahead (none here: their levels are read in one more,
+    # in the test below)
+    "domain page": 9,
     "check your answers": 6,
     "history": 6,
     "review": 12,
@@ -85,6 +117,9 @@ PINNED = {
     "framework versions": 4,
     "framework version": 4,
     "framework domain": 4,
+    "knowledge base": 5,  # the matching entries (facets counted from them) and the domains' names
+    "knowledge base, searched": 5,
+    "knowledge entry": 5,
 }
 
 
@@ -120,3 +155,37 @@ def test_no_page_costs_more_queries_with_ten_times_the_organisations(client, cyc
     after = counts(client, team, kinds)
     assert after == before
     assert before == PINNED
+
+
+# The peers pages with published results to find peers in: the domain page reads the published
+# cycles and the levels of this domain in them (two queries); the peers page the organisation's
+# latest scored levels, the cycles and the levels (three) and its requests already sent (one).
+PEER_PAGES_PINNED = {"domain page, with peers": 10, "peers a level ahead": 8, "peer requests": 5}
+
+
+def test_peer_pages_cost_the_same_with_ten_times_the_peers(client, cycle, team, world):
+    from assessments.services.peers import peer_request_send
+    from tests.assessments.peer_data import past_cycle, scored
+
+    last = past_cycle("2024/25")
+    levels = {"strategy": 4, "infra": 4, "safe_practice_basics": 4, "empower_citizens_basics": 4}
+    scored(world.trust_a, last, dict.fromkeys(levels, 1))
+    scored(world.trust_b, last, levels)
+    assessment = Assessment.objects.get(cycle=cycle, organisation=world.trust_a)
+    args = [cycle.slug, world.trust_a.ods_code]
+    kinds = [
+        ("domain page, with peers", "lead", reverse("assessments:domain", args=[*args, "strategy"])),
+        ("peers a level ahead", "lead", reverse("assessments:peers", args=args)),
+        ("peer requests", "lead", reverse("peer-requests", args=[world.trust_a.ods_code])),
+    ]
+    ask = {"from_organisation": world.trust_a, "domain_key": "strategy", "domain_name": "Digital strategy"}
+    peer_request_send(to_organisation=world.trust_b, message="Hello", actor=team["lead"], **ask)
+    before = counts(client, team, kinds)
+    for number in range(20):
+        joining = factories.OrganisationFactory(ics=world.ics_2, name=f"Peer Trust {number}")
+        scored(joining, last, levels)
+        peer_request_send(to_organisation=joining, message="Hello", actor=team["lead"], **ask)
+    after = counts(client, team, kinds)
+    assert assessment.organisation == world.trust_a
+    assert after == before
+    assert before == PEER_PAGES_PINNED
