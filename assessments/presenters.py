@@ -149,7 +149,7 @@ def may_edit_any(sections: list[selectors.MeasureSection], user: Any) -> bool:
 def work_groups(responses: Iterable[DomainResponse]) -> list[dict[str, Any]]:
     """The home page's "Your work": the domains assigned to someone, as NHS task list items, one
     group per assessment (the responses come ordered by assessment, as
-    `selectors.responses_assigned_to` gives them)."""
+    `selectors.responses_assigned_in` gives them)."""
     groups: list[dict[str, Any]] = []
     for response in responses:
         assessment = response.assessment

@@ -1,9 +1,9 @@
 """Header navigation, which depends on the roles the signed-in user holds."""
 
 from django.conf import settings
-from django.urls import reverse
 
 from organisations.access import Action, grants_for, may
+from wgll.reversing import url
 
 
 def navigation(request) -> dict:
@@ -11,18 +11,18 @@ def navigation(request) -> dict:
     if user is None or not user.is_authenticated:
         return {"navigation_items": [], "account_items": []}
     grants = grants_for(user)
-    items = [("Home", reverse("home"))]
+    items = [("Home", url("home"))]
     if grants.sees_everything or len(grants.at_organisation) + len(grants.at_ics) > 1 or grants.at_ics:
-        items.append(("Organisations", reverse("organisations:list")))
+        items.append(("Organisations", url("organisations:list")))
     elif grants.at_organisation:
         code = grants.organisation_codes[next(iter(grants.at_organisation))]
-        items.append(("Your organisation", reverse("organisations:detail", args=[code])))
+        items.append(("Your organisation", url("organisations:detail", code)))
     if grants.sees_everything or grants.at_ics:
-        items.append(("Assessments", reverse("assessments:list")))
-    items.append(("Framework", reverse("framework:versions")))
-    items.append(("Knowledge base", reverse("knowledge:search")))
+        items.append(("Assessments", url("assessments:list")))
+    items.append(("Framework", url("framework:versions")))
+    items.append(("Knowledge base", url("knowledge:search")))
     if user.is_staff and (grants.superuser or may(user, Action.MANAGE_ROLES)):
-        items.append(("Admin", reverse("admin:index")))
+        items.append(("Admin", url("admin:index")))
     path = request.path
     navigation_items = [
         {"text": text, "href": href, "current": path == href, "active": href != "/" and path.startswith(href)}
@@ -30,9 +30,9 @@ def navigation(request) -> dict:
     ]
     account_items = [
         {"text": user.get_full_name() or user.email, "icon": True},
-        {"text": "Notifications", "href": reverse("notifications")},
-        {"text": "API tokens", "href": reverse("api-tokens")},
-        {"text": "Sign out", "href": reverse("sign-out")},
+        {"text": "Notifications", "href": url("notifications")},
+        {"text": "API tokens", "href": url("api-tokens")},
+        {"text": "Sign out", "href": url("sign-out")},
     ]
     return {"navigation_items": navigation_items, "account_items": account_items}
 

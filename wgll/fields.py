@@ -1,15 +1,18 @@
-"""The NHS.UK design system's text input and textarea written in Python: `text_input(params)` and
-`textarea(params)`, called from templates through templates/macros/fields.html with the
-nhsuk-frontend-jinja `input` and `textarea` macros' parameters as this portal's forms use them:
-id, name, value, type, a label (text, size; not as the page's heading), a hint and an error
-message (text), classes, autocomplete, spellcheck, rows and plain attributes.
+"""The NHS.UK design system's text input, textarea, select and file upload written in Python:
+`text_input(params)`, `textarea(params)`, `select(params)` and `file_upload(params)`, called from
+templates through templates/macros/fields.html with the nhsuk-frontend-jinja `input`, `textarea`,
+`select` and `fileUpload` macros' parameters as this portal's forms use them: id, name, value,
+type, a label (text, size; not as the page's heading), a hint and an error message (text),
+classes, autocomplete, spellcheck, rows, plain attributes and a select's options (value, text,
+selected).
 
-Why: after the checkboxes (wgll/choices.py), the label, hint, error and attribute macros these two
+Why: after the checkboxes (wgll/choices.py), the label, hint, error and attribute macros these
 call, with their indent and trim passes, were most of what was left of the domain page's own
-time. Any other parameter (a label as the page heading, prefixes, html parts, attributes that are
-not plain text...) returns None and the template macro falls back to the design system's own.
-Text and values are escaped; tests/wgll/test_form_markup.py compares the output with the design
-system's.
+time (the file upload alone a tenth of it), and the filters' selects were a third of the flags
+list's. Any other parameter (a label as the page heading, prefixes, html parts, attributes that
+are not plain text, a select's own value, dividers, disabled options, several files...) returns
+None and the template macro falls back to the design system's own. Text and values are escaped;
+tests/wgll/test_form_markup.py compares the output with the design system's.
 """
 
 from __future__ import annotations
@@ -37,6 +40,9 @@ INPUT_PARAMS = {
     "spellcheck",
     "attributes",
 }
+FILE_UPLOAD_PARAMS = {"id", "name", "label", "hint", "errorMessage", "classes", "attributes"}
+SELECT_PARAMS = {"id", "name", "label", "hint", "errorMessage", "items", "classes"}
+OPTION_PARAMS = {"value", "text", "selected"}
 TEXTAREA_PARAMS = {"id", "name", "value", "label", "hint", "errorMessage", "rows", "autocomplete", "classes"}
 
 
@@ -129,3 +135,83 @@ def textarea(params: Any) -> Markup | None:
         control += f' autocomplete="{escape(params["autocomplete"])}"'
     parts.append(f"{control}>{escape(params.get('value', ''))}</textarea>")
     return Markup(f'<div class="{group}">{"".join(parts)}</div>')  # noqa: S704 - escaped above  # nosec B704
+
+
+def _option(item: Any) -> str | None:
+    """One option as the design system writes it when the select is given no `value` of its own
+    (so an option is selected exactly when it says so); None for anything else (dividers,
+    disabled options, attributes)."""
+    if not isinstance(item, Mapping) or set(item) - OPTION_PARAMS:
+        return None
+    selected, value, text = item.get("selected"), item.get("value"), item.get("text")
+    if not (_absent(selected) or isinstance(selected, bool)) or isinstance(text, Undefined):
+        return None
+    option = "<option" if isinstance(value, Undefined) or "value" not in item else f'<option value="{escape(value)}"'
+    return f"{option}{' selected' if selected else ''}>{escape(text)}</option>"
+
+
+def select(params: Any) -> Markup | None:
+    field = _field(params, SELECT_PARAMS, "nhsuk-select")
+    items = params.get("items") if field else None
+    if field is None or not isinstance(items, list | tuple):
+        return None
+    options = [_option(item) for item in items if item]
+    if None in options:
+        return None
+    group, parts, classes, described_by, control_id = field
+    parts.append(f'<select class="{classes}" id="{control_id}" name="{escape(params.get("name"))}"{described_by}>')
+    parts.extend(options)
+    parts.append("</select>")
+    return Markup(f'<div class="{group}">{"".join(parts)}</div>')  # noqa: S704 - escaped above  # nosec B704
+
+
+def file_upload(params: Any) -> Markup | None:
+    """The design system's file upload (a domain page's evidence file), its script's data-module
+    included; no i18n texts or input wrappers of its own."""
+    field = _field(params, FILE_UPLOAD_PARAMS, "nhsuk-file-upload__input")
+    attributes = _attributes(params.get("attributes")) if field else None
+    if field is None or attributes is None:
+        return None
+    group, parts, _, described_by, control_id = field
+    classes = "nhsuk-file-upload__input"  # no error variant of its own, unlike the text input
+    if _given(params.get("classes")):
+        classes += f" {params['classes']}"
+    parts.append(
+        f'<input class="{escape(classes)}" id="{control_id}" name="{escape(params.get("name"))}" type="file"'
+        f"{described_by}{attributes}>"
+    )
+    return Markup(f'<div class="{group} nhsuk-file-upload" data-module="nhsuk-file-upload">{"".join(parts)}</div>')  # noqa: S704 - escaped above  # nosec B704
+
+
+BUTTON_PARAMS = {"text", "variant", "classes", "href", "attributes"}
+BUTTON_VARIANTS = ("brand", "login", "reverse", "secondary", "secondary-solid", "warning")
+
+
+def button(params: Any) -> Markup | None:
+    """The design system's button (a submit button, or a link drawn as one with `href`) with plain
+    text, a variant, classes and plain attributes; None for anything else (html, icons, a caller's
+    content, disabled...)."""
+    if not isinstance(params, Mapping) or set(params) - BUTTON_PARAMS:
+        return None
+    text, href, classes = params.get("text"), params.get("href"), params.get("classes")
+    attributes = _attributes(params.get("attributes"))
+    if not isinstance(text, str) or isinstance(text, Markup) or not text.strip() or attributes is None:
+        return None
+    plain = (_absent(value) or (isinstance(value, str) and not isinstance(value, Markup)) for value in (href, classes))
+    if not all(plain):
+        return None
+    names = "nhsuk-button"
+    variant = params.get("variant")
+    if variant in BUTTON_VARIANTS and not (classes and any(f"nhsuk-button--{v}" in classes for v in BUTTON_VARIANTS)):
+        names += f" nhsuk-button--{variant}"
+    if classes:
+        names += f" {classes}"
+    label = escape(text.strip())
+    if href:
+        return Markup(  # noqa: S704 - escaped above  # nosec B704
+            f'<a class="{escape(names)}" data-module="nhsuk-button" href="{escape(href)}" role="button"'
+            f' draggable="false"{attributes}>{label}</a>'
+        )
+    return Markup(  # noqa: S704 - escaped above  # nosec B704
+        f'<button class="{escape(names)}" data-module="nhsuk-button" type="submit"{attributes}>{label}</button>'
+    )

@@ -4,7 +4,6 @@ from pathlib import Path
 
 from django.contrib.messages import get_messages
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils.html import format_html
 from jinja2 import (
     ChainableUndefined,
@@ -18,15 +17,13 @@ from jinja2 import (
 from assessments.rules.dates import long_date, long_datetime
 from organisations.models import CareSetting
 from reports.cards import kept_card_markup
+from wgll.cards import card, summary_card
 from wgll.choices import choices
-from wgll.fields import text_input, textarea
+from wgll.fields import button, file_upload, select, text_input, textarea
 from wgll.kept_markup import kept_markup
+from wgll.reversing import url
 from wgll.tables import data_table
 from wgll.task_list import tag, task_list
-
-
-def url(name: str, *args, **kwargs) -> str:
-    return reverse(name, args=args or None, kwargs=kwargs or None)
 
 
 def error_list(form) -> list[dict[str, str]]:
@@ -134,6 +131,11 @@ def environment(**options) -> Environment:
         render_choices=choices,
         render_text_input=text_input,
         render_textarea=textarea,
+        render_select=select,
+        render_button=button,
+        render_file_upload=file_upload,
+        render_card=card,
+        render_summary_card=summary_card,
         kept_chart_card=kept_card_markup,
         kept_markup=kept_markup,
     )

@@ -471,6 +471,15 @@ SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
 SESSION_WARNING_SECONDS = env.int("SESSION_WARNING_SECONDS", default=120)
 SESSION_COOKIE_AGE = int(env.float("SESSION_MAX_HOURS", default=10) * 3600)
 SESSION_COOKIE_SECURE = PRODUCTION
+# Sessions are read from the cache when it is the Redis every web worker shares (one query fewer on
+# every signed-in page), and always kept in the database, which answers while Redis is down
+# (wgll/session_store.py). A per-process cache is never used for them: a sign-out in one worker
+# would not reach the others.
+SESSION_ENGINE = (
+    "wgll.session_store"
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    else "django.contrib.sessions.backends.db"
+)
 # An invitation to join a team (organisations/services/team.py) works once, for this many days.
 INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
 CSRF_COOKIE_SECURE = PRODUCTION

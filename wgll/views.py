@@ -20,7 +20,7 @@ from assessments import presenters
 from assessments.access import AssessmentAction
 from assessments.models import DomainResponse
 from assessments.rules.dates import announced_datetime
-from assessments.selectors import announced_publications, assessments_visible_to, responses_assigned_to
+from assessments.selectors import announced_publications, assessments_visible_to, responses_assigned_in
 from framework.selectors import framework_versions
 from organisations.access import Action, grants_for, may
 from organisations.identity import claimed_organisations_of
@@ -68,17 +68,16 @@ def home(request: HttpRequest) -> HttpResponse:
     # Publication dates are announced to everyone, as official statistics are.
     context["announced"] = [(cycle, announced_datetime(cycle.publication_at)) for cycle in announced_publications()]
     # What is assigned to the user, so nobody has to hunt through task lists for their own domains.
-    context["my_work"] = presenters.work_groups(responses_assigned_to(user))
+    context["my_work"] = presenters.work_groups(responses_assigned_in(user, context["my_assessments"]))
     context["sees_many_assessments"] = bool(grants.at_ics) or grants.sees_everything
     context["reviews_flags"] = may(user, AssessmentAction.VIEW_FLAG_EVIDENCE)
     if context["national"]:
-        visible = organisations_visible_to(user)
-        context["national_counts"] = {
-            "trusts": visible.filter(kind="trust").count(),
-            "icbs": visible.filter(kind="icb").count(),
-            "systems": systems_visible_to(user).count(),
-        }
-        context["all_systems"] = systems_visible_to(user).order_by("region__name", "name")
+        # Both kinds counted in one query; the systems counted from the list the page shows anyway.
+        context["national_counts"] = organisations_visible_to(user).aggregate(
+            trusts=Count("pk", filter=Q(kind="trust")), icbs=Count("pk", filter=Q(kind="icb"))
+        )
+        context["all_systems"] = list(systems_visible_to(user).order_by("region__name", "name"))
+        context["national_counts"]["systems"] = len(context["all_systems"])
     if may(user, NationalAction.VIEW_DASHBOARD):
         context["headline"] = national_headline()
     if context["framework_admin"] or context["national"]:

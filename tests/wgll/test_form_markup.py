@@ -227,3 +227,188 @@ def test_field_parameters_the_portal_does_not_write_itself_go_to_the_design_syst
     theirs = '{% from "nhsuk/components/input/macro.jinja" import input %}{{ input(params) }}'
     ours = '{% from "macros/fields.html" import input %}{{ input(params) }}'
     assert render(ours, params).strip() == render(theirs, params).strip()
+
+
+SELECTS = {
+    "a filter with an empty choice, one selected, escaped text and values": {
+        "label": {"text": "Status <of> the flag"},
+        "id": "id_status",
+        "name": "status",
+        "hint": Undefined(),
+        "errorMessage": None,
+        "items": [
+            {"value": "", "text": "Any status", "selected": False},
+            {"value": 'a"&b', "text": "Open <new>", "selected": True},
+            {"value": "closed", "text": "Closed", "selected": False},
+        ],
+    },
+    "an assignment with a hint, an error, a class and numeric values": {
+        "label": {"text": "Who answers Cloud", "size": "s"},
+        "id": "id_domain_3",
+        "name": "domain_3",
+        "hint": {"text": "Leads and contributors"},
+        "errorMessage": {"text": "Choose someone who can answer"},
+        "classes": "nhsuk-u-width-two-thirds",
+        "items": [{"value": "", "text": "Nobody", "selected": False}, {"value": 7, "text": "Ada", "selected": True}],
+    },
+    "an option without a value and an empty item skipped": {
+        "label": {"text": "Cycle"},
+        "id": "id_cycle",
+        "name": "cycle",
+        "items": [{"text": "Latest"}, None, {"value": "2024-25", "text": "2024/25"}],
+    },
+}
+
+
+@pytest.mark.parametrize("params", SELECTS.values(), ids=SELECTS.keys())
+def test_select_writes_the_design_systems_markup(params):
+    theirs = '{% from "nhsuk/components/select/macro.jinja" import select %}{{ select(params) }}'
+    ours = '{% from "macros/fields.html" import select %}{{ select(params) }}'
+    expected = tokens(render(theirs, params))
+    assert tokens(render(ours, params)) == expected
+    assert any(token[:2] == ("start", "option") for token in expected)  # real options were compared
+
+
+@pytest.mark.parametrize(
+    "unsupported",
+    [
+        {"value": "b"},
+        {"items": [{"value": "a", "text": "A"}, {"divider": True}]},
+        {"items": [{"value": "a", "text": "A", "disabled": True}]},
+        {"label": {"html": Markup("<b>Status</b>")}},
+        {"attributes": {"form": "filters"}},
+    ],
+    ids=["the select's own value", "divider", "disabled option", "html label", "attributes"],
+)
+def test_select_parameters_the_portal_does_not_write_itself_go_to_the_design_systems_macro(unsupported):
+    params = {"id": "s", "name": "s", "label": {"text": "S"}, "items": [{"value": "a", "text": "A"}]} | unsupported
+    theirs = '{% from "nhsuk/components/select/macro.jinja" import select %}{{ select(params) }}'
+    ours = '{% from "macros/fields.html" import select %}{{ select(params) }}'
+    assert render(ours, params).strip() == render(theirs, params).strip()
+
+
+FILE_UPLOADS = {
+    "evidence with a hint, an error and a form attribute, escaped": {
+        "id": "id_evidence_file",
+        "name": "evidence_file",
+        "label": {"text": "Upload a <file>"},
+        "hint": {"text": "PDF, Word & Excel"},
+        "errorMessage": {"text": "The file is over 20 MB"},
+        "attributes": {"form": "answer-form"},
+    },
+    "no hint text, no error, no attributes": {
+        "id": "id_evidence_file",
+        "name": "evidence_file",
+        "label": {"text": "Upload a file"},
+        "hint": {"text": ""},
+        "errorMessage": None,
+        "attributes": None,
+    },
+}
+
+
+@pytest.mark.parametrize("params", FILE_UPLOADS.values(), ids=FILE_UPLOADS.keys())
+def test_file_upload_writes_the_design_systems_markup(params):
+    theirs = '{% from "nhsuk/components/file-upload/macro.jinja" import fileUpload %}{{ fileUpload(params) }}'
+    ours = '{% from "macros/fields.html" import fileUpload %}{{ fileUpload(params) }}'
+    expected = tokens(render(theirs, params))
+    assert tokens(render(ours, params)) == expected
+    assert any(token[:2] == ("start", "input") for token in expected)
+
+
+@pytest.mark.parametrize(
+    "unsupported",
+    [{"multiple": True}, {"chooseFilesButtonText": "Pick"}, {"label": {"text": "F", "isPageHeading": True}}],
+    ids=["multiple", "i18n text", "label as page heading"],
+)
+def test_file_upload_parameters_the_portal_does_not_write_itself_go_to_the_design_systems_macro(unsupported):
+    params = {"id": "f", "name": "f", "label": {"text": "F"}} | unsupported
+    theirs = '{% from "nhsuk/components/file-upload/macro.jinja" import fileUpload %}{{ fileUpload(params) }}'
+    ours = '{% from "macros/fields.html" import fileUpload %}{{ fileUpload(params) }}'
+    assert render(ours, params).strip() == render(theirs, params).strip()
+
+
+HOME_CARDS = {
+    "a clickable card with a link and a description, escaped": {
+        "heading": "Royal Free London & <Partners>",
+        "href": "/organisations/RAL/?a=1&b=2",
+        "clickable": True,
+        "description": "Your role: Assessment lead. North Central London <ICS>.",
+    },
+    "a card without a description, not clickable": {"heading": " Strategy ", "href": "/s/", "clickable": False},
+    "a card without a link": {"heading": "Read only", "description": "Nothing to follow"},
+}
+
+
+@pytest.mark.parametrize("params", HOME_CARDS.values(), ids=HOME_CARDS.keys())
+def test_card_writes_the_design_systems_markup(params):
+    theirs = '{% from "nhsuk/components/card/macro.jinja" import card %}{{ card(params) }}'
+    ours = '{% from "macros/card.html" import card %}{{ card(params) }}'
+    expected = tokens(render(theirs, params))
+    assert tokens(render(ours, params)) == expected
+    assert any(token[:2] == ("start", "h2") for token in expected)  # a real heading was compared
+
+
+@pytest.mark.parametrize(
+    "unsupported",
+    [
+        {"description": Markup("<p>Already <b>markup</b></p>")},
+        {"heading": Markup("<b>Bold</b>")},
+        {"actions": {"items": [{"href": "/c/", "text": "Change"}]}},
+        {"primary": True},
+        {"heading": {"text": "Mapped", "level": 3}},
+    ],
+    ids=["html description", "html heading", "actions", "primary variant", "heading as a mapping"],
+)
+def test_card_parameters_the_portal_does_not_write_itself_go_to_the_design_systems_macro(unsupported):
+    params = {"heading": "Card", "href": "/c/", "clickable": True, "description": "Text"} | unsupported
+    theirs = '{% from "nhsuk/components/card/macro.jinja" import card %}{{ card(params) }}'
+    ours = '{% from "macros/card.html" import card %}{{ card(params) }}'
+    assert render(ours, params).strip() == render(theirs, params).strip()
+
+
+BUTTONS = {
+    "a submit button with escaped text": {"text": "Save <and> continue"},
+    "a secondary variant": {"text": "Filter", "variant": "secondary"},
+    "a link drawn as a button, escaped address": {"text": "Review", "href": '/assessments/?a=1&b="2"'},
+    "a variant already in the classes is not repeated": {
+        "text": "Save",
+        "variant": "secondary",
+        "classes": "nhsuk-button--secondary nhsuk-u-margin-bottom-0",
+    },
+    "plain attributes": {
+        "text": "Add evidence",
+        "variant": "secondary",
+        "attributes": {"form": "f", "formaction": "/x/"},
+    },
+    "an unknown variant is ignored": {"text": "Go", "variant": "nope"},
+}
+
+
+@pytest.mark.parametrize("params", BUTTONS.values(), ids=BUTTONS.keys())
+def test_button_writes_the_design_systems_markup(params):
+    theirs = '{% from "nhsuk/components/button/macro.jinja" import button %}{{ button(params) }}'
+    ours = '{% from "macros/button.html" import button %}{{ button(params) }}'
+    expected = tokens(render(theirs, params))
+    assert tokens(render(ours, params)) == expected
+    assert expected[0][:2] in {("start", "button"), ("start", "a")}
+
+
+@pytest.mark.parametrize(
+    "unsupported",
+    [{"html": Markup("<b>Go</b>")}, {"small": True}, {"disabled": True}, {"attributes": {"hidden": True}}],
+    ids=["html", "small", "disabled", "boolean attribute"],
+)
+def test_button_parameters_the_portal_does_not_write_itself_go_to_the_design_systems_macro(unsupported):
+    params = {"text": "Go"} | unsupported
+    theirs = '{% from "nhsuk/components/button/macro.jinja" import button %}{{ button(params) }}'
+    ours = '{% from "macros/button.html" import button %}{{ button(params) }}'
+    assert render(ours, params).strip() == render(theirs, params).strip()
+
+
+def test_a_button_with_a_callers_content_is_the_design_systems():
+    body = '{% call button(params) %}Remove<span class="nhsuk-u-visually-hidden"> a <file></span>{% endcall %}'
+    params = {"variant": "secondary", "small": True}
+    theirs = render('{% from "nhsuk/components/button/macro.jinja" import button %}' + body, params)
+    ours = render('{% from "macros/button.html" import button %}' + body, params)
+    assert ours.strip() == theirs.strip() and "Remove" in ours

@@ -194,3 +194,22 @@ def test_tag_writes_the_design_systems_markup(params):
     ours = '{% from "macros/tag.html" import tag %}{{ tag(params) }}'
     theirs = '{% from "nhsuk/components/tag/macro.jinja" import tag %}{{ tag(params) }}'
     assert tokens(render(ours, params)) == tokens(render(theirs, params))
+
+
+def test_summary_card_escapes_text_and_links_and_trusts_only_html_values():
+    page = render(
+        OUR_CARD,
+        {
+            "card": {
+                "heading": {"text": "<script>h</script>", "level": 3},
+                "actions": {"items": [{"href": '/a/"><b>', "text": "<i>Change</i>"}]},
+            },
+            "rows": [
+                {"key": {"text": "<k>"}, "value": {"text": "<script>v</script>"}},
+                {"key": {"text": "Evidence"}, "value": {"html": Markup("<ul><li>Plan</li></ul>")}},
+            ],
+        },
+    )
+    assert "<script>" not in page and "<i>" not in page and '"><b>' not in page
+    assert page.count("&lt;script&gt;") == 3  # heading, the action's hidden context, a value
+    assert "<ul><li>Plan</li></ul>" in page and "<h3 " in page

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from assessments.models import Assessment, Cycle
 from assessments.rules.dates import long_date
-from assessments.selectors import responses_assigned_to
+from assessments.selectors import assessments_visible_to, responses_assigned_in, responses_assigned_to
 from assessments.services import responses as answers
 from organisations.access import forget_grants
 from organisations.models import RoleAssignment
@@ -159,3 +159,37 @@ def test_only_the_approver_is_asked_to_sign_off(client, assessment, team, who):
 def test_no_call_to_sign_off_once_submitted(client, assessment, team):
     Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.SUBMITTED)
     assert "Sign off now" not in home(client, team["approver"])
+
+
+def assigned_in_home_order(user):
+    visible = list(assessments_visible_to(user).order_by("-cycle__name", "organisation__name"))
+    return [r.pk for r in responses_assigned_in(user, visible)]
+
+
+def test_the_home_pages_work_from_its_own_assessments_is_the_assigned_work(assessment, team):
+    """responses_assigned_in, given the assessments the home page has read, finds exactly what
+    responses_assigned_to would, in the same order, whoever asks and whatever the state."""
+    lead, contributor = team["lead"], team["contributor"]
+    assign(assessment, lead, contributor, "strategy")
+    assign(
+        assessment,
+        lead,
+        lead,
+        *assessment.responses.exclude(domain__key="strategy").values_list("domain__key", flat=True),
+    )
+    for person in team.values():
+        assert assigned_in_home_order(person) == [r.pk for r in responses_assigned_to(person)], person
+    assert assigned_in_home_order(contributor) and assigned_in_home_order(lead)
+    closed = timezone.localdate() - datetime.timedelta(days=1)
+    Cycle.objects.filter(pk=assessment.cycle_id).update(opens_on=closed - datetime.timedelta(days=30), closes_on=closed)
+    assert assigned_in_home_order(contributor) == [] == list(responses_assigned_to(contributor))
+    Assessment.objects.filter(pk=assessment.pk).update(extension_until=timezone.localdate())
+    assert assigned_in_home_order(contributor) == [r.pk for r in responses_assigned_to(contributor)] != []
+    Assessment.objects.filter(pk=assessment.pk).update(status=Assessment.Status.SUBMITTED)
+    assert assigned_in_home_order(contributor) == [] == list(responses_assigned_to(contributor))
+
+
+def test_nobody_with_no_open_assessment_to_work_on_pays_a_query_for_work(assessment, team, django_assert_num_queries):
+    visible = list(assessments_visible_to(team["reviewer"]))
+    with django_assert_num_queries(0):
+        assert responses_assigned_in(team["reviewer"], visible) == []
