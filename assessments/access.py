@@ -13,7 +13,7 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
-from assessments.models import Assessment, Cycle, DomainResponse, PeerContactRequest
+from assessments.models import Assessment, Cycle, DomainResponse, ImprovementPlan, PeerContactRequest
 from assessments.rules.publication import in_review_window
 from organisations.access import (
     grants_for,
@@ -49,6 +49,10 @@ class AssessmentAction(StrEnum):
     VIEW_FLAG_EVIDENCE = "assessment_view_flag_evidence"
     RUN_PULSE = "assessment_run_pulse"
     VIEW_PULSE = "assessment_view_pulse"
+    PLAN_VIEW = "plan_view"
+    PLAN_EDIT = "plan_edit"
+    PLAN_SIGN_OFF = "plan_sign_off"
+    PLAN_REOPEN = "plan_reopen"
     SHARE_KNOWLEDGE = "assessment_share_knowledge"
     WITHDRAW_KNOWLEDGE = "knowledge_withdraw"
     VIEW_PEERS = "assessment_view_peers"
@@ -303,6 +307,43 @@ def _run_pulse(user: Any, assessment: Assessment) -> bool:
 def _view_pulse(user: Any, assessment: Assessment) -> bool:
     """Whoever may see the assessment sees its pulse results (shown only once enough answered)."""
     return may(user, AssessmentAction.VIEW, assessment)
+
+
+# Improvement plans. The target is the plan, or an unsaved ImprovementPlan(assessment=...) while
+# the assessment has none yet, so a rule never needs to know whether the first target was added.
+
+
+def visible_plans_q(user: Any, prefix: str = "") -> Q:
+    """PLAN_VIEW as a filter on assessments (`prefix` reaches an Assessment, e.g. "assessment__"
+    from a plan): the assessments whose plan the user may see, kept beside the rule."""
+    return visible_organisations_q(user, f"{prefix}organisation__")
+
+
+@rule(AssessmentAction.PLAN_VIEW)
+def _plan_view(user: Any, plan: ImprovementPlan) -> bool:
+    """The organisation's own people, its ICS (reviewers and board viewers: the ICS holds its
+    members to their plans) and national staff. A plan is what the organisation means to do,
+    not its answers, so a board viewer sees a plan whatever its assessment's status."""
+    return sees_organisation(user, plan.assessment.organisation)
+
+
+@rule(AssessmentAction.PLAN_EDIT)
+def _plan_edit(user: Any, plan: ImprovementPlan) -> bool:
+    """The lead and contributors, on any assessment status (planning follows the results), until
+    the plan is signed off."""
+    return not plan.is_signed_off and holds_at_organisation(
+        user, plan.assessment.organisation, Role.ASSESSMENT_LEAD, Role.CONTRIBUTOR
+    )
+
+
+@rule(AssessmentAction.PLAN_SIGN_OFF)
+def _plan_sign_off(user: Any, plan: ImprovementPlan) -> bool:
+    return not plan.is_signed_off and holds_at_organisation(user, plan.assessment.organisation, Role.APPROVER)
+
+
+@rule(AssessmentAction.PLAN_REOPEN)
+def _plan_reopen(user: Any, plan: ImprovementPlan) -> bool:
+    return plan.is_signed_off and holds_at_organisation(user, plan.assessment.organisation, Role.ASSESSMENT_LEAD)
 
 
 @rule(AssessmentAction.SHARE_KNOWLEDGE)

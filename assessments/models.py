@@ -208,6 +208,9 @@ class AuditEvent(models.Model):
         TRANSITION = "transition", "Status changed"
         EXTENSION = "extension", "Extension granted"
         FLAG_RESOLVED = "flag_resolved", "Validation flag resolved"
+        PLAN_CHANGED = "plan_changed", "Improvement plan changed"
+        PLAN_SIGNED_OFF = "plan_signed_off", "Improvement plan signed off"
+        PLAN_REOPENED = "plan_reopened", "Improvement plan reopened"
 
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="events")
     domain = models.ForeignKey(Domain, on_delete=models.PROTECT, null=True, blank=True, related_name="+")
@@ -577,6 +580,112 @@ class PollRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Poll of {self.email} on response {self.response_id}"
+
+
+class ImprovementPlan(models.Model):
+    """What an organisation means to do about its results: targets for chosen domains, each with
+    actions (assessments/services/plans.py). Planning happens after submission, so a plan can be
+    edited whatever its assessment's status, until the approver signs it off; signing off freezes
+    it until the lead reopens it. `version` counts its edits, so two people editing the same plan
+    can never overwrite each other silently (as DomainResponse does for answers)."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        SIGNED_OFF = "signed_off", "Signed off"
+
+    assessment = models.OneToOneField(Assessment, on_delete=models.CASCADE, related_name="plan")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    signed_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    signed_off_at = models.DateTimeField(null=True, blank=True)
+    carried_from = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        help_text="Last cycle's plan, whose unmet targets and unfinished actions this one took over.",
+    )  # fmt: skip
+    version = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                name="plan_signed_off_with_its_time",
+                condition=(Q(status="draft") & Q(signed_off_at__isnull=True))
+                | (Q(status="signed_off") & Q(signed_off_at__isnull=False)),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Improvement plan of {self.assessment}"
+
+    @property
+    def is_signed_off(self) -> bool:
+        return self.status == self.Status.SIGNED_OFF
+
+
+class PlanTarget(models.Model):
+    """A level the organisation means to reach in one domain by a date. `criteria` are the keys it
+    must meet to get there, prefilled from the scoring rule (assessments/rules/plans.py) when the
+    target is set; `domain_key` joins it to next year's result across framework versions."""
+
+    plan = models.ForeignKey(ImprovementPlan, on_delete=models.CASCADE, related_name="targets")
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
+    domain_key = models.CharField(max_length=60)
+    current_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    target_level = models.PositiveSmallIntegerField()
+    target_date = models.DateField()
+    criteria = models.JSONField(default=list, blank=True, help_text="Keys of the unmet criteria the target needs.")
+    carried_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["domain__measure__position", "domain__position"]
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "domain_key"], name="one_target_per_domain"),
+            models.CheckConstraint(
+                condition=Q(target_level__gte=1) & Q(target_level__lte=5), name="target_level_1_to_5"
+            ),
+            models.CheckConstraint(
+                condition=Q(current_level__isnull=True) | Q(target_level__gt=models.F("current_level")),
+                name="target_above_current_level",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain_key}: level {self.target_level} by {self.target_date}"
+
+
+class PlanAction(models.Model):
+    """One thing to do towards a target, with the person at the organisation who owns it."""
+
+    class Status(models.TextChoices):
+        NOT_STARTED = "not_started", "Not started"
+        IN_PROGRESS = "in_progress", "In progress"
+        DONE = "done", "Done"
+        DROPPED = "dropped", "Dropped"
+
+    target = models.ForeignKey(PlanTarget, on_delete=models.CASCADE, related_name="actions")
+    description = models.TextField()
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    due_date = models.DateField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NOT_STARTED)
+    dropped_reason = models.TextField(blank=True)
+    carried_from = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="dropped_action_has_a_reason",
+                condition=~Q(status="dropped") | ~Q(dropped_reason=""),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.description[:60]
 
 
 class PeerContactRequest(models.Model):

@@ -9,6 +9,7 @@ from assessments.views import (
     history,
     knowledge,
     peers,
+    plans,
     polls,
     publication,
     pulse,
@@ -58,4 +59,12 @@ urlpatterns = [
     path(one + "history/", history.history, name="history"),
     path(one + "results/", publication.results, name="results"),
     path(one + "flags/<int:flag_id>/", flags.flag_detail, name="flag-detail"),
+    # Improvement plan
+    path(one + "plan/", plans.plan, name="plan"),
+    path(one + "plan/targets/add/", plans.target, name="plan-target-add"),
+    path(one + "plan/targets/<str:domain_key>/", plans.target, name="plan-target"),
+    path(one + "plan/targets/<str:domain_key>/actions/add/", plans.action, name="plan-action-add"),
+    path(one + "plan/targets/<str:domain_key>/actions/<int:action_id>/", plans.action, name="plan-action"),
+    path(one + "plan/sign-off/", plans.sign_off, name="plan-sign-off"),
+    path(one + "plan/reopen/", plans.reopen, name="plan-reopen"),
 ]

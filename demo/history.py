@@ -20,6 +20,7 @@ from assessments.tasks import cycle_flags_deferred
 from demo.anomalies import Anomalies, demo_anomalies
 from demo.cycles import DEMO_CYCLES, DemoCycle
 from demo.facts import demo_peer_facts_seed
+from demo.improvement import demo_plans_seed
 from demo.model import profile_for
 from demo.people import DEMO_TRUST, Actors, demo_actors_create
 from demo.plans import seed_organisation
@@ -93,6 +94,9 @@ def demo_history_seed(
             cycle_figures_deferred(),
         ):
             _seed_cycles(selected, actors, anomalies, exemplars, say)
+            planned = demo_plans_seed(cycle_name=names[-1], organisations=selected, actors=actors)
+            if planned:
+                say(f"{names[-1]}: {planned} improvement plans made")
     finally:
         trace_logger.setLevel(trace_level)
     return demo_summary(organisations=selected)

@@ -6,6 +6,7 @@ class ReportsConfig(AppConfig):
     verbose_name = "Reports"
 
     def ready(self) -> None:
+        from assessments.services.plans import on_plan_signed_off
         from assessments.services.publication import on_published
         from assessments.services.scoring import on_rescored
         from reports import (
@@ -22,5 +23,9 @@ class ReportsConfig(AppConfig):
         on_rescored("board reports", lambda cycle_id, assessment_ids: reports_refresh_if_stale(assessment_ids))
         # And every re-scoring moves the cycle's comparison figures (coalesced, see reports.tasks).
         on_rescored("comparison figures", lambda cycle_id, assessment_ids: queue_cycle_figures(cycle_id))
+        # A plan signed off (or reopened) changes what its board report shows, and the national
+        # count of targets (counted with the cycle's figures; the figures sweep re-drives both).
+        on_plan_signed_off("board reports", lambda cycle_id, assessment_id: reports_refresh_if_stale([assessment_id]))
+        on_plan_signed_off("target counts", lambda cycle_id, assessment_id: queue_cycle_figures(cycle_id))
         # Publishing a cycle makes version 1 of its national files (the sweep makes it if lost).
         on_published("national files", lambda cycle_id: national_release_first(cycle_id=cycle_id))

@@ -9,7 +9,13 @@ who has not yet submitted. A draft is "not started" until someone saves an answe
 forward answer nobody has yet confirmed or changed is not one), and "in progress" from then on.
 The other statuses are the workflow's own.
 
-Why these counts are not suppressed in groups under 5: they say where each organisation has got
+Targets. Per domain, how many organisations' signed-off improvement plans of the cycle target
+each level (for next year's assessment): only signed-off plans count, since a draft is a team's
+working copy that may change tomorrow. Unlike progress, a level count of a handful of plans all
+but says which organisation aims where, so the dashboard shows a domain's counts only when at
+least MIN_GROUP_SIZE organisations target it (assessments.rules.disclosure), and says why not.
+
+Why the progress and flag counts are not suppressed in groups under 5: they say where each organisation has got
 with its work, which national analysts and framework administrators see organisation by
 organisation anyway, and they disclose no score. Scores of small groups are suppressed by the
 figures (reports.aggregates and assessments.rules.disclosure), never here.
@@ -101,3 +107,32 @@ def flag_counts(rows: Iterable[FlagRow]) -> dict[Key, dict[str, dict[str, int]]]
             kind["open"] += row.open
             kind["organisations"] += row.organisations
     return dict(counts)
+
+
+@dataclass(frozen=True)
+class TargetRow:
+    """Signed-off plans of the cycle targeting one level of one domain, as the database grouped them."""
+
+    domain_key: str
+    domain_name: str
+    measure_name: str
+    level: int
+    organisations: int
+
+
+def target_counts(rows: Iterable[TargetRow], plans: int) -> dict[str, object]:
+    """{"plans": signed-off plans, "domains": [{"key", "name", "measure", "levels": {"1".."5": n}}]}
+    in the order of `rows` (framework order), every level present, zeros included."""
+    domains: dict[str, dict] = {}
+    for row in rows:
+        domain = domains.setdefault(
+            row.domain_key,
+            {
+                "key": row.domain_key,
+                "name": row.domain_name,
+                "measure": row.measure_name,
+                "levels": {str(level): 0 for level in range(1, 6)},
+            },
+        )
+        domain["levels"][str(row.level)] += row.organisations
+    return {"plans": plans, "domains": list(domains.values())}

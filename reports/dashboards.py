@@ -20,6 +20,7 @@ from django.db.models import Count, Q, QuerySet
 
 from assessments.access import sees_work_in_progress_in_system
 from assessments.models import Assessment, Cycle, DomainScore
+from assessments.plan_selectors import PlanSummary, plan_summaries
 from assessments.rules.disclosure import Suppression, suppression
 from assessments.selectors import assessments_visible_to, current_scores, flags_visible_to
 from framework.models import Domain, Measure
@@ -74,6 +75,7 @@ class MemberRow:
     previous_overall: Decimal | None = None
     open_flags: int = 0
     linked: bool = False  # the viewer may open its assessment
+    plan: PlanSummary | None = None  # its improvement plan (every ICS role sees its members' plans)
 
     @property
     def change(self) -> Decimal | None:
@@ -118,6 +120,10 @@ class SystemDashboard:
     @property
     def counted(self) -> int:
         return sum(1 for member in self.members if member.counts)
+
+    @property
+    def with_plans(self) -> list[MemberRow]:
+        return [member for member in self.members if member.plan is not None]
 
 
 def _status_label(assessment: Assessment | None, sees_drafts: bool) -> str:
@@ -232,6 +238,8 @@ def system_dashboard(user: Any, ics: IntegratedCareSystem, cycle: Cycle) -> Syst
         .values_list("assessment__organisation_id", "open")
     )
 
+    plans = plan_summaries(a.pk for a in assessments.values())
+
     rows: list[MemberRow] = []
     icb_row: MemberRow | None = None
     for organisation in organisations:
@@ -243,6 +251,7 @@ def system_dashboard(user: Any, ics: IntegratedCareSystem, cycle: Cycle) -> Syst
             status=_status_label(assessment, sees_drafts),
             counts=score is not None,
             linked=assessment is not None and assessment.pk in visible,
+            plan=plans.get(assessment.pk) if assessment is not None else None,
         )
         if score is not None:
             row.overall = score.overall

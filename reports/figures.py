@@ -65,11 +65,16 @@ def scores_fingerprint(
     overall: Decimal | None,
     measures: Mapping[str, tuple[str, Decimal]],
     domain_levels: Mapping[str, int],
+    plan: str = "",
 ) -> str:
     """A SHA-256 (64 hex digits) of the score figures a board report shows: the scoring method,
     the overall score, each measure's name and score and each domain's level, keyed by their
     stable keys. Two scorings with the same figures have the same fingerprint, whenever they ran,
     so a re-scoring that changes nothing (a duplicate after an outage) makes no new report.
+
+    `plan` is the signed-off improvement plan's content (assessments.plan_selectors
+    .signed_off_plan_fingerprints), left out of the payload when there is none, so the reports
+    of organisations without a signed-off plan keep the fingerprints they had.
 
     Canonical JSON: sorted keys, decimals as their exact strings ("3.0", never a float).
     """
@@ -79,5 +84,7 @@ def scores_fingerprint(
         "measures": {key: [name, str(value)] for key, (name, value) in measures.items()},
         "domains": {key: int(level) for key, level in domain_levels.items()},
     }
+    if plan:
+        payload["plan"] = plan
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()

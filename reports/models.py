@@ -142,6 +142,7 @@ class CountFigure(models.Model):
     class Topic(models.TextChoices):
         PROGRESS = "progress", "Submission progress"
         FLAGS = "flags", "Open validation flags"
+        TARGETS = "targets", "Improvement plan targets"
 
     class Scope(models.TextChoices):
         NATIONAL = "national", "All organisations in England"
@@ -155,7 +156,8 @@ class CountFigure(models.Model):
     counts = models.JSONField(
         default=dict,
         blank=True,
-        help_text='progress: {"status": organisations}; flags: {"kind": {"open": flags, "organisations": n}}.',
+        help_text='progress: {"status": organisations}; flags: {"kind": {"open": flags, "organisations": n}}; '
+        'targets: {"plans": n, "domains": [{"key", "name", "measure", "levels": {"level": organisations}}]}.',
     )
 
     class Meta:

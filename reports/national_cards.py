@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from assessments.rules.disclosure import suppressions_reason
+from assessments.rules.disclosure import MIN_GROUP_SIZE, suppressions_reason
 from reports import charts
 from reports.cards import About, Cell, ChartCard
 from reports.charts import Series
@@ -46,6 +46,15 @@ FLAGS_SOURCE = (
 FLAGS_METHOD = (
     "Open flags of each kind, and how many organisations have at least one. A flag is a prompt to look, "
     "not a finding (the flags' page says what each kind means)."
+)
+TARGETS_SOURCE = (
+    "The improvement plans of {cycle}'s assessments that the organisation's approver has signed off "
+    "(draft plans are not counted); counted by the same worker refresh as the dashboard's scores."
+)
+TARGETS_METHOD = (
+    "For each domain, how many organisations' plans target each level for next year's assessment. "
+    f"A domain is shown only when at least {MIN_GROUP_SIZE} organisations target it: with fewer, the "
+    "counts would all but say which organisation aims where."
 )
 YEAR_ON_YEAR = (
     "This cycle's figures against the last cycle with results, joined on the measures' keys (domains: "
@@ -320,6 +329,52 @@ def flags_card(data: NationalDashboard) -> ChartCard:
     )
 
 
+def targets_card(data: NationalDashboard) -> ChartCard:
+    targets = data.targets
+    title = f"Improvement plan targets by domain, {data.cycle.name}"
+    shown = [d for d in targets.domains if d.shown]
+    hidden = [d for d in targets.domains if not d.shown]
+    levels = range(1, 6)
+    if shown:
+        description = f"Organisations targeting each level, from {targets.plans} signed-off plans: " + "; ".join(
+            f"{d.name}: " + ", ".join(f"level {n} {d.levels.get(n, 0)}" for n in levels) for d in shown
+        )
+    else:
+        description = f"No domain is targeted by {MIN_GROUP_SIZE} or more organisations' signed-off plans yet."
+    notes = ()
+    if hidden:
+        notes = (
+            f"Not shown: {', '.join(f'{d.name} ({d.organisations})' for d in hidden)}. Each is targeted by "
+            f"fewer than {MIN_GROUP_SIZE} organisations (the number in brackets); with so few, the counts "
+            "would all but say which organisation aims where.",
+        )
+    return ChartCard(
+        key="targets",
+        title=title,
+        svg=charts.count_bars(
+            [d.name for d in shown],
+            [Series(f"Level {n}", [d.levels.get(n, 0) for d in shown]) for n in levels],
+            title,
+            description,
+        )
+        if shown
+        else "",
+        description=description,
+        columns=("Domain", "Measure", *(f"Level {n}" for n in levels), "Organisations"),
+        rows=tuple(
+            (
+                d.name,
+                d.measure,
+                *((d.levels.get(n, 0) if d.shown else None) for n in levels),
+                d.organisations if d.shown else None,
+            )
+            for d in targets.domains
+        ),
+        about=_about(data, TARGETS_METHOD, TARGETS_SOURCE),
+        notes=notes,
+    )
+
+
 DASHBOARD_CARDS = {
     "measures": measures_card,
     "change": change_card,
@@ -329,6 +384,7 @@ DASHBOARD_CARDS = {
     "progress-regions": progress_regions_card,
     "progress-systems": progress_systems_card,
     "flags": flags_card,
+    "targets": targets_card,
 }
 
 

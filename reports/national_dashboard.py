@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from assessments.models import Cycle, ValidationFlag
 from assessments.rules.dates import closing_text
-from assessments.rules.disclosure import Suppression, suppression
+from assessments.rules.disclosure import Suppression, group_shown, suppression
 from framework.models import Domain, Measure
 from organisations.models import CareSetting, IntegratedCareSystem, Region
 from reports import counts
@@ -108,6 +108,42 @@ class FlagKindCount:
 
 
 @dataclass(frozen=True)
+class DomainTargets:
+    """How many organisations' signed-off plans target each level of one domain."""
+
+    key: str
+    name: str
+    measure: str
+    levels: dict[int, int]
+
+    @property
+    def organisations(self) -> int:
+        return sum(self.levels.values())
+
+    @property
+    def shown(self) -> bool:
+        # A level count of a handful of plans all but names who aims where (reports.counts).
+        return group_shown(self.organisations)
+
+
+@dataclass(frozen=True)
+class TargetCounts:
+    plans: int  # signed-off plans of the cycle
+    domains: list[DomainTargets]
+
+
+def _targets(rows: list[CountFigure]) -> TargetCounts:
+    found = next((row.counts for row in rows if row.scope == counts.NATIONAL), {})
+    return TargetCounts(
+        plans=found.get("plans", 0),
+        domains=[
+            DomainTargets(d["key"], d["name"], d["measure"], {int(k): v for k, v in d["levels"].items()})
+            for d in found.get("domains", [])
+        ],
+    )
+
+
+@dataclass(frozen=True)
 class MeasureChange:
     key: str
     name: str
@@ -140,6 +176,7 @@ class NationalDashboard:
     care_settings: list[ScopeRow]
     progress: Progress
     flags: list[FlagKindCount]
+    targets: TargetCounts = TargetCounts(0, [])
 
     def changes(self) -> list[MeasureChange]:
         rows = [MeasureChange(OVERALL, "Overall score", self.national.overall, self.previous.overall)]
@@ -300,6 +337,7 @@ def national_dashboard(cycle: Cycle, today: datetime.date | None = None) -> Nati
             cycle, [r for r in count_rows if r.topic == CountFigure.Topic.PROGRESS], today, (regions, systems)
         ),
         flags=_flags([r for r in count_rows if r.topic == CountFigure.Topic.FLAGS]),
+        targets=_targets([r for r in count_rows if r.topic == CountFigure.Topic.TARGETS]),
     )
 
 

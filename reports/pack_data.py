@@ -22,6 +22,7 @@ from typing import Any
 from django.db.models import Count, QuerySet
 
 from assessments.models import Cycle, ValidationFlag
+from assessments.plan_selectors import ReportTarget, report_targets
 from assessments.rules.disclosure import MIN_GROUP_SIZE
 from assessments.rules.flags import PATTERN_KINDS
 from assessments.selectors import current_scores, flags_visible_to
@@ -79,6 +80,8 @@ class MemberPage:
     peer_group: str | None  # "acute trusts", None without a care setting
     peer_size: int
     flags: list[FlagLine] = field(default_factory=list)
+    # Its improvement plan's targets (the ICS holds its members to their plans, draft or signed off).
+    plan_targets: list[ReportTarget] = field(default_factory=list)
 
     @property
     def peer_shown(self) -> bool:
@@ -144,6 +147,7 @@ def _member_pages(reader: Any, data: SystemDashboard) -> list[MemberPage]:
         for score in previous_scores
     }
     flags = _open_flags(reader, data)
+    targets = report_targets(m.assessment.pk for m in data.members if m.plan is not None)
     pages = []
     for member in data.members:
         setting = member.organisation.main_care_setting
@@ -169,6 +173,7 @@ def _member_pages(reader: Any, data: SystemDashboard) -> list[MemberPage]:
                 peer_group=f"{care_setting_label(setting).lower()} trusts" if setting else None,
                 peer_size=peer_overall.size if peer_overall else 0,
                 flags=flags.get(member.organisation.pk, []),
+                plan_targets=targets.get(member.assessment.pk, []) if member.plan is not None else [],
             )
         )
     return pages
@@ -253,6 +258,11 @@ def pack_fingerprint(data: PackData) -> str:
                 "peer": {line.key: _decimal(line.peer_median) for line in page.measures},
                 "peer_size": page.peer_size,
                 "flag_kinds": [[flag.label, flag.count] for flag in page.flags],
+                **(
+                    {"plan": [page.row.plan.status, [target.fingerprint() for target in page.plan_targets]]}
+                    if page.row.plan is not None
+                    else {}
+                ),
             }
             for page in data.members
         ],

@@ -25,7 +25,9 @@ from assessments.models import (
     Cycle,
     DomainResponse,
     DomainScore,
+    ImprovementPlan,
     MeasureScore,
+    PlanTarget,
     ValidationFlag,
 )
 from assessments.selectors import current_scores
@@ -48,6 +50,8 @@ def _source_changed_at(cycle_id: int) -> datetime.datetime | None:
         .aggregate(computed=Max("computed_at"), resolved=Max("resolved_at"))
         .values(),
         Cycle.objects.filter(pk=cycle_id).values_list("flags_refreshed_at", flat=True).first(),
+        # A plan signed off or reopened moves the target counts.
+        ImprovementPlan.objects.filter(assessment__cycle_id=cycle_id).aggregate(newest=Max("updated_at"))["newest"],
     ]
     return max((stamp for stamp in stamps if stamp is not None), default=None)
 
@@ -101,6 +105,28 @@ def flag_rows(cycle_id: int) -> list[counts.FlagRow]:
         )
         for row in rows
     ]
+
+
+def target_rows(cycle_id: int) -> tuple[list[counts.TargetRow], int]:
+    """The cycle's signed-off plan targets grouped by domain and level, in framework order, and
+    how many signed-off plans there are: two queries, however many organisations."""
+    signed_off = ImprovementPlan.objects.filter(assessment__cycle_id=cycle_id, status=ImprovementPlan.Status.SIGNED_OFF)
+    rows = (
+        PlanTarget.objects.filter(plan__in=signed_off)
+        .values("domain_key", "domain__name", "domain__measure__name", "target_level")
+        .annotate(organisations=Count("plan__assessment__organisation", distinct=True))
+        .order_by("domain__measure__position", "domain__position", "domain_key", "target_level")
+    )
+    return [
+        counts.TargetRow(
+            domain_key=row["domain_key"],
+            domain_name=row["domain__name"],
+            measure_name=row["domain__measure__name"],
+            level=row["target_level"],
+            organisations=row["organisations"],
+        )
+        for row in rows
+    ], signed_off.count()
 
 
 def scored_members(cycle_id: int) -> list[ScoredMember]:
@@ -198,6 +224,15 @@ def cycle_figures_refresh(*, cycle_id: int, only_if_due: bool = False) -> Figure
                 (CountFigure.Topic.FLAGS, counts.flag_counts(flag_rows(cycle.pk))),
             )
             for (scope, scope_key), values in sorted(grouped.items())
+        ]
+        + [
+            CountFigure(
+                figure_set=figure_set,
+                topic=CountFigure.Topic.TARGETS,
+                scope=counts.NATIONAL,
+                scope_key="",
+                counts=counts.target_counts(*target_rows(cycle.pk)),
+            )
         ],
         batch_size=500,
     )
@@ -221,7 +256,8 @@ def _due_q() -> Q:
             Q(computed_at__gt=outer) | Q(resolved_at__gt=outer), assessment__cycle=OuterRef("pk")
         )
     )
-    return never | changed | newer | Q(flags_refreshed_at__gt=included) | Q(answers) | Q(flags)
+    plans = Exists(ImprovementPlan.objects.filter(assessment__cycle=OuterRef("pk"), updated_at__gt=outer))
+    return never | changed | newer | Q(flags_refreshed_at__gt=included) | Q(answers) | Q(flags) | Q(plans)
 
 
 def cycle_figures_due(cycle_id: int) -> bool:

@@ -140,6 +140,8 @@ def report_context(data: ReportData) -> dict[str, Any]:
         "trend": data.trend,
         "trend_framework_changes": data.trend_framework_changes,
         "pulse": data.pulse,
+        "plan_targets": data.plan_targets,
+        "plan_signed_off_at": data.plan_signed_off_at,
         "like_for_like": like_for_like_context(data.year_on_year),
         "trend_svg": _trusted_svg(
             charts.trend([c for c, _ in data.trend], [v for _, v in data.trend], trend_title, trend_description)

@@ -19,9 +19,11 @@ from assessments.models import (
     AuditEvent,
     DomainScore,
     Evidence,
+    ImprovementPlan,
     MeasureScore,
     ValidationFlag,
 )
+from assessments.plan_selectors import ReportTarget, report_targets, signed_off_plan_fingerprints
 from assessments.rules.carry_forward import cause_text
 from assessments.rules.pulse import PulseResult
 from assessments.rules.scoring import unmet_for_next_level
@@ -102,7 +104,11 @@ def score_fingerprint(score: AssessmentScore) -> str:
     measures = {m.measure_key: (m.measure_name, m.value) for m in score.measures.all()}
     domain_levels = dict(DomainScore.objects.filter(score=score).values_list("domain_key", "level"))
     return figures.scores_fingerprint(
-        method_version=score.method_version, overall=score.overall, measures=measures, domain_levels=domain_levels
+        method_version=score.method_version,
+        overall=score.overall,
+        measures=measures,
+        domain_levels=domain_levels,
+        plan=signed_off_plan_fingerprints([score.assessment_id]).get(score.assessment_id, ""),
     )
 
 
@@ -136,12 +142,17 @@ def assessments_with_stale_reports(assessment_ids: Iterable[int] | None = None) 
         "score_id", "domain_key", "level"
     ):
         levels[score_id][key] = level
+    plans = signed_off_plan_fingerprints(assessment_id for assessment_id, _, _ in scores.values())
     return sorted(
         assessment_id
         for score_id, (assessment_id, method, overall) in scores.items()
         if newest[assessment_id][1]
         != figures.scores_fingerprint(
-            method_version=method, overall=overall, measures=measures[score_id], domain_levels=levels[score_id]
+            method_version=method,
+            overall=overall,
+            measures=measures[score_id],
+            domain_levels=levels[score_id],
+            plan=plans.get(assessment_id, ""),
         )
     )
 
@@ -232,6 +243,10 @@ class ReportData:
     evidence: list[EvidenceRow]
     # The staff pulse beside the scores, when the organisation ran one (its own section).
     pulse: tuple[PulseResult, list[PulseComparison]] | None = None
+    # The signed-off improvement plan's targets (a draft plan is the team's working copy, not
+    # what the board agreed), with when it was signed off.
+    plan_targets: list[ReportTarget] = field(default_factory=list)
+    plan_signed_off_at: datetime.datetime | None = None
 
 
 def _previous_score(assessment: Assessment) -> AssessmentScore | None:
@@ -391,4 +406,16 @@ def board_report_data(assessment_id: int) -> ReportData | None:
         flags=assessment_flags(assessment),
         evidence=_evidence(assessment),
         pulse=pulse_comparison(assessment, pulse) if (pulse := pulse_of(assessment)) else None,
+        **_signed_off_plan(assessment),
     )
+
+
+def _signed_off_plan(assessment: Assessment) -> dict[str, Any]:
+    signed_at = (
+        ImprovementPlan.objects.filter(assessment=assessment, status=ImprovementPlan.Status.SIGNED_OFF)
+        .values_list("signed_off_at", flat=True)
+        .first()
+    )
+    if signed_at is None:
+        return {}
+    return {"plan_targets": report_targets([assessment.pk]).get(assessment.pk, []), "plan_signed_off_at": signed_at}

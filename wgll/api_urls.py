@@ -5,7 +5,7 @@ their own hang off the thing they belong to (an assessment's answers, an ICS's p
 from django.urls import path
 from rest_framework.routers import DefaultRouter
 
-from assessments.api import answers, assessments, cycles, flags, scores
+from assessments.api import answers, assessments, cycles, flags, plans, scores
 from framework.api import FrameworkVersionViewSet
 from organisations.api import OrganisationViewSet, SystemViewSet
 from reports.api import board_reports, figures, packs, publications
@@ -29,6 +29,7 @@ urlpatterns = [
     path(one + "answers/<str:domain_key>/", answers.AnswerDetail.as_view(), name="api-answer"),
     path(one + "assignments/", answers.Assignments.as_view(), name="api-assignments"),
     path(one + "scores/", scores.Scores.as_view(), name="api-scores"),
+    path(one + "plan/", plans.Plan.as_view(), name="api-plan"),
     path(one + "flags/", flags.AssessmentFlagList.as_view(), name="api-assessment-flags"),
     path(one + "reports/", board_reports.BoardReports.as_view(), name="api-board-reports"),
     path(one + "reports/<int:report_id>/", board_reports.BoardReportDetail.as_view(), name="api-board-report"),

@@ -14,6 +14,7 @@ from assessments.rules import scoring
 from assessments.rules.carry_forward import carried_met_criteria, carried_notes
 from assessments.selectors import previous_cycle
 from assessments.services.audit import record
+from assessments.services.plans import plans_carry_forward
 from framework.models import Domain
 from framework.selectors import CriteriaMap, Crosswalk, framework_criteria, framework_crosswalks
 from framework.services import framework_version_mark_in_use
@@ -54,6 +55,7 @@ def cycle_open(*, cycle: Cycle, actor: Any = None) -> OpenSummary:
             previous_evidence[item.response_id].append(item)
 
     created = prefilled = 0
+    opened: list[Assessment] = []
     for organisation in Organisation.objects.exclude(pk__in=existing).order_by("ods_code"):
         is_icb = organisation.kind == Organisation.Kind.ICB
         applicable = [d for d in domains if d.applies_to(organisation.care_settings, is_icb=is_icb)]
@@ -101,6 +103,10 @@ def cycle_open(*, cycle: Cycle, actor: Any = None) -> OpenSummary:
             + (f", answers carried forward from {previous.cycle.name}" if previous else ""),
         )
         created += 1
+        opened.append(assessment)
+    if earlier:
+        # After the answers: a plan's targets are measured against the carried-forward levels.
+        plans_carry_forward(assessments=opened, criteria=criteria, from_cycle=earlier.name, actor=actor)
     cycle.opened_at = cycle.opened_at or timezone.now()
     cycle.save(update_fields=["opened_at"])
     return OpenSummary(created=created, already_open=len(existing), prefilled=prefilled)

@@ -17,11 +17,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from assessments import peers as peer_selectors
-from assessments import presenters, selectors
+from assessments import plan_selectors, presenters, selectors
 from assessments.access import AssessmentAction
 from assessments.forms.answers import AnswerForm, DraftAnswerForm, EvidenceForm
 from assessments.forms.errors import add_service_errors
-from assessments.models import Assessment, DomainResponse
+from assessments.models import Assessment, DomainResponse, ImprovementPlan
 from assessments.rules import scoring
 from assessments.rules.dates import long_date
 from assessments.rules.evidence import ALLOWED_DESCRIPTION, size_in_words
@@ -69,6 +69,7 @@ def overview(request: HttpRequest, cycle_slug: str, ods_code: str) -> HttpRespon
                 "assign": may(user, AssessmentAction.ASSIGN, assessment),
                 "history": may(user, AssessmentAction.VIEW_HISTORY, assessment),
                 "pulse": may(user, AssessmentAction.VIEW_PULSE, assessment),
+                "plan": may(user, AssessmentAction.PLAN_VIEW, ImprovementPlan(assessment=assessment)),
                 "peers": may(user, AssessmentAction.VIEW_PEERS, assessment),
                 "peer_requests": may(user, AssessmentAction.VIEW_PEER_REQUESTS, assessment.organisation),
                 "sign_off": may(user, AssessmentAction.SIGN_OFF, assessment),
@@ -122,6 +123,7 @@ def domain_page(
     last_year = presenters.last_year_summary(response, texts)
     polled = selectors.polls_of(response)
     tallies = selectors.poll_tallies(polled)
+    plan, plan_target = plan_selectors.plan_for_domain(response)
     # Peers a level ahead, for the organisation's own people: two queries (assessments/peers.py).
     shows_peers = may(user, AssessmentAction.VIEW_PEERS, assessment)
     return render(
@@ -141,6 +143,8 @@ def domain_page(
                 response, chosen, last_year["new_keys"] if last_year else set(), tallies=tallies
             ),
             "polled": polled,
+            "plan_target": plan_target,
+            "can_plan": may(user, AssessmentAction.PLAN_EDIT, plan),
             "met_texts": [text for key, text in texts.items() if key in set(response.met_criteria)],
             "level": level,
             "next_level": next_level if level < scoring.MAX_LEVEL else None,

@@ -100,6 +100,19 @@ def test_smart_foundations_is_the_strongest_measure_and_empower_citizens_weaker(
     assert means["smart_foundations"] == max(means.values())
 
 
+def test_a_sample_of_trusts_have_improvement_plans_but_not_the_royal_free(seeded):
+    from assessments.models import ImprovementPlan, PlanAction
+
+    plans = ImprovementPlan.objects.filter(assessment__cycle__name="2025/26")
+    assert plans.exists() and not plans.filter(assessment__organisation__ods_code=DEMO_TRUST).exists()
+    for plan in plans.prefetch_related("targets__actions"):
+        targets = list(plan.targets.all())
+        assert targets and all(t.target_level > (t.current_level or 0) for t in targets)
+        assert all(len(t.actions.all()) == 2 and all(a.owner_id for a in t.actions.all()) for t in targets)
+    assert set(plans.values_list("status", flat=True)) <= {"draft", "signed_off"}
+    assert PlanAction.objects.filter(target__plan__in=plans).exclude(status="not_started").exists()
+
+
 def test_the_demo_knowledge_base_holds_the_reviewed_entries_and_one_shared_by_a_demo_trust(seeded):
     from demo.knowledge import demo_knowledge_seed
     from framework.models import KnowledgeEntry

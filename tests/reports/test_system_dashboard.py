@@ -251,3 +251,32 @@ def test_the_sweep_queues_every_due_cycle(country, monkeypatch):
     Assessment.objects.filter(cycle=country.last_year).update(updated_at=timezone.now())
     assert tasks.sweep_cycle_figures_task() == 1
     assert queued == [(country.last_year.pk,)]
+
+
+def test_the_dashboard_lists_each_members_plan_with_its_status_and_counts(country, board, client):
+    import datetime
+
+    from assessments.models import ImprovementPlan, PlanAction, PlanTarget
+
+    cycle = country.this_year
+    member = Assessment.objects.filter(cycle=cycle, organisation__ics=country.ics_1, organisation__kind="trust").first()
+    plan = ImprovementPlan.objects.create(assessment=member, status="signed_off", signed_off_at=timezone.now())
+    response = member.responses.select_related("domain").first()
+    target = PlanTarget.objects.create(
+        plan=plan, domain=response.domain, domain_key=response.domain.key, target_level=5,
+        target_date=datetime.date.today() + datetime.timedelta(days=200),
+    )  # fmt: skip
+    for status in ("done", "in_progress"):
+        PlanAction.objects.create(target=target, description=status, due_date=target.target_date, status=status)
+
+    data = dashboards.system_dashboard(board, country.ics_1, cycle)
+    row = next(m for m in data.members if m.organisation == member.organisation)
+    assert (row.plan.status_label, row.plan.targets, row.plan.actions, row.plan.actions_done) == ("Signed off", 1, 2, 1)
+    assert [m.organisation for m in data.with_plans] == [member.organisation]
+
+    client.force_login(board)
+    page = client.get(f"/systems/{country.ics_1.icb_ods_code}/{cycle.slug}/").content.decode()
+    assert "Member trusts&#39; improvement plans" in page or "Member trusts' improvement plans" in page
+    plan_url = f"/assessments/{cycle.slug}/{member.organisation.ods_code}/plan/"
+    assert plan_url in page and "1 of 2" in page
+    assert client.get(plan_url).status_code == 200  # the ICS's board viewer may open it

@@ -394,3 +394,33 @@ def test_the_pack_page_shows_progress_and_refreshes_itself_while_pending(client,
     client.force_login(reviewer)
     page = client.get(reverse("systems:pack", args=args)).content.decode()
     assert "Who is the pack for?" in page and 'value="reviewers"' in page
+
+
+def test_each_trusts_page_shows_its_improvement_plan_and_the_plan_moves_the_fingerprint(
+    country, board, django_capture_on_commit_callbacks
+):
+    from assessments.models import ImprovementPlan, PlanAction, PlanTarget
+
+    cycle = country.this_year
+    trust = next(
+        t for t in sorted(country.trusts[country.ics_1.icb_ods_code], key=lambda o: o.name) if t.pk != country.draft.pk
+    )
+    before = pack_data(country.ics_1, cycle, "board").fingerprint
+    assessment = Assessment.objects.get(cycle=cycle, organisation=trust)
+    plan = ImprovementPlan.objects.create(assessment=assessment, status="signed_off", signed_off_at=timezone.now())
+    response = assessment.responses.select_related("domain").order_by("pk").first()
+    when = datetime.date(cycle.closes_on.year + 1, 3, 31)
+    target = PlanTarget.objects.create(
+        plan=plan, domain=response.domain, domain_key=response.domain.key, current_level=response.level,
+        target_level=5, target_date=when,
+    )  # fmt: skip
+    PlanAction.objects.create(target=target, description="Go", due_date=when, status="done")
+    assert pack_data(country.ics_1, cycle, "board").fingerprint != before
+
+    pack = request_and_render(django_capture_on_commit_callbacks, ics=country.ics_1, cycle=cycle, actor=board)
+    pages = [squashed(text) for text in page_texts(pack)]
+    page = next(p for p in pages if squashed(f"Appendix: {trust.name}") in p)
+    assert squashed("Signed off plan: 1 target, 1 of 1 actions done.") in page
+    assert squashed(f"{response.domain.name}") in page and squashed("Level 5 31 March") in page
+    others = [p for p in pages if squashed("Appendix:") in p and squashed(trust.name) not in p]
+    assert all(squashed("No improvement plan yet.") in p for p in others if "onepagepermember" not in p)

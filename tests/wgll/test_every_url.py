@@ -18,6 +18,7 @@ from django.utils import timezone
 from assessments.models import Assessment, Evidence, PeerContactRequest, ProvisionalQuery, ValidationFlag
 from assessments.services import publication
 from assessments.services.evidence import evidence_add_link
+from assessments.services.plans import plan_action_save, plan_target_save
 from assessments.services.pulse import pulse_open
 from organisations.models import Organisation
 from organisations.services.team import team_invite
@@ -80,6 +81,14 @@ def trust_a_everything(cycle, assessment, team, world, person, django_capture_on
         cycle=cycle, actor=team["analyst"], opens_on=today, closes_on=today + datetime.timedelta(days=7)
     )
     query = publication.query_raise(assessment=assessment, actor=team["lead"], text="About our figures")
+    target = plan_target_save(
+        assessment=assessment, domain_key=response.domain.key, target_level=4, version=None, actor=team["lead"],
+        target_date=today + datetime.timedelta(days=300),
+    )  # fmt: skip
+    action = plan_action_save(
+        target=target, description="Plan the work", owner=team["lead"], status="not_started", version=None,
+        due_date=today + datetime.timedelta(days=100), actor=team["lead"],
+    )  # fmt: skip
     # A request between trust A and a trust of nobody walking the URLs (trust B's lead would be
     # its rightful reader).
     peer = Organisation.objects.create(
@@ -117,6 +126,7 @@ def trust_a_everything(cycle, assessment, team, world, person, django_capture_on
         "report_id": report.pk,
         "pack_id": pack.pk,
         "query_id": query.pk,
+        "action_id": action.pk,
         "request_id": peer_request.pk,
         "user_id": team["contributor"].pk,
         "invitation_id": invitation.pk,

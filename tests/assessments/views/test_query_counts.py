@@ -31,6 +31,8 @@ def pages(assessment) -> list[tuple[str, str, str]]:
         ("task list", "lead", reverse("assessments:overview", args=args)),
         ("domain page", "lead", reverse("assessments:domain", args=[*args, domain.key])),
         ("check your answers", "lead", reverse("assessments:check", args=args)),
+        ("improvement plan", "lead", reverse("assessments:plan", args=args)),
+        ("plan target", "lead", reverse("assessments:plan-target-add", args=args) + f"?domain={domain.key}"),
         ("history", "lead", reverse("assessments:history", args=args)),
         ("review", "reviewer", reverse("assessments:review", args=args)),
         ("organisation list", "analyst", reverse("organisations:list")),
@@ -102,8 +104,10 @@ PINNED = {
     "task list": 9,
     # the colleagues polled about the domain, with their views, in one query; its blueprints; the
     # published cycles for its peers a level ahead (none here: their levels are read in one more,
-    # in the test below)
-    "domain page": 9,
+    # in the test below); the improvement plan's line (the plan with its target for the domain)
+    "domain page": 10,
+    "improvement plan": 5,  # with no plan yet; with targets see the test below
+    "plan target": 6,
     "check your answers": 6,
     "history": 6,
     "review": 12,
@@ -157,10 +161,38 @@ def test_no_page_costs_more_queries_with_ten_times_the_organisations(client, cyc
     assert before == PINNED
 
 
+def test_the_plan_page_costs_the_same_however_many_targets_and_actions(client, assessment, team):
+    import datetime
+
+    from assessments.services.plans import plan_action_save, plan_target_save
+
+    later = datetime.date.today() + datetime.timedelta(days=200)
+    url = reverse("assessments:plan", args=[assessment.cycle.slug, assessment.organisation.ods_code])
+    keys = list(assessment.responses.order_by("domain__key").values_list("domain__key", flat=True))
+
+    def plan(domain_keys):
+        for key in domain_keys:
+            target = plan_target_save(
+                assessment=assessment, domain_key=key, target_level=2, target_date=later, version=None,
+                actor=team["lead"],
+            )  # fmt: skip
+            for number in range(3):
+                plan_action_save(
+                    target=target, description=f"Action {number}", owner=team[("lead", "contributor")[number % 2]],
+                    due_date=later, status="in_progress", version=None, actor=team["lead"],
+                )  # fmt: skip
+        return counts(client, team, [("improvement plan", "lead", url)])
+
+    one = plan(keys[:1])
+    five = plan(keys[1:5])
+    # The plan, its targets (with domain, measure and version) and their actions with owners.
+    assert one == five == {"improvement plan": PINNED["improvement plan"] + 2}
+
+
 # The peers pages with published results to find peers in: the domain page reads the published
 # cycles and the levels of this domain in them (two queries); the peers page the organisation's
 # latest scored levels, the cycles and the levels (three) and its requests already sent (one).
-PEER_PAGES_PINNED = {"domain page, with peers": 10, "peers a level ahead": 8, "peer requests": 5}
+PEER_PAGES_PINNED = {"domain page, with peers": 11, "peers a level ahead": 8, "peer requests": 5}
 
 
 def test_peer_pages_cost_the_same_with_ten_times_the_peers(client, cycle, team, world):
