@@ -15,7 +15,7 @@ from demo.model import rank, rng_for
 from demo.people import DEMO_TRUST, Actors
 from organisations.models import Organisation
 
-PLANS = 16
+PLANS = 60  # enough signed-off plans that the national target counts show most domains
 ACTIONS = [
     "Agree the business case with the board",
     "Appoint a clinical lead for the work",
