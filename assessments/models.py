@@ -150,6 +150,12 @@ class DomainResponse(models.Model):
     def is_complete(self) -> bool:
         return self.status == self.Status.COMPLETED
 
+    @property
+    def answered_level(self) -> int | None:
+        """The level the answers reach, or None while the domain is not started (level 0 then
+        means "no answer", not "below level 1"): what a plan's target starts from."""
+        return None if self.status == self.Status.NOT_STARTED else self.level
+
 
 def evidence_path(instance: "Evidence", filename: str) -> str:
     # A random name: the uploaded file name is kept in `title` and never used as a path.

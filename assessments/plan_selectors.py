@@ -39,6 +39,10 @@ def plan_target(plan: ImprovementPlan, domain_key: str) -> PlanTarget | None:
     return PlanTarget.objects.select_related("domain").filter(plan=plan, domain_key=domain_key).first()
 
 
+def plan_action(target: PlanTarget, action_id: int) -> PlanAction | None:
+    return PlanAction.objects.select_related("owner").filter(pk=action_id, target=target).first()
+
+
 def scored_levels(assessment_ids: Iterable[int]) -> dict[int, dict[str, int]]:
     """Each assessment's current domain levels by domain key (none until it is scored)."""
     levels: dict[int, dict[str, int]] = {}

@@ -61,7 +61,7 @@ from framework.selectors import (
     framework_crosswalks,
 )
 from organisations.access import grants_for, may
-from organisations.models import Organisation, Role, RoleAssignment, User
+from organisations.models import ORGANISATION_ROLES, Organisation, Role, RoleAssignment, User
 
 # Scoped lookups.
 
@@ -633,6 +633,16 @@ def people_with_role(organisation: Organisation, *roles: str) -> list[User]:
     return [
         a.user for a in RoleAssignment.objects.filter(organisation=organisation, role__in=roles).select_related("user")
     ]
+
+
+def action_owners(organisation: Organisation) -> list[User]:
+    """The people who may own an improvement plan's action: anyone with a role at the
+    organisation, once each, by name."""
+    people: dict[int, User] = {}
+    assignments = RoleAssignment.objects.filter(organisation=organisation, role__in=ORGANISATION_ROLES)
+    for assignment in assignments.select_related("user").order_by("user__first_name", "user__last_name", "user_id"):
+        people.setdefault(assignment.user_id, assignment.user)
+    return list(people.values())
 
 
 def people_with_role_in(organisation_ids: Iterable[int], role: str) -> dict[int, list[User]]:

@@ -22,10 +22,10 @@ from assessments.access import AssessmentAction
 from assessments.models import Assessment, AuditEvent, DomainResponse, ImprovementPlan, PlanAction, PlanTarget
 from assessments.rules import plans as rules
 from assessments.rules.dates import long_date
+from assessments.selectors import action_owners
 from assessments.services.audit import record
 from framework.selectors import domain_criteria
 from organisations.access import may
-from organisations.models import ORGANISATION_ROLES, RoleAssignment
 
 logger = logging.getLogger(__name__)
 
@@ -136,8 +136,7 @@ def plan_target_save(
     )
     if response is None:
         raise ValidationError({"domain": "Choose a domain this assessment answers"})
-    answered = response.status != DomainResponse.Status.NOT_STARTED
-    current = response.level if answered else None
+    current = response.answered_level
     problem = rules.target_level_problem(target_level, current)
     if problem:
         raise ValidationError({"target_level": problem})
@@ -191,15 +190,6 @@ def plan_target_remove(*, target: PlanTarget, version: int | None, actor: Any) -
     )
 
 
-def action_owners(assessment: Assessment) -> list[Any]:
-    """The people who may own an action: anyone with a role at the organisation, once each."""
-    people = {}
-    assignments = RoleAssignment.objects.filter(organisation_id=assessment.organisation_id, role__in=ORGANISATION_ROLES)
-    for assignment in assignments.select_related("user").order_by("user__first_name", "user__last_name", "user_id"):
-        people.setdefault(assignment.user_id, assignment.user)
-    return list(people.values())
-
-
 @transaction.atomic
 def plan_action_save(
     *,
@@ -225,7 +215,7 @@ def plan_action_save(
         errors["description"] = "Enter what is to be done"
     elif len(description) > DESCRIPTION_MAX:
         errors["description"] = f"The action must be {DESCRIPTION_MAX:,} characters or fewer"
-    if owner is not None and not any(person.pk == owner.pk for person in action_owners(assessment)):
+    if owner is not None and not any(person.pk == owner.pk for person in action_owners(assessment.organisation)):
         errors["owner"] = "Choose an owner who has a role at the organisation"
     if due_date is None:
         errors["due_date"] = "Enter the date the action is due"

@@ -18,6 +18,7 @@ from assessments.forms.errors import add_service_errors
 from assessments.forms.plans import ActionForm, ReopenForm, TargetForm, VersionForm
 from assessments.models import Assessment, DomainResponse, ImprovementPlan, PlanAction
 from assessments.rules.plans import unmet_criteria
+from assessments.selectors import action_owners
 from assessments.services import plans as services
 from assessments.views import form_status, require
 from framework.selectors import domain_criteria, domain_outline, version_read_with_page
@@ -148,7 +149,7 @@ def target(request: HttpRequest, cycle_slug: str, ods_code: str, domain_key: str
             initial["domain"] = request.GET["domain"]
         form = TargetForm(initial=initial, domains=domains)
     chosen = by_key.get(str(form["domain"].value() or ""))
-    current = chosen.level if chosen and chosen.status != DomainResponse.Status.NOT_STARTED else None
+    current = chosen.answered_level if chosen else None
     # Until a level is chosen, what the next level needs: the first step is usually the target.
     level = form["target_level"].value() or (current or 0) + 1
     return render(
@@ -179,10 +180,10 @@ def action(
         raise Http404("No such target")
     existing = None
     if action_id is not None:
-        existing = PlanAction.objects.select_related("owner").filter(pk=action_id, target=owning).first()
+        existing = plan_selectors.plan_action(owning, action_id)
         if existing is None:
             raise Http404("No such action")
-    owners = services.action_owners(assessment)
+    owners = action_owners(assessment.organisation)
     if request.method == "POST":
         form = ActionForm(request.POST, owners=owners)
         if form.is_valid():
