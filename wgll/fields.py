@@ -183,30 +183,36 @@ def file_upload(params: Any) -> Markup | None:
     return Markup(f'<div class="{group} nhsuk-file-upload" data-module="nhsuk-file-upload">{"".join(parts)}</div>')  # noqa: S704 - escaped above  # nosec B704
 
 
-BUTTON_PARAMS = {"text", "variant", "classes", "href", "attributes"}
+BUTTON_PARAMS = {"text", "variant", "classes", "href", "attributes", "small"}
 BUTTON_VARIANTS = ("brand", "login", "reverse", "secondary", "secondary-solid", "warning")
 
 
-def button(params: Any) -> Markup | None:
+def button(params: Any, content: Any = None) -> Markup | None:
     """The design system's button (a submit button, or a link drawn as one with `href`) with plain
-    text, a variant, classes and plain attributes; None for anything else (html, icons, a caller's
-    content, disabled...)."""
+    text or a caller's content (`content`: what a `{% call button(...) %}` block wrote), a variant,
+    the small size, classes and plain attributes; None for anything else (html, icons, disabled...)."""
     if not isinstance(params, Mapping) or set(params) - BUTTON_PARAMS:
         return None
-    text, href, classes = params.get("text"), params.get("href"), params.get("classes")
-    attributes = _attributes(params.get("attributes"))
-    if not isinstance(text, str) or isinstance(text, Markup) or not text.strip() or attributes is None:
+    text, href, classes, small = params.get("text"), params.get("href"), params.get("classes"), params.get("small")
+    if content is not None:
+        # The design system writes a caller's content as it is: Jinja escaped what the block printed.
+        label = Markup(str(content).strip())  # noqa: S704 - the template's own output  # nosec B704
+    elif isinstance(text, str) and not isinstance(text, Markup):
+        label = escape(text.strip())
+    else:
         return None
+    attributes = _attributes(params.get("attributes"))
     plain = (_absent(value) or (isinstance(value, str) and not isinstance(value, Markup)) for value in (href, classes))
-    if not all(plain):
+    if not label or attributes is None or not all(plain) or not (_absent(small) or isinstance(small, bool)):
         return None
     names = "nhsuk-button"
     variant = params.get("variant")
     if variant in BUTTON_VARIANTS and not (classes and any(f"nhsuk-button--{v}" in classes for v in BUTTON_VARIANTS)):
         names += f" nhsuk-button--{variant}"
+    if small and not (classes and "nhsuk-button--small" in classes):
+        names += " nhsuk-button--small"
     if classes:
         names += f" {classes}"
-    label = escape(text.strip())
     if href:
         return Markup(  # noqa: S704 - escaped above  # nosec B704
             f'<a class="{escape(names)}" data-module="nhsuk-button" href="{escape(href)}" role="button"'

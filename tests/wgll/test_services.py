@@ -24,3 +24,15 @@ def test_a_task_travels_through_redis_to_a_real_worker_and_back(celery_worker_pr
 
 def test_without_a_broker_tasks_run_in_process(settings):
     assert ping.delay().get(timeout=1) == "pong"
+
+
+@pytest.mark.needs_postgres
+@pytest.mark.django_db
+def test_the_portals_connections_reorder_joins_in_groups_of_the_configured_size():
+    """The pages' eight-table lookups are planned in smaller groups (settings: the planning cost)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW join_collapse_limit")
+        joins = cursor.fetchone()[0]
+        cursor.execute("SHOW from_collapse_limit")
+        froms = cursor.fetchone()[0]
+    assert (joins, froms) == ("4", "4")

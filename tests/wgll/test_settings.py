@@ -169,3 +169,18 @@ def test_the_deployment_check_finds_nothing_in_production_mode():
     )  # fmt: skip
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues (1 silenced)" in result.stdout
+
+
+def test_the_join_collapse_limit_comes_from_the_environment_and_keeps_options_from_the_url():
+    code = (
+        "import django; django.setup(); from django.conf import settings as s; "
+        "print(s.DATABASES['default']['OPTIONS']['options'])"
+    )
+    clean = {key: value for key, value in os.environ.items() if key not in SET_BY_TESTS}
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "wgll.settings", "DATABASE_JOIN_COLLAPSE_LIMIT": "6",
+             "DATABASE_URL": "postgres://u@db:5432/wgll?options=-c%20statement_timeout%3D5000"},
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "-c statement_timeout=5000 -c join_collapse_limit=6 -c from_collapse_limit=6"
