@@ -217,6 +217,8 @@ class AuditEvent(models.Model):
         PLAN_CHANGED = "plan_changed", "Improvement plan changed"
         PLAN_SIGNED_OFF = "plan_signed_off", "Improvement plan signed off"
         PLAN_REOPENED = "plan_reopened", "Improvement plan reopened"
+        KNOWLEDGE_SHARED = "knowledge_shared", "Shared with the knowledge base"
+        KNOWLEDGE_WITHDRAWN = "knowledge_withdrawn", "Withdrawn from the knowledge base"
 
     assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="events")
     domain = models.ForeignKey(Domain, on_delete=models.PROTECT, null=True, blank=True, related_name="+")

@@ -966,6 +966,22 @@ def pulse_of(assessment: Assessment) -> StaffPulse | None:
     return StaffPulse.objects.filter(assessment=assessment).first()
 
 
+def pulse_fingerprints(assessment_ids: Iterable[int]) -> dict[int, str]:
+    """Each assessment's pulse as its board report shows it, as a short text (absent when it has
+    no pulse): a part of the report's fingerprint. A closed pulse is its closing time and how many
+    answered (answers are never changed, so that fixes its figures); an open one is just "open",
+    so a report is made again when a pulse opens and when it closes, not at every answer. One query."""
+    rows = (
+        StaffPulse.objects.filter(assessment_id__in=list(assessment_ids))
+        .annotate(answered=Count("responses"))
+        .values_list("assessment_id", "closed_at", "answered")
+    )
+    return {
+        assessment_id: f"closed:{closed_at.isoformat()}:{answered}" if closed_at else "open"
+        for assessment_id, closed_at, answered in rows
+    }
+
+
 def pulse_comparison(assessment: Assessment, pulse: StaffPulse) -> tuple[PulseResult, list[PulseComparison]]:
     """The pulse's results (empty of figures while too few have answered) beside each measure's
     score: what leaders say, and how many staff agree."""

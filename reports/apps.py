@@ -8,6 +8,7 @@ class ReportsConfig(AppConfig):
     def ready(self) -> None:
         from assessments.services.plans import on_plan_signed_off
         from assessments.services.publication import on_published
+        from assessments.services.pulse import on_pulse_opened_or_closed
         from assessments.services.scoring import on_rescored
         from reports import (
             access,  # noqa: F401  (registers the report rules with the access module)
@@ -27,5 +28,7 @@ class ReportsConfig(AppConfig):
         # count of targets (counted with the cycle's figures; the figures sweep re-drives both).
         on_plan_signed_off("board reports", lambda cycle_id, assessment_id: reports_refresh_if_stale([assessment_id]))
         on_plan_signed_off("target counts", lambda cycle_id, assessment_id: queue_cycle_figures(cycle_id))
+        # A report shows the staff pulse: opening or closing it makes the report out of date.
+        on_pulse_opened_or_closed("board reports", lambda assessment_id: reports_refresh_if_stale([assessment_id]))
         # Publishing a cycle makes version 1 of its national files (the sweep makes it if lost).
         on_published("national files", lambda cycle_id: national_release_first(cycle_id=cycle_id))

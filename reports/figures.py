@@ -66,6 +66,7 @@ def scores_fingerprint(
     measures: Mapping[str, tuple[str, Decimal]],
     domain_levels: Mapping[str, int],
     plan: str = "",
+    pulse: str = "",
 ) -> str:
     """A SHA-256 (64 hex digits) of the score figures a board report shows: the scoring method,
     the overall score, each measure's name and score and each domain's level, keyed by their
@@ -74,7 +75,8 @@ def scores_fingerprint(
 
     `plan` is the signed-off improvement plan's content (assessments.plan_selectors
     .signed_off_plan_fingerprints), left out of the payload when there is none, so the reports
-    of organisations without a signed-off plan keep the fingerprints they had.
+    of organisations without a signed-off plan keep the fingerprints they had. `pulse` is the staff
+    pulse's state (assessments.selectors.pulse_fingerprints), left out the same way.
 
     Canonical JSON: sorted keys, decimals as their exact strings ("3.0", never a float).
     """
@@ -86,5 +88,7 @@ def scores_fingerprint(
     }
     if plan:
         payload["plan"] = plan
+    if pulse:
+        payload["pulse"] = pulse
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
     return hashlib.sha256(canonical.encode("ascii")).hexdigest()

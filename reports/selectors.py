@@ -36,6 +36,7 @@ from assessments.selectors import (
     current_scores,
     levels_with_criteria,
     pulse_comparison,
+    pulse_fingerprints,
     pulse_of,
     year_on_year,
     year_on_year_summary,
@@ -109,6 +110,7 @@ def score_fingerprint(score: AssessmentScore) -> str:
         measures=measures,
         domain_levels=domain_levels,
         plan=signed_off_plan_fingerprints([score.assessment_id]).get(score.assessment_id, ""),
+        pulse=pulse_fingerprints([score.assessment_id]).get(score.assessment_id, ""),
     )
 
 
@@ -116,7 +118,7 @@ def assessments_with_stale_reports(assessment_ids: Iterable[int] | None = None) 
     """The assessments (of those named, or all) whose newest report is ready but shows other
     figures than their current score: what the sweep and the re-scored hook regenerate.
 
-    Five queries however many reports there are: the newest report of each assessment, then the
+    Six queries however many reports there are: the newest report of each assessment, then the
     current scores with their measures and levels, fingerprinted here as `score_fingerprint` does
     (an assessment without a current score is being re-scored: its report waits for it)."""
     reports = BoardReport.objects.order_by("assessment_id", "-requested_at", "-pk")
@@ -143,6 +145,7 @@ def assessments_with_stale_reports(assessment_ids: Iterable[int] | None = None) 
     ):
         levels[score_id][key] = level
     plans = signed_off_plan_fingerprints(assessment_id for assessment_id, _, _ in scores.values())
+    pulses = pulse_fingerprints(assessment_id for assessment_id, _, _ in scores.values())
     return sorted(
         assessment_id
         for score_id, (assessment_id, method, overall) in scores.items()
@@ -153,6 +156,7 @@ def assessments_with_stale_reports(assessment_ids: Iterable[int] | None = None) 
             measures=measures[score_id],
             domain_levels=levels[score_id],
             plan=plans.get(assessment_id, ""),
+            pulse=pulses.get(assessment_id, ""),
         )
     )
 

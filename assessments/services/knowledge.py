@@ -17,7 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from assessments.access import AssessmentAction
-from assessments.models import DomainResponse, Evidence
+from assessments.models import Assessment, AuditEvent, DomainResponse, Evidence
+from assessments.services import audit
 from framework.knowledge_definition import EMAIL, is_public_web_address
 from framework.models import KnowledgeEntry
 from organisations.access import may
@@ -107,6 +108,23 @@ def knowledge_share(*, response: DomainResponse, entry: SharedEntry, consent: bo
             "shared_from_cycle": assessment.cycle.name,
         },
     )
+    # What the organisation agreed to publish is part of its record: who shared it, when, and
+    # exactly what (the entry can be edited or withdrawn later; the trail keeps each version).
+    audit.record(
+        assessment=assessment,
+        actor=actor,
+        kind=AuditEvent.Kind.KNOWLEDGE_SHARED,
+        summary=f"Shared “{entry.title}” with the knowledge base, with the organisation's consent",
+        domain=domain,
+        after={
+            "key": key,
+            "title": entry.title,
+            "level_from": entry.level_from,
+            "level_to": response.level,
+            "links": [item.url for item in chosen],
+            "published": not unpublished,
+        },
+    )
     return shared
 
 
@@ -116,6 +134,20 @@ def knowledge_withdraw(*, entry: KnowledgeEntry, actor: Any) -> KnowledgeEntry:
     if not may(actor, AssessmentAction.WITHDRAW_KNOWLEDGE, locked):
         raise PermissionDenied
     if locked.status != Status.WITHDRAWN:
+        before = locked.status
         locked.status = Status.WITHDRAWN
         locked.save(update_fields=["status", "updated_at"])
+        assessment = Assessment.objects.filter(
+            organisation_id=locked.organisation_id, cycle__name=locked.shared_from_cycle
+        ).first()
+        if assessment is not None:  # the assessment it was shared from (always kept: PROTECT)
+            audit.record(
+                assessment=assessment,
+                actor=actor,
+                kind=AuditEvent.Kind.KNOWLEDGE_WITHDRAWN,
+                summary=f"Withdrew “{locked.title}” from the knowledge base",
+                domain=assessment.cycle.framework.domains.filter(key__in=locked.domain_keys[:1]).first(),
+                before={"key": locked.key, "status": before},
+                after={"key": locked.key, "status": Status.WITHDRAWN},
+            )
     return locked

@@ -4,8 +4,9 @@ and shown by the disclosure module's rules (assessments/rules/pulse.py)."""
 
 from __future__ import annotations
 
+import logging
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -16,6 +17,27 @@ from assessments.access import AssessmentAction
 from assessments.models import Assessment, PulseResponse, StaffPulse
 from assessments.rules.pulse import clean_answers
 from organisations.access import may
+
+logger = logging.getLogger(__name__)
+
+# The pulse -> board report step, without a signal: reports registers a listener in its
+# AppConfig.ready() (a report shows the pulse, and its fingerprint holds the pulse's state), called
+# once the opening or closing has committed. Its failure never undoes the change; the sweep catches up.
+PulseListener = Callable[[int], object]
+_changed_listeners: dict[str, PulseListener] = {}
+
+
+def on_pulse_opened_or_closed(name: str, listener: PulseListener) -> None:
+    """Register `listener(assessment_id)` to run after a pulse is opened, closed or reopened."""
+    _changed_listeners[name] = listener
+
+
+def _after_change(assessment_id: int) -> None:
+    for name, listener in list(_changed_listeners.items()):
+        try:
+            listener(assessment_id)
+        except Exception:
+            logger.exception("The %s step after assessment %s's pulse changed failed", name, assessment_id)
 
 
 class PulseClosed(Exception):
@@ -30,9 +52,12 @@ def pulse_open(*, assessment: Assessment, actor: Any) -> StaffPulse:
     pulse, created = StaffPulse.objects.select_for_update().get_or_create(
         assessment=assessment, defaults={"code": secrets.token_urlsafe(16), "opened_by": actor}
     )
-    if not created and pulse.closed_at:
+    reopened = not created and pulse.closed_at is not None
+    if reopened:
         pulse.closed_at = None
         pulse.save(update_fields=["closed_at"])
+    if created or reopened:
+        transaction.on_commit(lambda: _after_change(assessment.pk))
     return pulse
 
 
@@ -44,6 +69,7 @@ def pulse_close(*, pulse: StaffPulse, actor: Any) -> StaffPulse:
     if locked.closed_at is None:
         locked.closed_at = timezone.now()
         locked.save(update_fields=["closed_at"])
+        transaction.on_commit(lambda: _after_change(locked.assessment_id))
     return locked
 
 

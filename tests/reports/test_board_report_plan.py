@@ -58,3 +58,35 @@ def test_signing_off_the_plan_puts_it_in_the_next_board_report(scored, team, dja
     with django_capture_on_commit_callbacks(execute=True):
         plan_reopen(plan=ImprovementPlan.objects.get(), actor=team["lead"])
     assert score_fingerprint(scored.score) == draft_fingerprint
+
+
+def test_closing_the_staff_pulse_makes_the_next_board_report_show_its_figures(
+    scored, team, django_capture_on_commit_callbacks
+):
+    from assessments.models import PulseResponse
+    from assessments.services.pulse import pulse_close, pulse_open
+    from tests.assessments.test_pulse import answers
+
+    without = ready_report(scored, team, django_capture_on_commit_callbacks)
+    no_pulse = score_fingerprint(scored.score)
+    with django_capture_on_commit_callbacks(execute=True):
+        pulse = pulse_open(assessment=scored, actor=team["lead"])
+    opened = BoardReport.objects.filter(assessment=scored).latest("pk")
+    assert opened.pk != without.pk and opened.status == BoardReport.Status.READY, opened.error
+    assert "What staff say" in pdf_text(opened) and score_fingerprint(scored.score) != no_pulse
+    # Staff answering an open pulse does not make a new report at every answer...
+    PulseResponse.objects.bulk_create(
+        PulseResponse(pulse=pulse, answers=answers("agree"), answered_on="2026-01-05") for _ in range(12)
+    )
+    assert assessments_with_stale_reports([scored.pk]) == []
+    # ...closing it does, and the new report holds the figures of everyone who answered.
+    with django_capture_on_commit_callbacks(execute=True):
+        pulse_close(pulse=pulse, actor=team["lead"])
+    closed = BoardReport.objects.filter(assessment=scored).latest("pk")
+    assert closed.pk != opened.pk and closed.status == BoardReport.Status.READY, closed.error
+    assert squashed("(10 answers)") in squashed(pdf_text(closed)) and "100%" in pdf_text(closed)  # counts rounded
+    assert assessments_with_stale_reports([scored.pk]) == []
+    # Answers arriving after the close (none can: the pulse refuses them) would change the fingerprint.
+    before = score_fingerprint(scored.score)
+    PulseResponse.objects.create(pulse=pulse, answers=answers("disagree"), answered_on="2026-01-06")
+    assert score_fingerprint(scored.score) != before and assessments_with_stale_reports([scored.pk]) == [scored.pk]

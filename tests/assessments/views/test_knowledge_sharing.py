@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from assessments.models import Assessment
+from assessments.models import Assessment, AuditEvent
 from assessments.services.evidence import evidence_add_file, evidence_add_link
 from framework.models import KnowledgeEntry
 from tests.assessments.conftest import complete_everything
@@ -82,6 +82,7 @@ def test_nobody_but_the_lead_shares_and_a_refusal_changes_nothing(client, submit
     if actor == "anonymous":
         assert response.url.startswith(reverse("login"))
     assert not KnowledgeEntry.objects.exists()
+    assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.KNOWLEDGE_SHARED).exists()
 
 
 def test_the_lead_shares_with_consent_and_every_signed_in_person_can_read_it(client, submitted, team):
@@ -186,3 +187,24 @@ def test_sharing_again_does_not_undo_an_editors_unpublishing(client, submitted, 
     assert response.status_code == 302 and response.url == share_url(submitted["assessment"])
     entry = KnowledgeEntry.objects.get()
     assert entry.title == "Corrected" and entry.status == KnowledgeEntry.Status.UNPUBLISHED
+
+
+def test_sharing_and_withdrawing_are_in_the_assessments_audit_trail(client, submitted, team):
+    assessment = submitted["assessment"]
+    client.force_login(team["lead"])
+    client.post(share_url(assessment), good_post(submitted["link"]))
+    client.post(share_url(assessment), good_post(title="Second go"))
+    client.post(share_url(assessment, "knowledge-withdraw"))
+    client.post(share_url(assessment, "knowledge-withdraw"))  # already withdrawn: nothing more to record
+    events = list(
+        AuditEvent.objects.filter(assessment=assessment, kind__startswith="knowledge").order_by("created_at", "pk")
+    )
+    assert [event.kind for event in events] == ["knowledge_shared", "knowledge_shared", "knowledge_withdrawn"]
+    assert all(event.actor == team["lead"] and event.domain.key == "strategy" for event in events)
+    first, second, withdrawn = events
+    assert first.after["title"] == "A strategy written with clinicians" and second.after["title"] == "Second go"
+    assert first.after["links"] == ["https://example.org/strategy"] and second.after["links"] == []
+    assert (first.after["level_from"], first.after["level_to"]) == (1, 3)
+    assert withdrawn.before["status"] == "published" and withdrawn.after["status"] == "withdrawn"
+    trail = client.get(reverse("assessments:history", args=[assessment.cycle.slug, assessment.organisation.ods_code]))
+    assert trail.status_code == 200 and "Shared with the knowledge base" in trail.content.decode()
