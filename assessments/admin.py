@@ -4,18 +4,23 @@ validation flags and flag rates."""
 from django.contrib import admin, messages
 
 from assessments import selectors
+from assessments.access import visible_plans_q
 from assessments.models import (
     Assessment,
     AuditEvent,
     Cycle,
     CycleEvent,
     FlagRate,
+    ImprovementPlan,
+    PeerContactRequest,
+    PlanTarget,
     PreReleaseAccess,
     ProvisionalQuery,
     ValidationFlag,
 )
 from assessments.selectors import assessments_visible_to
 from assessments.services.cycles import cycle_open
+from organisations.access import visible_organisations_q
 from organisations.admin import ReadOnlyAdminMixin, ScopedAdminMixin
 
 
@@ -151,3 +156,62 @@ class ProvisionalQueryAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdm
 class PreReleaseAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["cycle", "name", "capacity", "first_seen_at", "last_seen_at", "recorded_by"]
     list_filter = ["cycle"]
+
+
+class PlanTargetInline(admin.TabularInline):
+    model = PlanTarget
+    fields = ["domain_key", "current_level", "target_level", "target_date", "actions_summary"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="actions")
+    def actions_summary(self, target: PlanTarget) -> str:
+        actions = list(target.actions.all())
+        done = sum(action.status == "done" for action in actions)
+        return f"{done} of {len(actions)} done"
+
+
+@admin.register(ImprovementPlan)
+class ImprovementPlanAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    # Plans change only through the plan pages (versioned, signed off by the approver, audited);
+    # the service desk reads them here, scoped as the pages are.
+    scoped_selector = staticmethod(
+        lambda user: ImprovementPlan.objects.filter(visible_plans_q(user, "assessment__")).select_related(
+            "assessment__organisation", "assessment__cycle", "signed_off_by"
+        )
+    )
+    list_display = ["assessment", "status", "signed_off_by", "signed_off_at", "updated_at"]
+    list_filter = ["status", "assessment__cycle"]
+    search_fields = ["assessment__organisation__name", "assessment__organisation__ods_code"]
+    fields = ["assessment", "status", "signed_off_by", "signed_off_at", "carried_from", "version", "updated_at"]
+    readonly_fields = fields
+    inlines = [PlanTargetInline]
+
+
+@admin.register(PeerContactRequest)
+class PeerContactRequestAdmin(ReadOnlyAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
+    # Requests are made and answered on the peers pages (each side's lead is notified); the
+    # service desk reads them here when an organisation asks what happened to one. Scoped to the
+    # requests of organisations the person may see, on either side.
+    scoped_selector = staticmethod(
+        lambda user: (
+            PeerContactRequest.objects.filter(
+                visible_organisations_q(user, "from_organisation__")
+                | visible_organisations_q(user, "to_organisation__")
+            )
+            .distinct()
+            .select_related("from_organisation", "to_organisation", "requested_by")
+        )
+    )
+    list_display = ["requested_at", "from_organisation", "to_organisation", "domain_name", "status", "responded_at"]
+    list_filter = ["status"]
+    search_fields = [
+        "from_organisation__name", "from_organisation__ods_code", "to_organisation__name", "to_organisation__ods_code",
+    ]  # fmt: skip

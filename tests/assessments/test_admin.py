@@ -82,3 +82,62 @@ def test_flag_rates_are_listed_read_only(desk, cycle, world):
     assert world.ics_1.short_name in page and ">12<" in page
     assert desk.get(reverse("admin:assessments_flagrate_change", args=[rate.pk])).status_code == 200
     assert desk.get(reverse("admin:assessments_flagrate_add")).status_code == 403
+
+
+# Improvement plans and peer contact requests: read by the service desk, scoped as the pages are.
+
+
+@pytest.fixture
+def planned(assessment, team):
+    import datetime
+
+    from assessments.services.plans import plan_action_save, plan_target_save
+
+    target = plan_target_save(
+        assessment=assessment, domain_key="strategy", target_level=4,
+        target_date=datetime.date.today() + datetime.timedelta(days=200), version=None, actor=team["lead"],
+    )  # fmt: skip
+    plan_action_save(
+        target=target, description="Board session", owner=team["lead"], due_date=target.target_date,
+        status="done", version=None, actor=team["lead"],
+    )  # fmt: skip
+    return target.plan
+
+
+def test_plans_are_listed_with_their_targets_and_never_changed(desk, planned, world):
+    from assessments.models import ImprovementPlan
+
+    changelist = reverse("admin:assessments_improvementplan_changelist")
+    assert "1 improvement plan" in desk.get(changelist, {"q": world.trust_a.ods_code}).content.decode()
+    assert "0 improvement plans" in desk.get(changelist, {"q": world.trust_b.ods_code}).content.decode()
+    change = reverse("admin:assessments_improvementplan_change", args=[planned.pk])
+    page = desk.get(change).content.decode()
+    assert "strategy" in page and "1 of 1 done" in page
+    desk.post(change, {"status": "signed_off"})
+    assert desk.get(reverse("admin:assessments_improvementplan_add")).status_code == 403
+    delete = reverse("admin:assessments_improvementplan_delete", args=[planned.pk])
+    assert desk.post(delete, {"post": "yes"}).status_code == 403
+    assert ImprovementPlan.objects.get().status == ImprovementPlan.Status.DRAFT
+
+
+def test_peer_requests_are_listed_for_the_organisations_on_either_side_only(client, desk, team, world):
+    from assessments.models import PeerContactRequest
+
+    PeerContactRequest.objects.create(
+        from_organisation=world.trust_a, to_organisation=world.trust_c, domain_key="strategy",
+        domain_name="Digital strategy", message="How did you do it?", requested_by=team["lead"],
+    )  # fmt: skip
+    changelist = reverse("admin:assessments_peercontactrequest_changelist")
+    assert "1 peer contact request" in desk.get(changelist).content.decode()
+    seen = {}
+    for who in ("lead", "same_ics_lead", "other_lead"):
+        team[who].is_staff = True
+        team[who].save()
+        client.force_login(team[who])
+        seen[who] = "1 peer contact request" in client.get(changelist).content.decode()
+    assert seen == {"lead": True, "same_ics_lead": True, "other_lead": False}
+    request = PeerContactRequest.objects.get()
+    change = reverse("admin:assessments_peercontactrequest_change", args=[request.pk])
+    assert client.get(change).status_code == 302  # trust B's lead: not theirs to read
+    desk.post(change, {"status": "accepted"})
+    assert PeerContactRequest.objects.get().status == PeerContactRequest.Status.PENDING
