@@ -20,6 +20,7 @@ from assessments.rules import peers as rules
 from assessments.selectors import current_score_q
 from organisations.access import NO_GRANTS, StandIn
 from organisations.models import Organisation
+from organisations.prepared import PreparedQuery
 
 PEER_CYCLES = 3  # the published cycles looked at: "a recent cycle"
 WEAK_DOMAINS = 5
@@ -52,9 +53,14 @@ def profile_of(organisation: Organisation) -> rules.PeerOrganisation:
 
 
 def recent_published_cycles() -> list[str]:
-    return list(
+    return _recent_published_cycles()
+
+
+_recent_published_cycles = PreparedQuery(
+    lambda: (
         Cycle.objects.filter(release=Cycle.Release.FINAL).order_by("-name").values_list("name", flat=True)[:PEER_CYCLES]
     )
+)
 
 
 _PEER = "score__assessment__organisation__"
@@ -74,19 +80,26 @@ _ROW = (
 )
 
 
+def _peer_rows_query(organisation_id: int, kind: str, domain_keys: list[str], cycles: list[str]) -> QuerySet:
+    published = Assessment.objects.filter(published_results_q(), cycle__name__in=cycles)
+    return (
+        DomainScore.objects.filter(current_score_q("score__"), domain_key__in=domain_keys)
+        .filter(score__assessment__in=published.values("pk"))
+        .filter(**{f"{_PEER}peer_suggestions": True, f"{_PEER}kind": kind})
+        .exclude(**{f"{_PEER}id": organisation_id})
+        .values_list(*_ROW)
+    )
+
+
+_peer_rows = PreparedQuery(_peer_rows_query)
+
+
 def _published_levels(
     organisation: Organisation, domain_keys: Sequence[str], cycles: Sequence[str]
 ) -> tuple[list[rules.PeerOrganisation], list[rules.DomainResult]]:
     """Other organisations' published levels in the domains, one query however many. Opted-out
     organisations and other kinds are left out here already (the rule leaves them out again)."""
-    published = Assessment.objects.filter(published_results_q(), cycle__name__in=list(cycles))
-    rows = (
-        DomainScore.objects.filter(current_score_q("score__"), domain_key__in=list(domain_keys))
-        .filter(score__assessment__in=published.values("pk"))
-        .filter(**{f"{_PEER}peer_suggestions": True, f"{_PEER}kind": organisation.kind})
-        .exclude(**{f"{_PEER}id": organisation.pk})
-        .values_list(*_ROW)
-    )
+    rows = _peer_rows(organisation.pk, organisation.kind, sorted(set(domain_keys)), sorted(set(cycles)))
     labels = dict(Organisation._meta.get_field("epr_supplier").choices)
     candidates: dict[int, rules.PeerOrganisation] = {}
     results = []

@@ -15,6 +15,7 @@ from assessments.models import Assessment, DomainResponse, DomainScore, Improvem
 from assessments.rules.plans import OUTCOME_LABELS, Outcome, target_outcome
 from assessments.selectors import current_score_q
 from framework.selectors import domain_outline
+from organisations.prepared import PreparedQuery
 
 
 def assessments_with_visible_plans(user: Any) -> QuerySet[Assessment]:
@@ -133,18 +134,21 @@ def earlier_targets(assessment: Assessment) -> list[EarlierTarget]:
     ]
 
 
+def _plan_with_target_query(assessment_id: int, domain_id: int) -> QuerySet[ImprovementPlan]:
+    targets = PlanTarget.objects.filter(plan=OuterRef("pk"), domain_id=domain_id)
+    return ImprovementPlan.objects.filter(assessment_id=assessment_id).annotate(
+        target_level=Subquery(targets.values("target_level")[:1]),
+        target_date=Subquery(targets.values("target_date")[:1]),
+    )
+
+
+_plan_with_target = PreparedQuery(_plan_with_target_query)
+
+
 def plan_for_domain(response: DomainResponse) -> tuple[ImprovementPlan, PlanTarget | None]:
     """The plan (unsaved when there is none) and its target for the domain, for the domain page's
     one line ("In your plan: level 4 by March 2027"), in one query."""
-    targets = PlanTarget.objects.filter(plan=OuterRef("pk"), domain_id=response.domain_id)
-    plan = (
-        ImprovementPlan.objects.filter(assessment_id=response.assessment_id)
-        .annotate(
-            target_level=Subquery(targets.values("target_level")[:1]),
-            target_date=Subquery(targets.values("target_date")[:1]),
-        )
-        .first()
-    )
+    plan = _plan_with_target.one_or_none(response.assessment_id, response.domain_id)
     if plan is None:
         return ImprovementPlan(assessment=response.assessment), None
     plan.assessment = response.assessment

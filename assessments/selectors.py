@@ -62,6 +62,7 @@ from framework.selectors import (
 )
 from organisations.access import grants_for, may
 from organisations.models import ORGANISATION_ROLES, Organisation, Role, RoleAssignment, User
+from organisations.prepared import PreparedQuery
 
 # Scoped lookups.
 
@@ -70,6 +71,50 @@ def assessments_visible_to(user: Any) -> QuerySet[Assessment]:
     return Assessment.objects.filter(visible_assessments_q(user)).select_related(
         "cycle__framework", "organisation__ics__region"
     )
+
+
+# The assessment a page names, found by its cycle and organisation: every page of the yearly
+# assessment starts here, so its eight-table lookup is written as SQL once per process
+# (organisations/prepared.py). Who may see it is the access rule's to say (the page asks `may`), the same
+# rule `visible_assessments_q` is kept beside and tested to agree with.
+_assessment_by_cycle_and_code = PreparedQuery(
+    lambda cycle_name, ods_code: Assessment.objects.filter(
+        cycle__name=cycle_name, organisation__ods_code=ods_code
+    ).select_related("cycle__framework", "organisation__ics__region", "previous__cycle")
+)
+
+
+def assessment_named(user: Any, cycle_name: str, ods_code: str) -> Assessment | None:
+    """The assessment of `ods_code` in the cycle called `cycle_name` if the user may see it (with
+    its cycle, framework, organisation, ICS, region and last year's assessment and cycle); None
+    when there is none or it is not theirs to see, alike."""
+    assessment = _assessment_by_cycle_and_code.one_or_none(cycle_name, ods_code)
+    if assessment is None or not may(user, AssessmentAction.VIEW, assessment):
+        return None
+    return assessment
+
+
+_assessments_with_progress = PreparedQuery(
+    lambda organisation_ids: (
+        Assessment.objects.filter(organisation_id__in=organisation_ids)
+        .select_related("cycle__framework", "organisation__ics__region")
+        .annotate(
+            total=Count("responses"),
+            completed=Count("responses", filter=Q(responses__status=DomainResponse.Status.COMPLETED)),
+        )
+        .order_by("-cycle__name", "organisation__name")
+    )
+)
+
+
+def assessments_with_progress(user: Any, organisation_ids: Iterable[int]) -> list[Assessment]:
+    """The assessments of these organisations that the user may see, newest cycle first, each
+    with how many domains it has (`total`) and how many are complete (`completed`): the home
+    page's own assessments. One query."""
+    ids = sorted(set(organisation_ids))
+    if not ids:
+        return []
+    return [a for a in _assessments_with_progress(ids) if may(user, AssessmentAction.VIEW, a)]
 
 
 def responses_visible_to(user: Any) -> QuerySet[DomainResponse]:
@@ -354,6 +399,16 @@ TASK_LIST_DEFERRED = (
 )
 
 
+_task_list_rows = PreparedQuery(
+    lambda assessment_id: (
+        DomainResponse.objects.filter(assessment_id=assessment_id)
+        .select_related("domain__measure", "assignee", "updated_by")
+        .defer(*TASK_LIST_DEFERRED)
+        .order_by("domain__measure__position", "domain__position")
+    )
+)
+
+
 def assessment_task_list(assessment: Assessment) -> list[MeasureSection]:
     """The measures of the assessment, in framework order, each with its applicable domains."""
     sections: dict[int, MeasureSection] = {}
@@ -361,12 +416,8 @@ def assessment_task_list(assessment: Assessment) -> list[MeasureSection]:
     # (what good looks like, expected evidence, who answers it) are left to the domain page rather
     # than read and decoded for every row. Its keys it renames from (`replaces`) stay: last year's
     # comparison reads them from these rows.
-    responses = (
-        assessment.responses.select_related("domain__measure", "assignee", "updated_by")
-        .defer(*TASK_LIST_DEFERRED)
-        .order_by("domain__measure__position", "domain__position")
-    )
-    for response in responses:
+    for response in _task_list_rows(assessment.pk):
+        response.assessment = assessment
         measure = response.domain.measure
         sections.setdefault(measure.pk, MeasureSection(measure)).responses.append(response)
     return list(sections.values())
@@ -408,15 +459,23 @@ def levels_with_criteria() -> Prefetch:
     )
 
 
+_response_by_key = PreparedQuery(
+    lambda assessment_id, domain_key: (
+        DomainResponse.objects.filter(assessment_id=assessment_id, domain__key=domain_key)
+        .select_related("domain__measure", "assignee", "updated_by", "carried_forward_from__domain")
+        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.select_related("added_by")))
+    )
+)
+
+
 def response_for_page(assessment: Assessment, domain_key: str) -> DomainResponse:
     """One domain's answer with its evidence (a fixed number of queries). Its levels and criteria
     are the framework's, read from the version's kept outline (framework.selectors.domain_outline)
     rather than queried and built into model instances on every domain page."""
-    response = (
-        assessment.responses.select_related("domain__measure", "assignee", "updated_by", "carried_forward_from__domain")
-        .prefetch_related(Prefetch("evidence", queryset=Evidence.objects.select_related("added_by")))
-        .get(domain__key=domain_key)
-    )
+    response = _response_by_key.one_or_none(assessment.pk, domain_key)
+    if response is None:
+        raise DomainResponse.DoesNotExist(f"No domain {domain_key!r} in this assessment")
+    response.assessment = assessment
     # The version row the page has read with the assessment, so the outline is looked up without
     # a query of its own and is exactly as fresh as the page's data.
     cycle = assessment.cycle
@@ -496,14 +555,16 @@ def last_year_answers(assessment: Assessment, domains: Iterable[Domain]) -> dict
     domains = list(domains)
     if not assessment.previous_id:
         return {domain.key: [] for domain in domains}
-    wanted = {key for domain in domains for key in domain.predecessor_keys}
-    by_key = {
-        response.domain.key: response
-        for response in DomainResponse.objects.filter(
-            assessment_id=assessment.previous_id, domain__key__in=wanted
-        ).select_related("domain")
-    }
+    wanted = sorted({key for domain in domains for key in domain.predecessor_keys})
+    by_key = {response.domain.key: response for response in _answers_by_keys(assessment.previous_id, wanted)}
     return {domain.key: domain.predecessors_in(by_key) for domain in domains}
+
+
+_answers_by_keys = PreparedQuery(
+    lambda assessment_id, keys: DomainResponse.objects.filter(
+        assessment_id=assessment_id, domain__key__in=keys
+    ).select_related("domain")
+)
 
 
 def previous_responses(response: DomainResponse) -> list[DomainResponse]:
@@ -581,12 +642,15 @@ def domain_year_on_year(response: DomainResponse) -> YearOnYearRow | None:
     sources = previous_responses(response)
     if not sources:
         return None
-    earlier_keys = list(
-        Criterion.objects.filter(domain_id__in=[s.domain_id for s in sources]).values_list("key", flat=True)
-    )
+    earlier_keys = _criterion_keys(sorted({s.domain_id for s in sources}))
     return _year_on_year_row(
         response, sources, domain_criteria(response.domain), domain_crosswalk(response.domain), earlier_keys
     )
+
+
+_criterion_keys = PreparedQuery(
+    lambda domain_ids: Criterion.objects.filter(domain_id__in=domain_ids).values_list("key", flat=True)
+)
 
 
 def carried_criteria(row: YearOnYearRow) -> list[str]:
@@ -939,11 +1003,16 @@ def cycle_events(cycle: Cycle) -> QuerySet[CycleEvent]:
     return CycleEvent.objects.filter(cycle=cycle).select_related("actor").order_by("-created_at", "-pk")
 
 
-def announced_publications() -> QuerySet[Cycle]:
+def announced_publications() -> list[Cycle]:
     """Cycles with a publication time announced and not yet reached: shown on the portal."""
-    return Cycle.objects.filter(release=Cycle.Release.PROVISIONAL, publication_at__isnull=False).order_by(
+    return _announced_publications()
+
+
+_announced_publications = PreparedQuery(
+    lambda: Cycle.objects.filter(release=Cycle.Release.PROVISIONAL, publication_at__isnull=False).order_by(
         "publication_at"
     )
+)
 
 
 def notifications_of(user: Any) -> QuerySet[Notification]:
@@ -1005,7 +1074,15 @@ def pulse_comparison(assessment: Assessment, pulse: StaffPulse) -> tuple[PulseRe
 
 def polls_of(response: DomainResponse) -> list[PollRequest]:
     """Who was asked about the domain, newest last, with their views once they answered."""
-    return list(response.poll_requests.select_related("asked_by"))
+    requests = _polls_of_response(response.pk)
+    for request in requests:
+        request.response = response
+    return requests
+
+
+_polls_of_response = PreparedQuery(
+    lambda response_id: PollRequest.objects.filter(response_id=response_id).select_related("asked_by")
+)
 
 
 def poll_tallies(requests: Iterable[PollRequest]) -> dict[str, Counter]:

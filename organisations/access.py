@@ -20,10 +20,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 
 from organisations.models import ICS_ROLES, NATIONAL_ROLES, Organisation, Role, RoleAssignment
+from organisations.prepared import PreparedQuery
 
 
 class Action(StrEnum):
@@ -91,30 +91,13 @@ def grants_for(user: Any) -> Grants:
     return grants
 
 
-def _role_rows_query(user_id: int) -> QuerySet:
-    return RoleAssignment.objects.filter(user_id=user_id).values_list(
+# Every signed-in request reads its person's roles, and building that one query through the ORM
+# cost several times what running it does: its SQL is written once per process (prepared.py).
+_role_rows = PreparedQuery(
+    lambda user_id: RoleAssignment.objects.filter(user_id=user_id).values_list(
         "role", "organisation_id", "ics_id", "organisation__ods_code"
     )
-
-
-# Every signed-in request reads its person's roles, and building that one query through the ORM
-# cost several times what running it does (about half a millisecond of a signed-in page's three
-# in the load benchmark). The SQL is the ORM's own, written once per process and database vendor
-# with the user's id as its only parameter, so it is exactly the query above.
-_role_rows_sql: dict[str, str] = {}
-_MARKER = -424242
-
-
-def _role_rows(user_id: int) -> list[tuple]:
-    sql = _role_rows_sql.get(connection.vendor)
-    if sql is None:
-        sql, params = _role_rows_query(_MARKER).query.sql_with_params()
-        if tuple(params) != (_MARKER,):  # a query shape that is not one parameter: no shortcut
-            return list(_role_rows_query(user_id))
-        _role_rows_sql[connection.vendor] = sql
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id])
-        return cursor.fetchall()
+)
 
 
 def forget_grants(user: Any) -> None:

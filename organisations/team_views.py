@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from organisations import backends
 from organisations.access import Action, may
 from organisations.forms import InvitationForm, NewAccountForm, TeamRoleForm
 from organisations.models import Organisation, User
@@ -164,7 +165,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")
+            login(request, new_user, backend=backends.PATH)
             return _joined(request, found)
     context["form"] = form
     return render(request, "account/invitation.html", context, status=400 if form.errors else 200)

@@ -25,6 +25,7 @@ from assessments.rules.disclosure import Suppression, suppression
 from assessments.selectors import assessments_visible_to, current_scores, flags_visible_to
 from framework.models import Domain, Measure
 from organisations.models import CareSetting, IntegratedCareSystem, Organisation
+from organisations.prepared import PreparedQuery
 from reports.aggregates import CARE_SETTING, ICBS, ICS, NATIONAL, OVERALL
 from reports.models import Figure, FigureSet
 
@@ -36,6 +37,9 @@ def cycles_with_results() -> QuerySet[Cycle]:
     """Cycles whose comparison figures have been computed with at least one organisation in,
     newest first: the cycles a dashboard can show."""
     return Cycle.objects.filter(figure_set__organisations__gt=0).select_related("framework").order_by("-name")
+
+
+_cycles_with_results = PreparedQuery(cycles_with_results)
 
 
 @dataclass(frozen=True)
@@ -134,14 +138,21 @@ def _status_label(assessment: Assessment | None, sees_drafts: bool) -> str:
     return NOT_SUBMITTED
 
 
+_group_rows = PreparedQuery(
+    lambda figure_set_id, icb_code: Figure.objects.filter(
+        Q(scope=ICS, scope_key=icb_code) | Q(scope__in=[NATIONAL, ICBS]) | Q(scope=CARE_SETTING),
+        figure_set_id=figure_set_id,
+        domain_key="",
+    )
+)
+
+
 def _groups(figure_set: FigureSet, ics: IntegratedCareSystem) -> tuple[Group, Group, Group, dict[str, Decimal]]:
     system = Group(f"Trusts in {ics.short_name}")
     national = Group("All trusts in England")
     icbs = Group("Integrated care boards' own assessments")
     peers: dict[str, Decimal] = {}
-    wanted = Q(scope=ICS, scope_key=ics.icb_ods_code) | Q(scope__in=[NATIONAL, ICBS]) | Q(scope=CARE_SETTING)
-    rows = Figure.objects.filter(wanted, figure_set=figure_set, domain_key="")
-    for row in rows:
+    for row in _group_rows(figure_set.pk, ics.icb_ods_code):
         if row.scope == CARE_SETTING:
             if row.measure_key == OVERALL and row.median is not None:
                 peers[row.scope_key] = row.median
@@ -154,14 +165,11 @@ def _groups(figure_set: FigureSet, ics: IntegratedCareSystem) -> tuple[Group, Gr
     return system, national, icbs, peers
 
 
-def _trend(ics: IntegratedCareSystem, up_to: Cycle) -> list[TrendPoint]:
-    """The system's and England's overall figures in every cycle with results up to this one.
-    Measures and the overall score keep their keys across framework versions, so the points
-    join on keys; what a framework change did to the domains is said beside the chart."""
-    rows = (
+_trend_rows = PreparedQuery(
+    lambda icb_code, up_to_name: (
         Figure.objects.filter(
-            Q(scope=ICS, scope_key=ics.icb_ods_code) | Q(scope=NATIONAL),
-            figure_set__cycle__name__lte=up_to.name,
+            Q(scope=ICS, scope_key=icb_code) | Q(scope=NATIONAL),
+            figure_set__cycle__name__lte=up_to_name,
             figure_set__organisations__gt=0,
             measure_key=OVERALL,
             domain_key="",
@@ -169,6 +177,14 @@ def _trend(ics: IntegratedCareSystem, up_to: Cycle) -> list[TrendPoint]:
         .select_related("figure_set__cycle")
         .order_by("figure_set__cycle__name")
     )
+)
+
+
+def _trend(ics: IntegratedCareSystem, up_to: Cycle) -> list[TrendPoint]:
+    """The system's and England's overall figures in every cycle with results up to this one.
+    Measures and the overall score keep their keys across framework versions, so the points
+    join on keys; what a framework change did to the domains is said beside the chart."""
+    rows = _trend_rows(ics.icb_ods_code, up_to.name)
     by_cycle: dict[str, dict[str, Figure]] = defaultdict(dict)
     for row in rows:
         by_cycle[row.figure_set.cycle.name][row.scope] = row
@@ -200,36 +216,49 @@ def system_figure_rows(ics: IntegratedCareSystem, cycle: Cycle) -> QuerySet[Figu
     )
 
 
+# The dashboard's reads of one ICS in one cycle, each written as SQL once per process
+# (organisations/prepared.py): the page is read far more often than its figures change.
+_figure_set = PreparedQuery(lambda cycle_id: FigureSet.objects.filter(cycle_id=cycle_id))
+_measure_heads = PreparedQuery(
+    lambda framework_id: (
+        Measure.objects.filter(framework_id=framework_id).order_by("position").values_list("key", "name")
+    )
+)
+_members = PreparedQuery(lambda ics_id: Organisation.objects.filter(ics_id=ics_id).order_by("name"))
+_member_assessments = PreparedQuery(
+    lambda cycle_id, ics_id: Assessment.objects.filter(cycle_id=cycle_id, organisation__ics_id=ics_id).select_related(
+        "cycle", "organisation"
+    )
+)
+_member_scores = PreparedQuery(
+    lambda cycle_id, ics_id: (
+        current_scores()
+        .filter(assessment__cycle_id=cycle_id, assessment__organisation__ics_id=ics_id)
+        .select_related("assessment")
+        .prefetch_related("measures")
+    )
+)
+_previous_overalls = PreparedQuery(
+    lambda assessment_ids: (
+        current_scores().filter(assessment_id__in=assessment_ids).values_list("assessment__organisation_id", "overall")
+    )
+)
+
+
 def system_dashboard(user: Any, ics: IntegratedCareSystem, cycle: Cycle) -> SystemDashboard | None:
     """Everything the dashboard shows for `ics` in `cycle`, or None when the cycle has no
     computed figures yet. `ics` must come from `systems_visible_to(user)`."""
-    figure_set = FigureSet.objects.filter(cycle=cycle).first()
+    figure_set = _figure_set.one_or_none(cycle.pk)
     if figure_set is None:
         return None
     sees_drafts = sees_work_in_progress_in_system(user, ics.pk)
-    measures = [
-        MeasureHead(key, name)
-        for key, name in Measure.objects.filter(framework_id=cycle.framework_id)
-        .order_by("position")
-        .values_list("key", "name")
-    ]
-    organisations = list(Organisation.objects.filter(ics=ics).order_by("name"))
-    assessments = {
-        a.organisation_id: a
-        for a in Assessment.objects.filter(cycle=cycle, organisation__ics=ics).select_related("cycle", "organisation")
-    }
+    measures = [MeasureHead(key, name) for key, name in _measure_heads(cycle.framework_id)]
+    organisations = _members(ics.pk)
+    assessments = {a.organisation_id: a for a in _member_assessments(cycle.pk, ics.pk)}
     visible = set(assessments_visible_to(user).filter(cycle=cycle, organisation__ics=ics).values_list("pk", flat=True))
-    scores = {
-        s.assessment.organisation_id: s
-        for s in current_scores()
-        .filter(assessment__cycle=cycle, assessment__organisation__ics=ics)
-        .select_related("assessment")
-        .prefetch_related("measures")
-    }
-    previous_ids = [a.previous_id for a in assessments.values() if a.previous_id]
-    previous = dict(
-        current_scores().filter(assessment_id__in=previous_ids).values_list("assessment__organisation_id", "overall")
-    )
+    scores = {s.assessment.organisation_id: s for s in _member_scores(cycle.pk, ics.pk)}
+    previous_ids = sorted({a.previous_id for a in assessments.values() if a.previous_id})
+    previous = dict(_previous_overalls(previous_ids) if previous_ids else [])
     flags = dict(
         flags_visible_to(user)
         .filter(assessment__cycle=cycle, assessment__organisation__ics=ics, resolved_at__isnull=True)
@@ -269,7 +298,7 @@ def system_dashboard(user: Any, ics: IntegratedCareSystem, cycle: Cycle) -> Syst
     return SystemDashboard(
         ics=ics,
         cycle=cycle,
-        cycles=list(cycles_with_results()),
+        cycles=_cycles_with_results(),
         computed_at=figure_set.computed_at,
         measures=measures,
         members=rows,

@@ -43,7 +43,7 @@ PENDING_KEY = "_wgll_sso_pending"
 # How long a verified identity waits in the session for its account's password.
 PENDING_SECONDS = 600
 # Sessions made by single sign-on are checked on each request like any other (wgll.User's hash).
-BACKEND = "django.contrib.auth.backends.ModelBackend"
+BACKEND = "organisations.backends.PortalModelBackend"
 
 
 @method_decorator(login_not_required, name="dispatch")

@@ -18,10 +18,12 @@ from collections.abc import Callable
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.auth import logout
+from django.contrib.auth import BACKEND_SESSION_KEY, logout
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+
+from organisations import backends
 
 SEEN_KEY = "_wgll_seen"
 BACKGROUND_HEADER = "HTTP_X_PORTAL_BACKGROUND"
@@ -63,6 +65,10 @@ class IdleTimeoutMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         # No session cookie, no session to time out (and no query for the bare pages).
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.session.get(BACKEND_SESSION_KEY) in (
+            backends.LEGACY_PATHS
+        ):
+            request.session[BACKEND_SESSION_KEY] = backends.PATH
         if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
             now = time.time()
             if seconds_left(request, now) == 0:

@@ -18,9 +18,8 @@ from django.views.defaults import page_not_found
 
 from assessments import presenters
 from assessments.access import AssessmentAction
-from assessments.models import DomainResponse
 from assessments.rules.dates import announced_datetime
-from assessments.selectors import announced_publications, assessments_visible_to, responses_assigned_in
+from assessments.selectors import announced_publications, assessments_with_progress, responses_assigned_in
 from framework.selectors import framework_versions
 from organisations.access import Action, grants_for, may
 from organisations.identity import claimed_organisations_of
@@ -54,15 +53,7 @@ def home(request: HttpRequest) -> HttpResponse:
     # it names, to tell the service desk (who grants roles; claims never do).
     context["claimed_organisations"] = [] if grants.has_any_role else claimed_organisations_of(user)
     # Each of the user's own organisations' assessments, newest cycle first.
-    context["my_assessments"] = list(
-        assessments_visible_to(user)
-        .filter(organisation__in=list(grants.at_organisation))
-        .annotate(
-            total=Count("responses"),
-            completed=Count("responses", filter=Q(responses__status=DomainResponse.Status.COMPLETED)),
-        )
-        .order_by("-cycle__name", "organisation__name")
-    )
+    context["my_assessments"] = assessments_with_progress(user, grants.at_organisation)
     context["sign_off_due"] = presenters.sign_off_due(context["my_assessments"], user)
     context["waiting"] = {a.pk: presenters.waiting_on(a) for a in context["my_assessments"]}
     # Publication dates are announced to everyone, as official statistics are.

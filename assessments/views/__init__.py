@@ -7,11 +7,10 @@ from __future__ import annotations
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseBase
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpResponseBase
 
 from assessments.models import Assessment
-from assessments.selectors import assessments_visible_to
+from assessments.selectors import assessment_named
 from framework.selectors import version_read_with_page
 from organisations.access import may
 
@@ -22,11 +21,9 @@ def assessment_or_404(request: Any, cycle_slug: str, ods_code: str) -> Assessmen
     """Another organisation's assessment is a plain 404, exactly like one that does not exist."""
     # Last year's assessment and its cycle come in the same query: the domain page, check your
     # answers and the task list all name or compare with it.
-    assessment = get_object_or_404(
-        assessments_visible_to(request.user).select_related("previous__cycle"),
-        cycle__name=cycle_slug.replace("-", "/"),
-        organisation__ods_code=ods_code,
-    )
+    assessment = assessment_named(request.user, cycle_slug.replace("-", "/"), ods_code)
+    if assessment is None:
+        raise Http404("No such assessment")
     version_read_with_page(assessment.cycle.framework)
     return assessment
 

@@ -7,6 +7,7 @@ halves keep only some of the old keys, as a real split would.
 """
 
 import datetime
+import functools
 from pathlib import Path
 
 import pytest
@@ -90,10 +91,19 @@ SECOND = small_framework(
 )
 
 
+FILES = (("2024-25.yaml", FIRST), ("2025-26.yaml", SECOND))
+
+
+@functools.cache
+def _framework_texts() -> tuple[tuple[str, str], ...]:
+    # Dumping the two documents as YAML took half of this fixture's time, in most tests.
+    return tuple((name, yaml.safe_dump(document, sort_keys=False)) for name, document in FILES)
+
+
 @pytest.fixture
 def frameworks(db, tmp_path: Path):
-    for name, document in (("2024-25.yaml", FIRST), ("2025-26.yaml", SECOND)):
-        (tmp_path / name).write_text(yaml.safe_dump(document, sort_keys=False))
+    for name, text in _framework_texts():
+        (tmp_path / name).write_text(text)
     framework_load(path=tmp_path)
 
 

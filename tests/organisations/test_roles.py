@@ -124,13 +124,14 @@ def test_grants_are_read_in_one_query_that_is_the_orms_own(world, person):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from organisations.access import _role_rows, _role_rows_query, forget_grants
+    from organisations.access import _role_rows, forget_grants
 
     user = person("assessment_lead", world.trust_a)
     grant(user, "ics_reviewer", world.ics_1)
     grant(user, "national_analyst")
     person("assessment_lead", world.trust_b)  # someone else's role, never among these
-    assert sorted(_role_rows(user.pk), key=str) == sorted(_role_rows_query(user.pk), key=str)
+    assert _role_rows.is_prepared(user.pk)
+    assert sorted(_role_rows(user.pk), key=str) == sorted(_role_rows.build(user.pk), key=str)
     assert len(_role_rows(user.pk)) == 3
     forget_grants(user)
     with CaptureQueriesContext(connection) as queries:
