@@ -847,6 +847,27 @@ def flags_visible_to(user: Any) -> QuerySet[ValidationFlag]:
     )
 
 
+# A list page's rows, by the ids its filtered, sorted and paged query found (page_by_ids).
+_assessment_rows = PreparedQuery(
+    lambda ids: (
+        Assessment.objects.filter(pk__in=ids)
+        .select_related("cycle__framework", "organisation__ics__region")
+        .order_by("organisation__name", "pk")
+    )
+)
+_flag_rows = PreparedQuery(lambda ids: flag_listing(ValidationFlag.objects.filter(pk__in=ids)))
+
+
+def assessment_list_rows(ids: list[int]) -> list[Assessment]:
+    """The assessment list's rows with these ids, as the list orders them (one query)."""
+    return _assessment_rows(ids)
+
+
+def flag_list_rows(ids: list[int]) -> list[ValidationFlag]:
+    """The flags list's rows with these ids, as `flag_listing` reads and orders them (one query)."""
+    return _flag_rows(ids)
+
+
 def flags_to_triage(user: Any) -> QuerySet[ValidationFlag]:
     """The flags a reviewer works through, listed (`flag_listing`): every flag of the
     organisations whose flag evidence the user may see. An ICS reviewer gets the trusts of their

@@ -31,7 +31,9 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
     chosen = filters.form.cleaned_data.get("cycle")
     cycle = next((c for c in cycles if c.slug == chosen), cycles[0] if cycles else None)
     assessments = filters.qs.filter(cycle=cycle) if cycle else Assessment.objects.none()
-    paginator, page, rows = page_by_ids(request, assessments.order_by("organisation__name", "pk"), LIST_PAGE_SIZE)
+    paginator, page, rows = page_by_ids(
+        request, assessments.order_by("organisation__name", "pk"), LIST_PAGE_SIZE, selectors.assessment_list_rows
+    )
     return render(
         request,
         "assessments/workflow/list.html",

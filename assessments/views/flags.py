@@ -100,7 +100,7 @@ def flag_list(request: HttpRequest) -> HttpResponse:
         newest = selectors.cycles().first()
         data.update({"cycle": newest.name if newest else "", "status": OPEN})
     filters = FlagFilter(data, queryset=selectors.flags_to_triage(request.user), request=request)
-    paginator, page, flags = page_by_ids(request, filters.qs, TRIAGE_PAGE_SIZE)
+    paginator, page, flags = page_by_ids(request, filters.qs, TRIAGE_PAGE_SIZE, selectors.flag_list_rows)
     return render(
         request,
         "assessments/flags/list.html",

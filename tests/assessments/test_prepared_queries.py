@@ -116,3 +116,43 @@ def test_lists_for_in_are_prepared_by_their_length(world):
         assert prepared.is_prepared(ics_ids, codes)
         assert prepared(ics_ids, codes) == list(organisations(ics_ids, codes))
     assert {kinds for kinds, shape in prepared._shapes.items() if shape} == {((int, 1), (str, 3)), ((int, 2), (str, 2))}
+
+
+def _the_portals_prepared_queries():
+    from assessments import peers, plan_selectors, selectors
+    from organisations import access, backends
+    from reports import dashboards
+
+    return {
+        "roles": (access._role_rows, (1,)),
+        "person": (backends._user_by_pk, (1,)),
+        "assessment by cycle and code": (selectors._assessment_by_cycle_and_code, ("2025/26", "RAL")),
+        "domain page answer": (selectors._response_by_key, (1, "strategy")),
+        "last year's answers": (selectors._answers_by_keys, (1, ["strategy", "infra"])),
+        "criterion keys": (selectors._criterion_keys, ([1, 2],)),
+        "polls": (selectors._polls_of_response, (1,)),
+        "task list answers": (selectors._task_list_rows, (1,)),
+        "home assessments": (selectors._assessments_with_progress, ([1, 2],)),
+        "announced publications": (selectors._announced_publications, ()),
+        "assessment list rows": (selectors._assessment_rows, (list(range(1, 51)),)),
+        "flag list rows": (selectors._flag_rows, (list(range(1, 51)),)),
+        "plan line": (plan_selectors._plan_with_target, (1, 1)),
+        "recent published cycles": (peers._recent_published_cycles, ()),
+        "peers' levels": (peers._peer_rows, (1, "trust", ["strategy"], ["2024/25", "2023/24"])),
+        "ICS figure set": (dashboards._figure_set, (1,)),
+        "ICS measures": (dashboards._measure_heads, (1,)),
+        "ICS members": (dashboards._members, (1,)),
+        "ICS assessments": (dashboards._member_assessments, (1, 1)),
+        "ICS scores": (dashboards._member_scores, (1, 1)),
+        "ICS last year": (dashboards._previous_overalls, ([1, 2],)),
+        "ICS groups": (dashboards._group_rows, (1, "QMJ")),
+        "ICS trend": (dashboards._trend_rows, ("QMJ", "2025/26")),
+        "cycles with results": (dashboards._cycles_with_results, ()),
+    }
+
+
+@pytest.mark.parametrize("name", list(_the_portals_prepared_queries()))
+def test_each_of_the_portals_prepared_queries_is_prepared(name):
+    """A lookup that silently fell back to the ORM would still be right, only slow: this says so."""
+    prepared, args = _the_portals_prepared_queries()[name]
+    assert prepared.is_prepared(*args), f"{name} runs through the ORM every time"
