@@ -49,19 +49,24 @@ class CycleAdmin(admin.ModelAdmin):
             )  # fmt: skip
 
 
-class AuditEventInline(admin.TabularInline):
-    model = AuditEvent
-    fields = ["created_at", "actor", "kind", "summary", "comment"]
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
+    """Rows shown under their parent, never added, changed or deleted here."""
+
     extra = 0
     can_delete = False
-    ordering = ["-created_at"]
 
     def has_add_permission(self, request, obj=None):
         return False
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class AuditEventInline(ReadOnlyInline):
+    model = AuditEvent
+    fields = ["created_at", "actor", "kind", "summary", "comment"]
+    readonly_fields = fields
+    ordering = ["-created_at"]
 
 
 @admin.register(Assessment)
@@ -158,18 +163,10 @@ class PreReleaseAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ["cycle"]
 
 
-class PlanTargetInline(admin.TabularInline):
+class PlanTargetInline(ReadOnlyInline):
     model = PlanTarget
     fields = ["domain_key", "current_level", "target_level", "target_date", "actions_summary"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="actions")
     def actions_summary(self, target: PlanTarget) -> str:

@@ -9,7 +9,6 @@ a colleague's change without seeing it. Each change writes an audit row on the a
 from __future__ import annotations
 
 import datetime
-import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -24,10 +23,9 @@ from assessments.rules import plans as rules
 from assessments.rules.dates import long_date
 from assessments.selectors import action_owners
 from assessments.services.audit import record
+from assessments.services.hooks import AfterCommit
 from framework.selectors import domain_criteria
 from organisations.access import may
-
-logger = logging.getLogger(__name__)
 
 DESCRIPTION_MAX = 2000
 # A target years away is not a plan; the framework is reviewed every few years anyway.
@@ -49,20 +47,12 @@ class PlanConflict(Exception):
 # AppConfig.ready() (the aggregate targets are counted from signed-off plans), called once the
 # sign-off (or reopening) has committed. Its failure never undoes the sign-off; the sweep catches up.
 SignedOffListener = Callable[[int, int], Any]
-_signed_off_listeners: dict[str, SignedOffListener] = {}
+signed_off = AfterCommit("a plan's sign-off or reopening (cycle, assessment)")
 
 
 def on_plan_signed_off(name: str, listener: SignedOffListener) -> None:
     """Register `listener(cycle_id, assessment_id)` to run after a plan is signed off or reopened."""
-    _signed_off_listeners[name] = listener
-
-
-def _after_sign_off_change(cycle_id: int, assessment_id: int) -> None:
-    for name, listener in list(_signed_off_listeners.items()):
-        try:
-            listener(cycle_id, assessment_id)
-        except Exception:
-            logger.exception("The %s step after the sign-off of assessment %s's plan failed", name, assessment_id)
+    signed_off.register(name, listener)
 
 
 def _locked_plan(assessment: Assessment, version: int | None) -> ImprovementPlan:
@@ -271,7 +261,7 @@ def plan_sign_off(*, plan: ImprovementPlan, version: int | None, actor: Any) -> 
         kind=AuditEvent.Kind.PLAN_SIGNED_OFF,
         summary=f"Improvement plan signed off with {len(targets)} target{'s' if len(targets) != 1 else ''}",
     )
-    transaction.on_commit(lambda: _after_sign_off_change(assessment.cycle_id, assessment.pk))
+    signed_off.after_commit(assessment.cycle_id, assessment.pk)
     return plan
 
 
@@ -299,7 +289,7 @@ def plan_reopen(*, plan: ImprovementPlan, actor: Any, reason: str = "") -> Impro
         before=before,
         comment=(reason or "").strip(),
     )
-    transaction.on_commit(lambda: _after_sign_off_change(assessment.cycle_id, assessment.pk))
+    signed_off.after_commit(assessment.cycle_id, assessment.pk)
     return plan
 
 

@@ -11,7 +11,6 @@ make the files; their own sweep finds a published cycle without files, so a lost
 from __future__ import annotations
 
 import datetime
-import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -29,29 +28,21 @@ from assessments.rules.publication import (
     review_window_problems,
 )
 from assessments.selectors import national_people, people_with_role
+from assessments.services.hooks import AfterCommit
 from assessments.services.notifications import absolute_url, assessment_url, notify
 from assessments.services.workflow import _move
 from organisations.access import may
 from organisations.models import Role
 
-logger = logging.getLogger(__name__)
 Status = Assessment.Status
 
 PublishedListener = Callable[[int], Any]
-_published_listeners: dict[str, PublishedListener] = {}
+published = AfterCommit("publishing (cycle)")
 
 
 def on_published(name: str, listener: PublishedListener) -> None:
     """Register `listener(cycle_id)` to run once a cycle's publication has committed."""
-    _published_listeners[name] = listener
-
-
-def _after_published(cycle_id: int) -> None:
-    for name, listener in list(_published_listeners.items()):
-        try:
-            listener(cycle_id)
-        except Exception:
-            logger.exception("The %s step after publishing cycle %s failed", name, cycle_id)
+    published.register(name, listener)
 
 
 def results_url(assessment: Assessment) -> str:
@@ -258,7 +249,7 @@ def cycle_publish(*, cycle: Cycle, now: datetime.datetime | None = None) -> int:
             f"{len(assessments)} {noun} published at the announced time, {announced_datetime(locked.publication_at)}",
             after={"published": len(assessments), "at": now.isoformat()},
         )
-        transaction.on_commit(lambda: _after_published(locked.pk))
+        published.after_commit(locked.pk)
     return len(assessments)
 
 

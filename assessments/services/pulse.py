@@ -4,7 +4,6 @@ and shown by the disclosure module's rules (assessments/rules/pulse.py)."""
 
 from __future__ import annotations
 
-import logging
 import secrets
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -16,28 +15,18 @@ from django.utils import timezone
 from assessments.access import AssessmentAction
 from assessments.models import Assessment, PulseResponse, StaffPulse
 from assessments.rules.pulse import clean_answers
+from assessments.services.hooks import AfterCommit
 from organisations.access import may
 
-logger = logging.getLogger(__name__)
-
-# The pulse -> board report step, without a signal: reports registers a listener in its
-# AppConfig.ready() (a report shows the pulse, and its fingerprint holds the pulse's state), called
-# once the opening or closing has committed. Its failure never undoes the change; the sweep catches up.
+# The pulse -> board report step: a report shows the pulse, and its fingerprint holds the pulse's
+# state (reports registers the listener).
 PulseListener = Callable[[int], object]
-_changed_listeners: dict[str, PulseListener] = {}
+opened_or_closed = AfterCommit("a pulse's opening or closing (assessment)")
 
 
 def on_pulse_opened_or_closed(name: str, listener: PulseListener) -> None:
     """Register `listener(assessment_id)` to run after a pulse is opened, closed or reopened."""
-    _changed_listeners[name] = listener
-
-
-def _after_change(assessment_id: int) -> None:
-    for name, listener in list(_changed_listeners.items()):
-        try:
-            listener(assessment_id)
-        except Exception:
-            logger.exception("The %s step after assessment %s's pulse changed failed", name, assessment_id)
+    opened_or_closed.register(name, listener)
 
 
 class PulseClosed(Exception):
@@ -57,7 +46,7 @@ def pulse_open(*, assessment: Assessment, actor: Any) -> StaffPulse:
         pulse.closed_at = None
         pulse.save(update_fields=["closed_at"])
     if created or reopened:
-        transaction.on_commit(lambda: _after_change(assessment.pk))
+        opened_or_closed.after_commit(assessment.pk)
     return pulse
 
 
@@ -69,7 +58,7 @@ def pulse_close(*, pulse: StaffPulse, actor: Any) -> StaffPulse:
     if locked.closed_at is None:
         locked.closed_at = timezone.now()
         locked.save(update_fields=["closed_at"])
-        transaction.on_commit(lambda: _after_change(locked.assessment_id))
+        opened_or_closed.after_commit(locked.assessment_id)
     return locked
 
 

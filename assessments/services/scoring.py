@@ -22,6 +22,7 @@ from assessments.models import Assessment, AssessmentScore, Cycle, DomainScore, 
 from assessments.rules import scoring
 from assessments.selectors import provisional_levels_of, provisional_scores, scores_from_levels, scoring_is_due
 from assessments.services.flags import assessment_flags_refresh
+from assessments.services.hooks import AfterCommit
 from assessments.tasks import queue_cycle_flags_after, queue_cycle_rescore
 
 logger = logging.getLogger(__name__)
@@ -43,20 +44,12 @@ class ScoringNotDue(NotScorable):
 # A listener is told the cycle and every assessment of it whose scores changed, so that a whole
 # cycle re-scored in bulk costs each listener one call, not one per assessment.
 RescoredListener = Callable[[int, list[int]], Any]
-_rescored_listeners: dict[str, RescoredListener] = {}
+rescored = AfterCommit("re-scoring (cycle, assessments)")
 
 
 def on_rescored(name: str, listener: RescoredListener) -> None:
     """Register `listener(cycle_id, assessment_ids)` to run after new scores commit."""
-    _rescored_listeners[name] = listener
-
-
-def _after_rescored(cycle_id: int, assessment_ids: list[int]) -> None:
-    for name, listener in list(_rescored_listeners.items()):
-        try:
-            listener(cycle_id, assessment_ids)
-        except Exception:
-            logger.exception("The %s step after re-scoring assessments %s failed", name, assessment_ids)
+    rescored.register(name, listener)
 
 
 def _pause_for_fault_injection() -> None:
@@ -128,7 +121,7 @@ def assessment_score(*, assessment_id: int, only_if_due: bool = False) -> Assess
     # once the score has committed (debounced over a burst of submissions).
     assessment_flags_refresh(assessment_id=assessment_id)
     queue_cycle_flags_after(assessment.cycle_id)
-    transaction.on_commit(lambda: _after_rescored(assessment.cycle_id, [assessment_id]))
+    rescored.after_commit(assessment.cycle_id, [assessment_id])
     return record
 
 
@@ -210,7 +203,7 @@ def cycle_rescore(*, cycle_id: int, assessment_ids: Iterable[int] | None = None)
     if ids:
         queue_cycle_flags_after(cycle_id)
     if changed:
-        transaction.on_commit(lambda: _after_rescored(cycle_id, changed))
+        rescored.after_commit(cycle_id, changed)
     return CycleRescore(scored=len(ids), changed=len(changed))
 
 

@@ -83,7 +83,7 @@ def test_a_failing_rescored_listener_never_undoes_the_scores(scored, django_capt
         with django_capture_on_commit_callbacks(execute=True):
             record = assessment_score(assessment_id=scored.pk)
     finally:
-        scoring._rescored_listeners.pop("test: broken")
+        scoring.rescored.listeners.pop("test: broken")
     assert record.pk and scored.score.pk == record.pk
     assert "The test: broken step after re-scoring" in caplog.text
 

@@ -73,7 +73,7 @@ def test_an_unchanged_cycle_keeps_its_rows_and_only_moves_the_scoring_time(count
     try:
         result = cycle_rescore(cycle_id=cycle.pk)
     finally:
-        scoring._rescored_listeners.pop("test: told")
+        scoring.rescored.listeners.pop("test: told")
 
     assert result.changed == 0 and result.scored == len(before)
     after = dict(AssessmentScore.objects.filter(assessment__cycle=cycle).values_list("pk", "scored_at"))
@@ -96,7 +96,7 @@ def test_only_assessments_whose_figures_changed_are_rewritten_and_reported(count
         with django_capture_on_commit_callbacks(execute=True):
             result = cycle_rescore(cycle_id=cycle.pk)
     finally:
-        scoring._rescored_listeners.pop("test: told")
+        scoring.rescored.listeners.pop("test: told")
 
     assert result.changed == 3
     assert told == [(cycle.pk, sorted(s.assessment_id for s in (wrong_level, missing_domain, old_method)))]

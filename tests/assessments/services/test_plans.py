@@ -185,7 +185,7 @@ def test_signing_off_freezes_the_plan_until_the_lead_reopens_it(assessment, team
         with django_capture_on_commit_callbacks(execute=True):
             plan, _ = signed_off(assessment, team)
     finally:
-        plans._signed_off_listeners.pop("test")
+        plans.signed_off.listeners.pop("test")
     assert heard == [(assessment.cycle_id, assessment.pk)]
     assert plan.status == ImprovementPlan.Status.SIGNED_OFF and plan.signed_off_by == team["approver"]
     assert AuditEvent.objects.filter(kind=AuditEvent.Kind.PLAN_SIGNED_OFF).count() == 1

@@ -194,7 +194,7 @@ def test_the_beat_task_publishes_at_the_announced_time_and_not_before(
         with django_capture_on_commit_callbacks(execute=True):
             assert publication.cycles_publish_due(now=at + datetime.timedelta(minutes=1)) == []
     finally:
-        publication._published_listeners.pop("test")
+        publication.published.listeners.pop("test")
     cycle.refresh_from_db()
     assert cycle.release == Cycle.Release.FINAL and cycle.published_at == at + datetime.timedelta(seconds=30)
     assert Assessment.objects.filter(cycle=cycle, status=Status.PUBLISHED).count() == 2
