@@ -26,6 +26,7 @@ from assessments.selectors import current_score_q
 from framework.models import Criterion, Domain
 from framework.selectors import framework_criteria, framework_crosswalks, framework_prerequisites, kept_for_version
 from organisations.models import CareSetting, Organisation
+from organisations.prepared import PreparedQuery
 
 # Evidence carried forward keeps last year's moment of attaching, which the copy does not store:
 # any time before this year's, so an organisation's own carried file is always "first".
@@ -129,6 +130,26 @@ class _LastYear:
 RESPONSE_FIELDS = ("id", "assessment_id", "domain_id", "level", "notes", "met_criteria", "updated_at")
 
 
+# A page's draft flags compare with last year's answers: written as SQL once (prepared.py) for
+# the one or few assessments a page or a cycle's batch asks about.
+_last_years_answers = PreparedQuery(
+    lambda assessment_ids: (
+        DomainResponse.objects.filter(assessment_id__in=assessment_ids)
+        .annotate(evidence_count=Count("evidence"))
+        .values(
+            "assessment_id",
+            "domain_id",
+            "domain__key",
+            "domain__name",
+            "level",
+            "notes",
+            "met_criteria",
+            "evidence_count",
+        )
+    )
+)
+
+
 def _answers(
     assessments: list[Assessment],
     facts: FrameworkFacts,
@@ -146,22 +167,9 @@ def _answers(
     responses = sorted(
         rows, key=lambda r: (by_id[r["domain_id"]].measure.position, by_id[r["domain_id"]].position, r["id"])
     )
-    previous_ids = [a.previous_id for a in assessments if a.previous_id]
+    previous_ids = sorted({a.previous_id for a in assessments if a.previous_id})
     last_year: dict[int, dict[str, _LastYear]] = defaultdict(dict)
-    for row in (
-        DomainResponse.objects.filter(assessment_id__in=previous_ids)
-        .annotate(evidence_count=Count("evidence"))
-        .values(
-            "assessment_id",
-            "domain_id",
-            "domain__key",
-            "domain__name",
-            "level",
-            "notes",
-            "met_criteria",
-            "evidence_count",
-        )
-    ):
+    for row in _last_years_answers(previous_ids) if previous_ids else ():
         last_year[row["assessment_id"]][row["domain__key"]] = _LastYear(
             domain=_DomainRef(row["domain__key"], row["domain__name"]),
             domain_id=row["domain_id"],

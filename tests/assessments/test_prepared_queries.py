@@ -119,7 +119,7 @@ def test_lists_for_in_are_prepared_by_their_length(world):
 
 
 def _the_portals_prepared_queries():
-    from assessments import peers, plan_selectors, selectors
+    from assessments import flag_inputs, peers, plan_selectors, selectors
     from organisations import access, backends
     from reports import dashboards
 
@@ -131,6 +131,7 @@ def _the_portals_prepared_queries():
         "last year's answers": (selectors._answers_by_keys, (1, ["strategy", "infra"])),
         "criterion keys": (selectors._criterion_keys, ([1, 2],)),
         "polls": (selectors._polls_of_response, (1,)),
+        "last year's answers for draft flags": (flag_inputs._last_years_answers, ([1],)),
         "task list answers": (selectors._task_list_rows, (1,)),
         "home assessments": (selectors._assessments_with_progress, ([1, 2],)),
         "announced publications": (selectors._announced_publications, ()),
