@@ -12,15 +12,15 @@ import django_filters
 from django.db.models import QuerySet
 
 from assessments.models import Assessment, Cycle, ValidationFlag
-from assessments.selectors import cycles
-from organisations.filters import search_q, visible_systems
+from assessments.selectors import cycle_list, cycles
+from organisations.filters import PreparedChoices, search_q, visible_systems
 from organisations.models import CareSetting
 from organisations.selectors import regions
 
 OPEN, RESOLVED = "open", "resolved"
 
 
-class FlagFilter(django_filters.FilterSet):
+class FlagFilter(PreparedChoices, django_filters.FilterSet):
     cycle = django_filters.ModelChoiceFilter(
         field_name="assessment__cycle",
         to_field_name="name",
@@ -68,6 +68,9 @@ class FlagFilter(django_filters.FilterSet):
         model = ValidationFlag
         fields = ["cycle", "kind", "status", "severity", "ics", "region", "organisation"]
 
+    def prepared_options(self) -> dict:
+        return {**super().prepared_options(), "cycle": cycle_list}
+
     def filter_status(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         if value == OPEN:
             return queryset.filter(resolved_at__isnull=True)
@@ -76,7 +79,7 @@ class FlagFilter(django_filters.FilterSet):
         return queryset
 
 
-class AssessmentFilter(django_filters.FilterSet):
+class AssessmentFilter(PreparedChoices, django_filters.FilterSet):
     """The national (and ICS) list of assessments: one cycle at a time (the newest unless chosen,
     by its slug, as in every page address: 2025-26), then status, a name or ODS code search,
     region, ICS and main care setting, all on the assessed organisation."""

@@ -195,6 +195,9 @@ def cycles() -> QuerySet[Cycle]:
     return Cycle.objects.select_related("framework").order_by("-name")
 
 
+cycle_list = PreparedQuery(cycles)  # the same rows, read with SQL written once (list pages)
+
+
 def previous_cycle(cycle: Cycle) -> Cycle | None:
     return Cycle.objects.filter(name__lt=cycle.name).order_by("-name").first()
 

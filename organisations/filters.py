@@ -6,18 +6,61 @@ everyone and in every copy of the database."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
 
-from organisations.models import CareSetting, Organisation
+from organisations.access import grants_for
+from organisations.models import CareSetting, IntegratedCareSystem, Organisation
+from organisations.prepared import PreparedQuery
 from organisations.selectors import regions, systems_visible_to
 
 
 def visible_systems(request: Any) -> QuerySet:
     """The ICS choices of a filter: the systems the person may see (every list's filters use it)."""
     return systems_visible_to(getattr(request, "user", None)).order_by("name")
+
+
+# The region and ICS selects are on every list page: their options are read with SQL written
+# once (prepared.py), exactly the rows `regions()` and `visible_systems` give.
+_regions = PreparedQuery(lambda: regions())
+_systems = PreparedQuery(lambda: IntegratedCareSystem.objects.select_related("region").order_by("name"))
+_systems_with_ids = PreparedQuery(
+    lambda ids: IntegratedCareSystem.objects.filter(pk__in=ids).select_related("region").order_by("name")
+)
+
+
+def _visible_system_rows(user: Any) -> list[IntegratedCareSystem]:
+    grants = grants_for(user)
+    if grants.sees_everything:
+        return _systems()
+    ids = sorted(grants.at_ics)
+    return _systems_with_ids(ids) if ids else []
+
+
+class PreparedChoices:
+    """A FilterSet whose region and ICS selects list their options from prepared lookups. The
+    fields keep their querysets, so a chosen value is still checked against them."""
+
+    def prepared_options(self) -> dict[str, Callable[[], list]]:
+        user = getattr(self.request, "user", None)
+        return {"region": _regions, "ics": lambda: _visible_system_rows(user)}
+
+    @property
+    def form(self):  # django-filter builds the form once and keeps it
+        form = super().form
+        if not getattr(self, "_options_set", False):
+            self._options_set = True
+            for name, rows in self.prepared_options().items():
+                field = form.fields.get(name)
+                if field is not None:
+                    empty = [("", field.empty_label)] if field.empty_label is not None else []
+                    options = [(field.prepare_value(row), field.label_from_instance(row)) for row in rows()]
+                    # Set beneath django-filter's setter, which would wrap them for a queryset.
+                    field._choices = field.widget.choices = empty + options
+        return form
 
 
 def search_q(text: str, prefix: str = "") -> Q:
@@ -31,7 +74,7 @@ def search_q(text: str, prefix: str = "") -> Q:
     return Q(**{f"{prefix}ods_code__iexact": text}) | by_name
 
 
-class OrganisationFilter(django_filters.FilterSet):
+class OrganisationFilter(PreparedChoices, django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="filter_search",
         label="Name or ODS code",

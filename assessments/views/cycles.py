@@ -23,7 +23,7 @@ def assessment_list(request: HttpRequest) -> HttpResponse:
     """One cycle's assessments that the user may see (the newest cycle unless another is chosen),
     filtered (assessments/filters.py) and in pages. A filter value that is not one of its choices
     is named in the error summary and left out, so the page still answers with the rest."""
-    cycles = list(selectors.cycles())
+    cycles = selectors.cycle_list()
     filters = AssessmentFilter(
         request.GET, queryset=selectors.assessments_visible_to(request.user), request=request, cycles=cycles
     )

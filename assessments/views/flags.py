@@ -97,7 +97,7 @@ def flag_list(request: HttpRequest) -> HttpResponse:
     require(request.user, AssessmentAction.VIEW_FLAG_EVIDENCE, None)
     data = request.GET.copy()
     if not any(name in data for name in FlagFilter.base_filters):
-        newest = selectors.cycles().first()
+        newest = next(iter(selectors.cycle_list()), None)
         data.update({"cycle": newest.name if newest else "", "status": OPEN})
     filters = FlagFilter(data, queryset=selectors.flags_to_triage(request.user), request=request)
     paginator, page, flags = page_by_ids(request, filters.qs, TRIAGE_PAGE_SIZE, selectors.flag_list_rows)

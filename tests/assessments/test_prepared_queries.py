@@ -120,7 +120,7 @@ def test_lists_for_in_are_prepared_by_their_length(world):
 
 def _the_portals_prepared_queries():
     from assessments import flag_inputs, peers, plan_selectors, selectors
-    from organisations import access, backends
+    from organisations import access, backends, filters
     from reports import dashboards
 
     return {
@@ -149,6 +149,10 @@ def _the_portals_prepared_queries():
         "ICS groups": (dashboards._group_rows, (1, "QMJ")),
         "ICS trend": (dashboards._trend_rows, ("QMJ", "2025/26")),
         "cycles with results": (dashboards._cycles_with_results, ()),
+        "cycles": (selectors.cycle_list, ()),
+        "regions": (filters._regions, ()),
+        "systems": (filters._systems, ()),
+        "some systems": (filters._systems_with_ids, ([1, 2],)),
     }
 
 
