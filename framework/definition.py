@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -68,6 +68,9 @@ class DefinitionError(Exception):
 
 # The document's shape. Strict, so a number where text belongs (or the reverse) is an error
 # rather than silently converted; unknown fields are errors so a typo never drops content.
+
+
+Validated = TypeVar("Validated", bound=BaseModel)
 
 
 class _Strict(BaseModel):
@@ -159,17 +162,23 @@ def parse_definition(path: Path, known_versions: KnownVersions) -> ParsedDefinit
     characters, then the parser's events: nesting depth, anchors and aliases), so a hostile file
     is refused with its line within milliseconds instead of hanging or crashing the loader."""
     report = Reporter(path.name)
-    raw, root, document = read_safe_yaml(path, report)
-    try:
-        definition = FrameworkDef.model_validate(document)
-    except ValidationError as error:
-        for item in error.errors():
-            report.from_pydantic(root, item)
-        raise DefinitionError(report.problems) from None
+    raw, root, definition = read_validated(path, FrameworkDef, report)
     _check_meaning(definition, known_versions, report, root)
     if report.problems:
         raise DefinitionError(report.problems)
     return ParsedDefinition(definition=definition, file=path.name, sha256=hashlib.sha256(raw).hexdigest())
+
+
+def read_validated(path: Path, model: type[Validated], report: Reporter) -> tuple[bytes, yaml.Node, Validated]:
+    """`read_safe_yaml`, then the document validated as `model`: every field problem is reported
+    with its line (DefinitionError), for the framework and the knowledge base files alike."""
+    raw, root, document = read_safe_yaml(path, report)
+    try:
+        return raw, root, model.model_validate(document)
+    except ValidationError as error:
+        for item in error.errors():
+            report.from_pydantic(root, item)
+        raise DefinitionError(report.problems) from None
 
 
 def read_safe_yaml(path: Path, report: Reporter) -> tuple[bytes, yaml.Node, Any]:

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
-from framework.definition import DefinitionError, DefinitionProblem, Reporter, read_safe_yaml
+from framework.definition import DefinitionError, DefinitionProblem, Reporter, read_validated
 from framework.measures import LEVELS
 from organisations.models import CareSetting
 
@@ -86,13 +86,7 @@ def parse_knowledge_file(
     domain the framework does not have would never be found from a domain page, so it is an
     error. `organisation_codes` are the ODS codes of the organisations loaded."""
     report = Reporter(path.name, "the document must be a mapping with entries")
-    raw, root, document = read_safe_yaml(path, report)
-    try:
-        parsed = KnowledgeFileDef.model_validate(document)
-    except ValidationError as error:
-        for item in error.errors():
-            report.from_pydantic(root, item)
-        raise DefinitionError(report.problems) from None
+    raw, root, parsed = read_validated(path, KnowledgeFileDef, report)
     _check_entries(parsed.entries, set(domain_keys), set(organisation_codes), report, root)
     if report.problems:
         raise DefinitionError(report.problems)

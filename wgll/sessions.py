@@ -65,16 +65,15 @@ class IdleTimeoutMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         # No session cookie, no session to time out (and no query for the bare pages).
-        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.session.get(BACKEND_SESSION_KEY) in (
-            backends.LEGACY_PATHS
-        ):
-            request.session[BACKEND_SESSION_KEY] = backends.PATH
-        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
-            now = time.time()
-            if seconds_left(request, now) == 0:
-                return self._timed_out(request)
-            if BACKGROUND_HEADER not in request.META:
-                mark_active(request, now=now)
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            if request.session.get(BACKEND_SESSION_KEY) in backends.LEGACY_PATHS:
+                request.session[BACKEND_SESSION_KEY] = backends.PATH  # before the person is read
+            if request.user.is_authenticated:
+                now = time.time()
+                if seconds_left(request, now) == 0:
+                    return self._timed_out(request)
+                if BACKGROUND_HEADER not in request.META:
+                    mark_active(request, now=now)
         return self.get_response(request)
 
     @staticmethod

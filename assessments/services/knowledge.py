@@ -20,7 +20,7 @@ from assessments.access import AssessmentAction
 from assessments.models import Assessment, AuditEvent, DomainResponse, Evidence
 from assessments.services import audit
 from framework.knowledge_definition import EMAIL, is_public_web_address
-from framework.models import KnowledgeEntry
+from framework.models import Domain, KnowledgeEntry
 from organisations.access import may
 
 Status = KnowledgeEntry.Status
@@ -141,12 +141,13 @@ def knowledge_withdraw(*, entry: KnowledgeEntry, actor: Any) -> KnowledgeEntry:
             organisation_id=locked.organisation_id, cycle__name=locked.shared_from_cycle
         ).first()
         if assessment is not None:  # the assessment it was shared from (always kept: PROTECT)
+            domains = Domain.objects.filter(framework_id=assessment.cycle.framework_id, key__in=locked.domain_keys)
             audit.record(
                 assessment=assessment,
                 actor=actor,
                 kind=AuditEvent.Kind.KNOWLEDGE_WITHDRAWN,
                 summary=f"Withdrew “{locked.title}” from the knowledge base",
-                domain=assessment.cycle.framework.domains.filter(key__in=locked.domain_keys[:1]).first(),
+                domain=domains.first(),  # a shared entry is about its one domain
                 before={"key": locked.key, "status": before},
                 after={"key": locked.key, "status": Status.WITHDRAWN},
             )
