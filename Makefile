@@ -42,8 +42,13 @@ run: data
 	@echo "Serving the portal on http://$(HOST):$(PORT)/ (sign in with a demo account above)"
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
+# The suite in parallel processes (pytest-xdist), one a core up to four; each has its own test
+# database, Redis database and outage-test ports (tests/services.py). TEST_WORKERS=0 runs it in
+# this process alone. A test file stays on one worker, so its module fixtures are built once.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 1); [ "$$n" -gt 4 ] && n=4; echo $$n)
+
 test: setup
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest --numprocesses=$(TEST_WORKERS) --dist=loadfile
 
 bench: setup
 	$(PY) -m benchmarks

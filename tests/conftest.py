@@ -21,6 +21,21 @@ def pytest_report_header(config):
     return f"WGLL_REQUIRE_SERVICES={'1 (skips for missing services fail)' if REQUIRE_SERVICES else '0'}"
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    from tests.journal import figures_onto
+
+    report = yield
+    figures_onto(report)
+    return report
+
+
+def pytest_runtest_logreport(report):
+    from tests.journal import figures_from
+
+    figures_from(report)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config):
     from tests.journal import FIGURES
 

@@ -6,11 +6,29 @@ by skipping.
 """
 
 import os
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
 REQUIRE_SERVICES = os.environ.get("WGLL_REQUIRE_SERVICES") == "1"
-TEST_REDIS_URL = os.environ.get("WGLL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+# Under pytest-xdist each worker process ("gw0", "gw1", ...) is a test run of its own: it gets its
+# own test database (pytest-django), and here its own Redis database and its own share of the
+# outage tests' ports, so one worker's Celery workers never take another's tasks.
+WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw") or 0)
+
+
+def _redis_url_of_this_worker(url: str) -> str:
+    """WGLL_TEST_REDIS_URL names worker 0's database (15 unless it says otherwise); worker n uses
+    the n-th database below it."""
+    parts = urlsplit(url)
+    database = int(parts.path.strip("/") or 0) - WORKER
+    if database < 0:
+        raise RuntimeError(f"WGLL_TEST_REDIS_URL {url}: no Redis database left for xdist worker {WORKER}")
+    return urlunsplit(parts._replace(path=f"/{database}"))
+
+
+TEST_REDIS_URL = _redis_url_of_this_worker(os.environ.get("WGLL_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
 
 
 def unavailable(reason: str) -> None:
@@ -59,12 +77,13 @@ def reconfigure_celery(app, **conf) -> dict:
 
 
 class RedisServer:
-    """A redis-server of a test's own, on its own port (6390-6399), that the test can stop (its
-    port then refuses connections), hang (SIGSTOP: connections are accepted and never answered)
-    and start again. No persistence: a restarted server starts empty, as a broker that lost its
-    data would, so whatever was queued before the outage must be re-driven from the database."""
+    """A redis-server of a test's own, on its own port (6390-6399; 6400-6409 for xdist's second
+    worker, and so on), that the test can stop (its port then refuses connections), hang
+    (SIGSTOP: connections are accepted and never answered) and start again. No persistence: a
+    restarted server starts empty, as a broker that lost its data would, so whatever was queued
+    before the outage must be re-driven from the database."""
 
-    PORTS = range(6390, 6400)
+    PORTS = range(6390 + 10 * WORKER, 6400 + 10 * WORKER)
 
     def __init__(self, workdir, binary: str | None = None):
         import shutil
