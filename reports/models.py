@@ -19,7 +19,14 @@ def report_path(instance: "BoardReport", filename: str) -> str:
     return f"reports/{instance.assessment_id}/{uuid.uuid4().hex}.pdf"
 
 
-class BoardReport(models.Model):
+class JobRow(models.Model):
+    """A long job's row (reports.jobs): a board report, an ICS board pack or a version of the
+    national files. Its status and progress are what pages show and retry; the times are what
+    keep it from being lost or done twice: when a person (or a re-scoring) asked, never moved by
+    the sweep, which rate limits count and pages show; when the broker took the message (empty:
+    not yet handed to it, and the next sweep will); when a worker claimed it (one claimed longer
+    ago than the task's time limit died)."""
+
     class Status(models.TextChoices):
         QUEUED = "queued", "Queued"
         RENDERING = "rendering", "Rendering"
@@ -28,29 +35,34 @@ class BoardReport(models.Model):
 
     PENDING = frozenset({Status.QUEUED, Status.RENDERING})
 
-    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="board_reports")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent of the render done (0-100).")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    # When a person (or a re-scoring) asked for this version: what rate limits count and pages
-    # show. Never moved by the sweep, which empties `queued_at` when it queues a lost render again.
     requested_at = models.DateTimeField(default=timezone.now)
-    # When the broker took the render's message; empty while it has not (the broker was down, or
-    # the message is on its way): the next sweep hands such a render over again.
     queued_at = models.DateTimeField(
         null=True,
         blank=True,
         help_text="When the broker took the render (empty: not yet handed to it; the sweep will).",
     )
-    # When a worker claimed the render: one claimed longer ago than the render's time limit died.
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True, help_text="Why rendering failed, in words safe to show the user.")
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status in self.PENDING
+
+
+class BoardReport(JobRow):
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="board_reports")
     file = models.FileField(upload_to=report_path, blank=True)
     # How far the render has got, for the page that follows it (reports.services.report_render).
-    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent of the render done (0-100).")
     step = models.CharField(max_length=100, blank=True, help_text="What the worker is doing now, in words.")
-    error = models.TextField(blank=True, help_text="Why rendering failed, in words safe to show the user.")
     scores_fingerprint = models.CharField(
         max_length=64,
         blank=True,
@@ -62,10 +74,6 @@ class BoardReport(models.Model):
 
     def __str__(self) -> str:
         return f"Board report {self.pk} ({self.assessment}, {self.get_status_display()})"
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status in self.PENDING
 
 
 class FigureSet(models.Model):
@@ -174,7 +182,7 @@ def pack_path(instance: "SystemPack", filename: str) -> str:
     return f"packs/{instance.ics_id}/{uuid.uuid4().hex}.pdf"
 
 
-class SystemPack(models.Model):
+class SystemPack(JobRow):
     """One version of an ICS board pack PDF (reports.packs): the ICS dashboard of one cycle as
     printed board papers. A long job like a board report: a row with a status and progress that
     pages show, retry and download; versions are never deleted.
@@ -184,40 +192,15 @@ class SystemPack(models.Model):
     reviewers' pack as an ICS reviewer does (work in progress by status, pattern flags too). Only
     those who may see what a version shows may download it (reports.access)."""
 
-    class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RENDERING = "rendering", "Rendering"
-        READY = "ready", "Ready"
-        FAILED = "failed", "Failed"
-
     class Audience(models.TextChoices):
         BOARD = "board", "For the ICS board"
         REVIEWERS = "reviewers", "For ICS reviewers"
 
-    PENDING = frozenset({Status.QUEUED, Status.RENDERING})
-
     ics = models.ForeignKey(IntegratedCareSystem, on_delete=models.PROTECT, related_name="packs")
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="system_packs")
     audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.BOARD)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent of the render done (0-100).")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    # As on BoardReport: when a person asked (what the rate limit counts and pages show), never
-    # moved by the sweep; when the broker took the render (empty: not yet handed to it); when a
-    # worker claimed it.
-    requested_at = models.DateTimeField(default=timezone.now)
-    queued_at = models.DateTimeField(
-        null=True,
-        blank=True,
-        help_text="When the broker took the render (empty: not yet handed to it; the sweep will).",
-    )
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     file = models.FileField(upload_to=pack_path, blank=True)
     pages = models.PositiveIntegerField(null=True, blank=True)
-    error = models.TextField(blank=True, help_text="Why rendering failed, in words safe to show the user.")
     fingerprint = models.CharField(
         max_length=64, blank=True, help_text="SHA-256 of the figures the pack shows (reports.pack_data)."
     )
@@ -235,17 +218,13 @@ class SystemPack(models.Model):
     def __str__(self) -> str:
         return f"ICS board pack {self.pk} ({self.ics_id}, {self.cycle_id}, {self.get_status_display()})"
 
-    @property
-    def is_pending(self) -> bool:
-        return self.status in self.PENDING
-
 
 def release_path(instance: "NationalRelease", filename: str) -> str:
     # A random folder per version: a correction never overwrites a file someone has downloaded.
     return f"national/{instance.cycle_id}/v{instance.version}-{uuid.uuid4().hex}/{filename}"
 
 
-class NationalRelease(models.Model):
+class NationalRelease(JobRow):
     """One version of a cycle's national files (reports.national_files): the wide CSV, the XLSX
     (the data dictionary as its second sheet), the long CSV and the dictionary CSV, generated on
     a worker like a board pack (a row with a status and progress that pages show).
@@ -254,13 +233,11 @@ class NationalRelease(models.Model):
     every version stays downloadable. The data-quality statement is a snapshot taken with the
     files, so each version's statement stays what it said when that version was published."""
 
-    class Status(models.TextChoices):
+    class Status(models.TextChoices):  # a generation, in words, where the others render
         QUEUED = "queued", "Queued"
         RENDERING = "rendering", "Generating"
         READY = "ready", "Ready"
         FAILED = "failed", "Failed"
-
-    PENDING = frozenset({Status.QUEUED, Status.RENDERING})
 
     cycle = models.ForeignKey(Cycle, on_delete=models.PROTECT, related_name="national_releases")
     version = models.PositiveIntegerField()
@@ -268,19 +245,11 @@ class NationalRelease(models.Model):
     progress = models.PositiveSmallIntegerField(default=0, help_text="Per cent of the generation done (0-100).")
     step = models.CharField(max_length=100, blank=True, help_text="What the worker is doing now, in words.")
     change_note = models.TextField(blank=True, help_text="Public: what this version changes (needed after version 1).")
-    # As on SystemPack: when it was asked for (never moved by the sweep), when the broker took
-    # the message (empty: not yet handed to it, the sweep will), when a worker claimed it.
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    requested_at = models.DateTimeField(default=timezone.now)
     queued_at = models.DateTimeField(
         null=True,
         blank=True,
         help_text="When the broker took the generation (empty: not yet handed to it; the sweep will).",
     )
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True, help_text="Why generation failed, in words safe to show the user.")
     row_count = models.PositiveIntegerField(null=True, blank=True, help_text="Organisations in the wide file.")
     wide_csv = models.FileField(upload_to=release_path, blank=True, max_length=200)
@@ -298,7 +267,3 @@ class NationalRelease(models.Model):
 
     def __str__(self) -> str:
         return f"National files of {self.cycle_id}, version {self.version} ({self.get_status_display()})"
-
-    @property
-    def is_pending(self) -> bool:
-        return self.status in self.PENDING

@@ -12,15 +12,15 @@ from __future__ import annotations
 import datetime
 import logging
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.db import DatabaseError, transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 from openpyxl import Workbook
 
@@ -30,10 +30,10 @@ from reports.access import PublicationAction
 from reports.data_dictionary import HEADER as DICTIONARY_HEADER
 from reports.data_dictionary import dictionary_rows
 from reports.data_quality import data_quality_snapshot
+from reports.jobs import Job
 from reports.models import NationalRelease
 from reports.national_file_tasks import generate_national_files, queue_national_files
 from reports.national_rows import csv_text, file_layout, long_rows, row_count, wide_rows, write_csv
-from reports.selectors import lost_render_q, never_handed_over_q
 
 logger = logging.getLogger(__name__)
 
@@ -71,29 +71,14 @@ class ReleaseNotSaved(RuntimeError):
     """The files were generated but the database refused the row that makes them ready."""
 
 
-def stuck_after() -> datetime.timedelta:
-    """As for board reports and packs: settings.REPORTS_STUCK_AFTER_SECONDS."""
-    return datetime.timedelta(seconds=settings.REPORTS_STUCK_AFTER_SECONDS)
-
-
-def claim_lost_after() -> datetime.timedelta:
-    """The generation task's hard time limit: a claim older than that cannot still be running."""
-    return datetime.timedelta(seconds=generate_national_files.time_limit or settings.NATIONAL_FILES_TIME_LIMIT)
-
-
-def _lost_q(now: datetime.datetime) -> Q:
-    return lost_render_q(handed_before=now - stuck_after(), claimed_before=now - claim_lost_after())
-
-
-def _hand_over(release_id: int) -> bool:
-    if not queue_national_files(release_id):
-        return False
-    NationalRelease.objects.filter(pk=release_id, queued_at__isnull=True).update(queued_at=timezone.now())
-    return True
-
-
-def _queue_after_commit(release_id: int) -> None:
-    transaction.on_commit(lambda: _hand_over(release_id))
+WAITING = "Waiting for a worker"
+JOB = Job(
+    model=NationalRelease,
+    publish=queue_national_files,
+    task=generate_national_files,
+    time_limit_setting="NATIONAL_FILES_TIME_LIMIT",
+    requeued={"progress": 0, "step": WAITING},
+)
 
 
 @transaction.atomic
@@ -116,9 +101,8 @@ def national_release_request(*, cycle: Cycle, actor: Any, change_note: str = "")
     if version > 1 and not note:
         raise ValidationError({"change_note": NOTE_NEEDED})
     now = timezone.now()
-    pending = (
-        NationalRelease.objects.filter(cycle=cycle, status__in=NationalRelease.PENDING).exclude(_lost_q(now)).first()
-    )
+    pending = NationalRelease.objects.filter(cycle=cycle, status__in=NationalRelease.PENDING).exclude(JOB.lost_q(now))
+    pending = pending.first()
     if pending is not None:
         raise ValidationError(IN_PRODUCTION.format(version=pending.version))
     release = NationalRelease.objects.create(
@@ -127,9 +111,9 @@ def national_release_request(*, cycle: Cycle, actor: Any, change_note: str = "")
         change_note=note or (FIRST_PUBLICATION if version == 1 else ""),
         requested_by=actor,
         status=NationalRelease.Status.QUEUED,
-        step="Waiting for a worker",
+        step=WAITING,
     )
-    _queue_after_commit(release.pk)
+    JOB.queue_after_commit(release.pk)
     return release
 
 
@@ -160,35 +144,8 @@ def national_release_retry(*, release: NationalRelease, actor: Any) -> NationalR
         raise PermissionDenied("You cannot publish the national files of this cycle.")
     if locked.status != NationalRelease.Status.FAILED:
         raise ValidationError("Only files that failed can be generated again.")
-    NationalRelease.objects.filter(pk=locked.pk).update(
-        status=NationalRelease.Status.QUEUED, error="", progress=0, step="Waiting for a worker",
-        started_at=None, finished_at=None, queued_at=None,
-    )  # fmt: skip
-    _queue_after_commit(locked.pk)
-    locked.refresh_from_db()
+    JOB.retry(locked)
     return locked
-
-
-def _fail(release_id: int, message: str) -> NationalRelease:
-    NationalRelease.objects.filter(pk=release_id).update(
-        status=NationalRelease.Status.FAILED, error=message, step="Failed", finished_at=timezone.now()
-    )
-    return NationalRelease.objects.get(pk=release_id)
-
-
-def _progress(release_id: int, per_cent: int, step: str | None = None) -> None:
-    changes: dict[str, Any] = {"progress": per_cent}
-    if step is not None:
-        changes["step"] = step
-    NationalRelease.objects.filter(pk=release_id, status=NationalRelease.Status.RENDERING).update(**changes)
-
-
-def _claimable(release: NationalRelease) -> bool:
-    if release.status == NationalRelease.Status.QUEUED:
-        return True
-    if release.status == NationalRelease.Status.RENDERING:
-        return release.started_at is None or release.started_at < timezone.now() - claim_lost_after()
-    return False
 
 
 def _xlsx_value(value: Any) -> Any:
@@ -196,8 +153,9 @@ def _xlsx_value(value: Any) -> Any:
     return csv_text(value) if isinstance(value, str) else value
 
 
-def _write_files(release: NationalRelease, folder: Path) -> tuple[dict[str, Path], int]:
-    """Write the four files into `folder`, streaming the rows; (paths by field, wide row count)."""
+def _write_files(release: NationalRelease, folder: Path, progress: Callable[..., None]) -> tuple[dict[str, Path], int]:
+    """Write the four files into `folder`, streaming the rows, moving the bar with `progress`;
+    (paths by field, wide row count)."""
     cycle = release.cycle
     layout = file_layout(cycle)
     total = max(row_count(cycle), 1)
@@ -207,7 +165,7 @@ def _write_files(release: NationalRelease, folder: Path) -> tuple[dict[str, Path
         "long_csv": folder / f"wgll-national-{cycle.slug}-v{release.version}-long.csv",
         "dictionary_csv": folder / f"wgll-national-{cycle.slug}-v{release.version}-dictionary.csv",
     }
-    _progress(release.pk, WIDE_START, STEPS[WIDE_START])
+    progress(WIDE_START, STEPS[WIDE_START])
     header = [column.name for column in layout.wide_columns]
     workbook = Workbook(write_only=True)  # rows go to a temporary file, not memory
     sheet = workbook.create_sheet("Organisations")
@@ -220,7 +178,7 @@ def _write_files(release: NationalRelease, folder: Path) -> tuple[dict[str, Path
             sheet.append([_xlsx_value(value) for value in row])
             count += 1
             if count % PROGRESS_EVERY == 0:
-                _progress(release.pk, WIDE_START + (WIDE_END - WIDE_START) * count // total)
+                progress(WIDE_START + (WIDE_END - WIDE_START) * count // total)
             yield row
 
     with paths["wide_csv"].open("w", newline="", encoding="utf-8") as stream:
@@ -231,10 +189,10 @@ def _write_files(release: NationalRelease, folder: Path) -> tuple[dict[str, Path
     for row in dictionary:
         definitions.append([_xlsx_value(value) for value in row])
     workbook.save(paths["xlsx"])
-    _progress(release.pk, WIDE_END, STEPS[WIDE_END])
+    progress(WIDE_END, STEPS[WIDE_END])
     with paths["long_csv"].open("w", newline="", encoding="utf-8") as stream:
         write_csv(stream, [column.name for column in layout.long_columns], long_rows(cycle))
-    _progress(release.pk, LONG_END, STEPS[LONG_END])
+    progress(LONG_END, STEPS[LONG_END])
     with paths["dictionary_csv"].open("w", newline="", encoding="utf-8") as stream:
         write_csv(stream, DICTIONARY_HEADER, dictionary)
     return paths, count
@@ -247,34 +205,31 @@ def national_release_generate(*, release_id: int) -> NationalRelease | None:
     claim is older than the time limit. The files are written outside any transaction (to a
     temporary folder, then copied to storage in chunks); the row lock is held only to claim the
     job and to record the outcome."""
-    with transaction.atomic():
-        release = (
-            NationalRelease.objects.select_for_update().select_related("cycle__framework").filter(pk=release_id).first()
-        )
-        if release is None or not _claimable(release):
-            return release
-        release.status = NationalRelease.Status.RENDERING
-        release.started_at = claimed = timezone.now()
-        release.progress, release.step = CLAIMED, STEPS[CLAIMED]
-        release.save(update_fields=["status", "started_at", "progress", "step"])
+    release, claimed = JOB.claim(release_id, related=("cycle__framework",), progress=CLAIMED, step=STEPS[CLAIMED])
+    if claimed is None:
+        return release
     logger.info("Generating national files %s", release_id)
+
+    def progress(per_cent: int, step: str | None = None) -> None:
+        JOB.progress(release_id, claimed, progress=per_cent, **({"step": step} if step else {}))
+
     stored: list[str] = []
     with tempfile.TemporaryDirectory(prefix="wgll-national-") as folder:
         try:
-            paths, count = _write_files(release, Path(folder))
-            _progress(release_id, QUALITY, STEPS[QUALITY])
+            paths, count = _write_files(release, Path(folder), progress)
+            progress(QUALITY, STEPS[QUALITY])
             quality = data_quality_snapshot(release.cycle)
         except SoftTimeLimitExceeded:
             logger.warning("National files %s took too long to generate", release_id)
-            return _fail(release_id, TOO_SLOW)
+            return JOB.fail(release_id, TOO_SLOW, step="Failed")
         except Exception:
             logger.exception("National files %s failed to generate", release_id)
-            return _fail(release_id, GENERATION_FAILED.format(pk=release_id))
-        _progress(release_id, SAVING, STEPS[SAVING])
+            return JOB.fail(release_id, GENERATION_FAILED.format(pk=release_id), step="Failed")
+        progress(SAVING, STEPS[SAVING])
         try:
             with transaction.atomic():
-                release = NationalRelease.objects.select_for_update().get(pk=release_id)
-                if release.status != NationalRelease.Status.RENDERING or release.started_at != claimed:
+                release, ours = JOB.locked_if_still_ours(release_id, claimed)
+                if not ours:
                     logger.warning("National files %s were claimed again while this run went on; dropped", release_id)
                     return release
                 for field, path in paths.items():
@@ -297,7 +252,7 @@ def national_release_generate(*, release_id: int) -> NationalRelease | None:
             for name in stored:  # files no row points at
                 release.wide_csv.storage.delete(name)
             try:
-                _fail(release_id, NOT_SAVED.format(pk=release_id))
+                JOB.fail(release_id, NOT_SAVED.format(pk=release_id), step="Failed")
             except DatabaseError:
                 logger.exception("National files %s left generating, for the sweep to queue again", release_id)
             raise ReleaseNotSaved(f"National files {release_id} could not be saved") from error
@@ -305,23 +260,9 @@ def national_release_generate(*, release_id: int) -> NationalRelease | None:
 
 
 def national_releases_sweep(*, now: datetime.datetime | None = None) -> int:
-    """Queue again every version that will not finish otherwise, as packs_sweep does: one the
-    broker never took, one handed to it but not started for stuck_after(), one claimed longer
-    ago than claim_lost_after(); and version 1 of a published cycle that has no files (its
-    published hook was lost). Run by the reports sweep (Celery beat)."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        stuck = list(
-            NationalRelease.objects.select_for_update(skip_locked=True)
-            .filter(_lost_q(now) | never_handed_over_q())
-            .values_list("pk", flat=True)
-        )
-        if stuck:
-            NationalRelease.objects.filter(pk__in=stuck).update(
-                status=NationalRelease.Status.QUEUED, started_at=None, progress=0, queued_at=None,
-                step="Waiting for a worker",
-            )  # fmt: skip
-            for release_id in stuck:
-                _queue_after_commit(release_id)
+    """Queue again every version that will not finish otherwise (reports.jobs: one the broker
+    never took, one whose message was lost, one whose worker died), and version 1 of a published
+    cycle that has no files (its published hook was lost). Run by the reports sweep (Celery beat)."""
+    requeued = JOB.requeue_lost(now)
     first = [cycle_id for cycle_id in published_cycles_without_files() if national_release_first(cycle_id=cycle_id)]
-    return len(stuck) + len(first)
+    return requeued + len(first)

@@ -11,7 +11,6 @@ of them one per measure for the drill-down).
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import json
 from collections import defaultdict
@@ -19,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 
 from assessments.models import Cycle, ValidationFlag
 from assessments.plan_selectors import ReportTarget, report_targets
@@ -33,7 +32,6 @@ from reports.aggregates import CARE_SETTING
 from reports.cards import ChartCard
 from reports.dashboards import MeasureDrillDown, MemberRow, SystemDashboard, care_setting_label
 from reports.models import Figure, FigureSet, SystemPack
-from reports.selectors import lost_render_q
 
 READERS = {
     SystemPack.Audience.BOARD: Role.ICS_BOARD_VIEWER,
@@ -304,18 +302,10 @@ def packs_of(ics: IntegratedCareSystem, cycle: Cycle, audiences: list[str]) -> Q
     return SystemPack.objects.filter(ics=ics, cycle=cycle, audience__in=audiences).select_related("requested_by")
 
 
-def pack_in_production(
-    ics: IntegratedCareSystem,
-    cycle: Cycle,
-    audience: str,
-    *,
-    handed_before: datetime.datetime,
-    claimed_before: datetime.datetime,
-) -> SystemPack | None:
-    """A version on its way: queued or rendering and not lost (reports.selectors.lost_render_q;
-    a lost one is queued again by the sweep and does not stop a new version)."""
+def pack_in_production(ics: IntegratedCareSystem, cycle: Cycle, audience: str, *, lost: Q) -> SystemPack | None:
+    """A version on its way: queued or rendering and not `lost` (the job's lost_render_q; a lost
+    one is queued again by the sweep and does not stop a new version)."""
     pending = SystemPack.objects.filter(ics=ics, cycle=cycle, audience=audience, status__in=SystemPack.PENDING)
-    lost = lost_render_q(handed_before=handed_before, claimed_before=claimed_before)
     return pending.exclude(lost).order_by("-requested_at").first()
 
 

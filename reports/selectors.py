@@ -77,14 +77,12 @@ def never_handed_over_q() -> Q:
     return Q(status="queued", queued_at__isnull=True)
 
 
-def report_in_production(
-    assessment: Assessment, *, handed_before: datetime.datetime, claimed_before: datetime.datetime
-) -> BoardReport | None:
-    """The assessment's report on its way, if any: queued or rendering and not lost (see
+def report_in_production(assessment: Assessment, *, lost: Q) -> BoardReport | None:
+    """The assessment's report on its way, if any: queued or rendering and not `lost` (the job's
     lost_render_q; a lost one is queued again by the sweep and does not stop a new version). One
     the broker never took is on its way: the next sweep hands it over."""
     pending = BoardReport.objects.filter(assessment=assessment, status__in=BoardReport.PENDING)
-    return pending.exclude(lost_render_q(handed_before=handed_before, claimed_before=claimed_before)).first()
+    return pending.exclude(lost).first()
 
 
 def newest_ready_report(assessment: Assessment) -> BoardReport | None:

@@ -11,11 +11,9 @@ import logging
 from typing import Any
 
 from celery.exceptions import SoftTimeLimitExceeded
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.base import ContentFile
 from django.db import DatabaseError, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from assessments.models import Assessment
@@ -23,13 +21,12 @@ from assessments.rules.dates import long_datetime
 from assessments.selectors import assessment_current_score
 from organisations.access import may
 from reports.access import ReportAction
+from reports.jobs import Job
 from reports.models import BoardReport
 from reports.render import report_pdf
 from reports.selectors import (
     assessments_with_stale_reports,
     board_report_data,
-    lost_render_q,
-    never_handed_over_q,
     newest_ready_report,
     report_in_production,
     report_is_up_to_date,
@@ -69,37 +66,13 @@ class ReportNotSaved(RuntimeError):
     """The PDF was rendered but the database refused the row that makes it ready."""
 
 
-def stuck_after() -> datetime.timedelta:
-    """How long a render handed to the broker may wait unstarted before its message is taken as
-    lost (a broker restarted without its data): the sweep then queues it again, and it no longer
-    stops a new version being asked for. settings.REPORTS_STUCK_AFTER_SECONDS, twice the sweep
-    interval by default. A duplicate message costs nothing: the render claims the row once."""
-    return datetime.timedelta(seconds=settings.REPORTS_STUCK_AFTER_SECONDS)
-
-
-def claim_lost_after() -> datetime.timedelta:
-    """How long ago a render must have been claimed before it is taken as dead (its worker was
-    killed): the render task's hard time limit (settings.REPORTS_RENDER_TIME_LIMIT), beyond which
-    it cannot still be running. Until then neither the sweep nor a redelivered message renders
-    it again, so a slow render is never rendered twice beside itself."""
-    return datetime.timedelta(seconds=render_board_report.time_limit or settings.REPORTS_RENDER_TIME_LIMIT)
-
-
-def _lost_q(now: datetime.datetime) -> Q:
-    return lost_render_q(handed_before=now - stuck_after(), claimed_before=now - claim_lost_after())
-
-
-def _hand_over(report_id: int) -> bool:
-    """Publish the render; once the broker has taken it, record when (`queued_at`). A report the
-    broker did not take keeps an empty `queued_at`, and the next sweep hands it over again."""
-    if not queue_render(report_id):
-        return False
-    BoardReport.objects.filter(pk=report_id, queued_at__isnull=True).update(queued_at=timezone.now())
-    return True
-
-
-def _queue_render_after_commit(report_id: int) -> None:
-    transaction.on_commit(lambda: _hand_over(report_id))
+JOB = Job(
+    model=BoardReport,
+    publish=queue_render,
+    task=render_board_report,
+    time_limit_setting="REPORTS_RENDER_TIME_LIMIT",
+    requeued={"progress": 0, "step": ""},
+)
 
 
 @transaction.atomic
@@ -120,10 +93,7 @@ def report_request(*, assessment: Assessment, actor: Any) -> BoardReport:
     if score is None:
         raise ValidationError(NOT_SCORED)
     now = timezone.now()
-    if (
-        report_in_production(assessment, handed_before=now - stuck_after(), claimed_before=now - claim_lost_after())
-        is not None
-    ):
+    if report_in_production(assessment, lost=JOB.lost_q(now)) is not None:
         raise ValidationError(IN_PRODUCTION)
     fingerprint = score_fingerprint(score)
     newest = newest_ready_report(assessment)
@@ -140,7 +110,7 @@ def report_request(*, assessment: Assessment, actor: Any) -> BoardReport:
         status=BoardReport.Status.QUEUED,
         scores_fingerprint=fingerprint,
     )
-    _queue_render_after_commit(report.pk)
+    JOB.queue_after_commit(report.pk)
     return report
 
 
@@ -152,46 +122,8 @@ def report_retry(*, report: BoardReport, actor: Any) -> BoardReport:
         raise PermissionDenied("You cannot request a board report for this assessment.")
     if locked.status != BoardReport.Status.FAILED:
         raise ValidationError("Only a report that failed can be tried again.")
-    locked.status = BoardReport.Status.QUEUED
-    locked.progress, locked.step = 0, ""
-    locked.error = ""
-    locked.started_at = None
-    locked.finished_at = None
-    locked.requested_by = actor
-    locked.requested_at = timezone.now()  # a new request by `actor`
-    locked.queued_at = None  # not handed to the broker yet
-    locked.save(
-        update_fields=[
-            "status",
-            "error",
-            "started_at",
-            "finished_at",
-            "requested_by",
-            "requested_at",
-            "queued_at",
-            "progress",
-            "step",
-        ]
-    )
-    _queue_render_after_commit(locked.pk)
+    JOB.retry(locked, actor=actor)
     return locked
-
-
-def _fail(report_id: int, message: str) -> None:
-    BoardReport.objects.filter(pk=report_id).update(
-        status=BoardReport.Status.FAILED, error=message, finished_at=timezone.now()
-    )
-
-
-def _claimable(report: BoardReport) -> bool:
-    """A render may start when the report is queued, or `rendering` with a claim older than the
-    render's time limit (its worker died). Any other delivery of the same job (the sweep's beside
-    a redelivery, a redelivery of a render still running) leaves it alone: one render per claim."""
-    if report.status == BoardReport.Status.QUEUED:
-        return True
-    if report.status == BoardReport.Status.RENDERING:
-        return report.started_at is None or report.started_at < timezone.now() - claim_lost_after()
-    return False
 
 
 @transaction.atomic
@@ -218,41 +150,31 @@ def report_render(*, report_id: int) -> BoardReport | None:
     it stays `rendering` for the sweep to queue again; either way ReportNotSaved is raised, so the
     task fails rather than reporting success.
     """
-    with transaction.atomic():
-        report = BoardReport.objects.select_for_update().filter(pk=report_id).first()
-        if report is None or not _claimable(report):
-            return report
-        report.status = BoardReport.Status.RENDERING
-        report.started_at = claimed = timezone.now()
-        report.progress, report.step = 5, "Reading the scores and comparisons"
-        report.save(update_fields=["status", "started_at", "progress", "step"])
+    report, claimed = JOB.claim(report_id, progress=5, step="Reading the scores and comparisons")
+    if claimed is None:
+        return report
     logger.info("Rendering board report %s", report_id)  # once per claim: what an outage test counts
 
     def progress(per_cent: int, step: str) -> None:
         # Only while this claim holds: a render taken over as dead must not move the new one's bar.
-        BoardReport.objects.filter(pk=report_id, status=BoardReport.Status.RENDERING, started_at=claimed).update(
-            progress=per_cent, step=step
-        )
+        JOB.progress(report_id, claimed, progress=per_cent, step=step)
 
     try:
         data, fingerprint = _figures_to_show(report.assessment_id)
         if data is None:
-            _fail(report_id, SCORES_GONE)
-            return BoardReport.objects.get(pk=report_id)
+            return JOB.fail(report_id, SCORES_GONE)
         pdf = report_pdf(data, on_step=progress)
     except SoftTimeLimitExceeded:
         logger.warning("Board report %s took too long to render", report_id)
-        _fail(report_id, TOO_SLOW)
-        return BoardReport.objects.get(pk=report_id)
+        return JOB.fail(report_id, TOO_SLOW)
     except Exception:
         logger.exception("Board report %s failed to render", report_id)
-        _fail(report_id, RENDER_FAILED.format(pk=report_id))
-        return BoardReport.objects.get(pk=report_id)
+        return JOB.fail(report_id, RENDER_FAILED.format(pk=report_id))
     stored = None
     try:
         with transaction.atomic():
-            report = BoardReport.objects.select_for_update().get(pk=report_id)
-            if report.status != BoardReport.Status.RENDERING or report.started_at != claimed:
+            report, ours = JOB.locked_if_still_ours(report_id, claimed)
+            if not ours:
                 # Not ours any more: taken as dead and claimed again, or finished by that claim.
                 logger.warning("Board report %s was claimed again while this render ran; dropped", report_id)
                 return report
@@ -271,7 +193,7 @@ def report_render(*, report_id: int) -> BoardReport | None:
         if stored:  # the PDF no row points at
             report.file.storage.delete(stored)
         try:
-            _fail(report_id, NOT_SAVED.format(pk=report_id))
+            JOB.fail(report_id, NOT_SAVED.format(pk=report_id))
         except DatabaseError:
             logger.exception("Board report %s left rendering, for the sweep to queue again", report_id)
         raise ReportNotSaved(f"Board report {report_id} could not be saved") from error
@@ -307,7 +229,7 @@ def report_refresh_if_stale(*, assessment_id: int) -> BoardReport | None:
         status=BoardReport.Status.QUEUED,
         scores_fingerprint=fingerprint,
     )
-    _queue_render_after_commit(report.pk)
+    JOB.queue_after_commit(report.pk)
     return report
 
 
@@ -322,28 +244,10 @@ def reports_refresh_if_stale(assessment_ids: list[int] | None) -> int:
 
 
 def reports_sweep(*, now: datetime.datetime | None = None) -> dict[str, int]:
-    """Queue again the renders that will not finish otherwise, and regenerate reports whose scores
-    have changed. Run periodically by Celery beat (every REPORTS_SWEEP_SECONDS).
-
-    Queued again: every report the broker never took (it was down), at the first sweep after it
-    is back; one handed to the broker but not started for stuck_after() (its message was lost);
-    one claimed longer ago than claim_lost_after() (its worker died). The row goes back to
-    `queued` with an empty `queued_at` until the broker takes it again; `requested_at` stays when
-    the person asked, which the page shows and the rate limit counts."""
-    now = now or timezone.now()
-    # One query finds and locks them (rows a worker or another sweep holds are skipped, not
-    # waited for), one update puts them back: each is queued once a sweep.
-    with transaction.atomic():
-        stuck = list(
-            BoardReport.objects.select_for_update(skip_locked=True)
-            .filter(_lost_q(now) | never_handed_over_q())
-            .values_list("pk", flat=True)
-        )
-        if stuck:
-            BoardReport.objects.filter(pk__in=stuck).update(
-                status=BoardReport.Status.QUEUED, started_at=None, queued_at=None
-            )
-            for report_id in stuck:
-                _queue_render_after_commit(report_id)
+    """Queue again the renders that will not finish otherwise (reports.jobs: one the broker never
+    took, at the first sweep after it is back; one whose message was lost; one whose worker died),
+    and regenerate reports whose scores have changed. Run periodically by Celery beat (every
+    REPORTS_SWEEP_SECONDS)."""
+    requeued = JOB.requeue_lost(now)
     refreshed = reports_refresh_if_stale(None)
-    return {"requeued": len(stuck), "regenerated": refreshed}
+    return {"requeued": requeued, "regenerated": refreshed}

@@ -4,6 +4,7 @@ through server-side cursors, so memory does not grow with the number of organisa
 figures are in `python -m benchmarks national_files`)."""
 
 import datetime
+from dataclasses import replace
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -36,7 +37,8 @@ def test_two_corrections_at_once_make_one_version_and_a_clear_refusal(frameworks
         analyst = factories.UserFactory()
         factories.grant(analyst, "national_analyst", None)
         analysts.append(analyst)
-    monkeypatch.setattr(national_files, "queue_national_files", lambda pk: False)  # the broker is down
+    # The broker is down.
+    monkeypatch.setattr(national_files, "JOB", replace(national_files.JOB, publish=lambda pk: False))
     first = national_files.national_release_request(cycle=cycle, actor=None)
     NationalRelease.objects.filter(pk=first.pk).update(status="ready")
 

@@ -5,6 +5,7 @@ never moving the request time; a database error in the final write leaves the re
 pending for the sweep), never "rendering" behind a successful task."""
 
 import datetime
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -15,9 +16,10 @@ from django.utils import timezone
 
 from assessments.services.scoring import assessment_score
 from reports import figures, services
+from reports.jobs import Job
 from reports.models import BoardReport
 from reports.selectors import score_fingerprint
-from reports.services import ReportNotSaved, claim_lost_after, report_request, reports_sweep, stuck_after
+from reports.services import JOB, ReportNotSaved, report_request, reports_sweep
 from reports.tasks import render_board_report
 from tests.reports.conftest import lower_one_domain
 
@@ -99,10 +101,10 @@ def test_a_report_is_stuck_after_the_configured_threshold_not_before(scored, tea
 
 def test_the_thresholds_come_from_settings(settings):
     settings.REPORTS_STUCK_AFTER_SECONDS = 900
-    assert stuck_after() == datetime.timedelta(minutes=15)
+    assert JOB.stuck_after() == datetime.timedelta(minutes=15)
     # A claim is taken as dead once older than the render's hard time limit (from settings).
     assert render_board_report.time_limit == settings.REPORTS_RENDER_TIME_LIMIT
-    assert claim_lost_after() == datetime.timedelta(seconds=settings.REPORTS_RENDER_TIME_LIMIT)
+    assert JOB.claim_lost_after() == datetime.timedelta(seconds=settings.REPORTS_RENDER_TIME_LIMIT)
 
 
 def test_the_default_threshold_is_twice_the_sweep_interval(settings):
@@ -123,7 +125,8 @@ def test_the_sweep_requeues_without_moving_the_request_time(scored, team, django
 def test_a_report_the_broker_never_took_is_handed_over_at_the_next_sweep(
     scored, team, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(services, "queue_render", lambda report_id: False)  # the broker is down
+    # The broker is down.
+    monkeypatch.setattr(services, "JOB", replace(services.JOB, publish=lambda report_id: False))
     with django_capture_on_commit_callbacks(execute=True):
         report = report_request(assessment=scored, actor=team["lead"])
     report.refresh_from_db()
@@ -144,14 +147,15 @@ def test_a_report_the_broker_never_took_is_handed_over_at_the_next_sweep(
 def test_a_report_the_broker_took_is_left_alone_until_its_message_is_taken_as_lost(
     scored, team, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(services, "queue_render", lambda report_id: True)  # taken, not yet delivered
+    # Taken, not yet delivered.
+    monkeypatch.setattr(services, "JOB", replace(services.JOB, publish=lambda report_id: True))
     with django_capture_on_commit_callbacks(execute=True):
         report = report_request(assessment=scored, actor=team["lead"])
     report.refresh_from_db()
     assert report.queued_at is not None
     with django_capture_on_commit_callbacks(execute=True):
         assert reports_sweep()["requeued"] == 0
-    later = report.queued_at + stuck_after() + datetime.timedelta(seconds=1)
+    later = report.queued_at + JOB.stuck_after() + datetime.timedelta(seconds=1)
     with django_capture_on_commit_callbacks(execute=True):
         assert reports_sweep(now=later)["requeued"] == 1
 
@@ -165,7 +169,7 @@ def claimed(report: BoardReport, ago: datetime.timedelta) -> None:
 def test_a_render_still_running_is_never_rendered_a_second_time(scored, team, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         report = report_request(assessment=scored, actor=team["lead"])
-    claimed(report, ago=claim_lost_after() - datetime.timedelta(seconds=5))  # a worker is on it
+    claimed(report, ago=JOB.claim_lost_after() - datetime.timedelta(seconds=5))  # a worker is on it
 
     # A second delivery of the same job (a redelivery, a sweep's message) does nothing...
     assert render_board_report.apply(args=[report.pk]).get() == BoardReport.Status.RENDERING
@@ -181,7 +185,7 @@ def test_a_render_claimed_longer_ago_than_its_time_limit_is_rendered_again_once(
 ):
     with django_capture_on_commit_callbacks(execute=False):
         report = report_request(assessment=scored, actor=team["lead"])
-    claimed(report, ago=claim_lost_after() + datetime.timedelta(seconds=1))  # its worker died
+    claimed(report, ago=JOB.claim_lost_after() + datetime.timedelta(seconds=1))  # its worker died
 
     with django_capture_on_commit_callbacks(execute=True):
         assert reports_sweep()["requeued"] == 1
@@ -253,10 +257,10 @@ def test_when_even_the_failure_cannot_be_written_the_sweep_renders_it_again(
         report = report_request(assessment=scored, actor=team["lead"])
     refuse_the_final_save(monkeypatch)
 
-    def database_down(report_id, message):
+    def database_down(job, pk, message, **changes):
         raise OperationalError("the database is still away")
 
-    monkeypatch.setattr(services, "_fail", database_down)
+    monkeypatch.setattr(Job, "fail", database_down)
 
     with pytest.raises(ReportNotSaved):
         render_board_report.apply(args=[report.pk])
@@ -265,7 +269,31 @@ def test_when_even_the_failure_cannot_be_written_the_sweep_renders_it_again(
 
     monkeypatch.undo()  # the database is back
     with django_capture_on_commit_callbacks(execute=True):
-        later = timezone.now() + claim_lost_after() + datetime.timedelta(seconds=1)
+        later = timezone.now() + JOB.claim_lost_after() + datetime.timedelta(seconds=1)
         assert reports_sweep(now=later)["requeued"] == 1
     report.refresh_from_db()
     assert report.status == BoardReport.Status.READY and report.file
+
+
+def test_a_requeued_render_starts_its_bar_again(scored, team, django_capture_on_commit_callbacks):
+    report = lost_report(scored, team, django_capture_on_commit_callbacks, queued_ago=datetime.timedelta(hours=1))
+    long_ago = timezone.now() - JOB.claim_lost_after() - datetime.timedelta(seconds=1)
+    BoardReport.objects.filter(pk=report.pk).update(
+        status="rendering", started_at=long_ago, progress=60, step="Drawing the charts"
+    )
+    with django_capture_on_commit_callbacks(execute=False):
+        assert reports_sweep()["requeued"] == 1
+    report.refresh_from_db()
+    assert (report.status, report.progress, report.step, report.started_at) == ("queued", 0, "", None)
+
+
+def test_a_claim_taken_over_as_dead_no_longer_moves_the_bar(scored, team, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        report = report_request(assessment=scored, actor=team["lead"])
+    report, first = JOB.claim(report.pk, progress=5)
+    later = first + JOB.claim_lost_after() + datetime.timedelta(seconds=1)
+    BoardReport.objects.filter(pk=report.pk).update(started_at=later)  # claimed again by another worker
+    JOB.progress(report.pk, first, progress=90, step="Laying out the pages")
+    assert BoardReport.objects.values_list("progress", "step").get(pk=report.pk) == (5, "")
+    JOB.progress(report.pk, later, progress=40, step="Drawing the charts")
+    assert BoardReport.objects.values_list("progress", "step").get(pk=report.pk) == (40, "Drawing the charts")

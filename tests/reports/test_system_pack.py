@@ -5,6 +5,7 @@ the sweep; and who may ask for and download which pack."""
 import datetime
 import io
 import statistics
+from dataclasses import replace
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
@@ -229,7 +230,7 @@ def test_one_pack_at_a_time_and_none_that_would_add_nothing(country, board, djan
 
 
 def test_a_person_may_ask_for_five_packs_an_hour(country, board, monkeypatch):
-    monkeypatch.setattr(packs, "queue_pack_render", lambda pack_id: True)
+    monkeypatch.setattr(packs, "JOB", replace(packs.JOB, publish=lambda pack_id: True))
     ics, cycle = country.ics_1, country.this_year
     for _ in range(packs.REQUESTS_PER_PERSON):
         pack = packs.pack_request(ics=ics, cycle=cycle, actor=board, audience="board")
@@ -277,7 +278,8 @@ def test_a_failed_render_is_recorded_shown_and_can_be_tried_again(
 def test_a_pack_the_broker_never_took_is_handed_over_at_the_next_sweep(
     country, board, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(packs, "queue_pack_render", lambda pack_id: False)  # the broker is down
+    # The broker is down.
+    monkeypatch.setattr(packs, "JOB", replace(packs.JOB, publish=lambda pack_id: False))
     ics, cycle = country.ics_1, country.this_year
     with django_capture_on_commit_callbacks(execute=True):
         pack = packs.pack_request(ics=ics, cycle=cycle, actor=board, audience="board")
@@ -287,7 +289,8 @@ def test_a_pack_the_broker_never_took_is_handed_over_at_the_next_sweep(
         packs.pack_request(ics=ics, cycle=cycle, actor=board, audience="board")
 
     handed: list[int] = []
-    monkeypatch.setattr(packs, "queue_pack_render", lambda pack_id: handed.append(pack_id) or True)  # back
+    # Back.
+    monkeypatch.setattr(packs, "JOB", replace(packs.JOB, publish=lambda pack_id: handed.append(pack_id) or True))
     with django_capture_on_commit_callbacks(execute=True):
         assert packs.packs_sweep() == 1  # the very next sweep, however recent the request
     with django_capture_on_commit_callbacks(execute=True):
@@ -299,25 +302,25 @@ def test_a_pack_the_broker_never_took_is_handed_over_at_the_next_sweep(
 def test_a_pack_still_rendering_is_not_claimed_a_second_time(country, board, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):
         pack = packs.pack_request(ics=country.ics_1, cycle=country.this_year, actor=board, audience="board")
-    recently = timezone.now() - packs.claim_lost_after() + datetime.timedelta(seconds=5)
+    recently = timezone.now() - packs.JOB.claim_lost_after() + datetime.timedelta(seconds=5)
     SystemPack.objects.filter(pk=pack.pk).update(status=SystemPack.Status.RENDERING, started_at=recently)
     assert packs.pack_render(pack_id=pack.pk).status == SystemPack.Status.RENDERING  # a duplicate message
     assert packs.packs_sweep() == 0
-    long_ago = timezone.now() - packs.claim_lost_after() - datetime.timedelta(seconds=1)
+    long_ago = timezone.now() - packs.JOB.claim_lost_after() - datetime.timedelta(seconds=1)
     SystemPack.objects.filter(pk=pack.pk).update(started_at=long_ago)  # its worker died
     assert packs.pack_render(pack_id=pack.pk).status == SystemPack.Status.READY
 
 
 def test_the_sweep_re_drives_a_stuck_pack_exactly_once(country, board, monkeypatch, django_capture_on_commit_callbacks):
     queued: list[int] = []
-    monkeypatch.setattr(packs, "queue_pack_render", lambda pack_id: queued.append(pack_id) or True)
+    monkeypatch.setattr(packs, "JOB", replace(packs.JOB, publish=lambda pack_id: queued.append(pack_id) or True))
     ics, cycle = country.ics_1, country.this_year
     with django_capture_on_commit_callbacks(execute=True):  # each handed to the "broker"
         lost = packs.pack_request(ics=ics, cycle=cycle, actor=board, audience="board")
         died = packs.pack_request(ics=ics, cycle=cycle, actor=person("ics_reviewer", ics), audience="reviewers")
         fresh = packs.pack_request(ics=ics, cycle=country.last_year, actor=board, audience="board")
     fresh.refresh_from_db()
-    long_ago = timezone.now() - packs.stuck_after() - datetime.timedelta(minutes=1)
+    long_ago = timezone.now() - packs.JOB.stuck_after() - datetime.timedelta(minutes=1)
     SystemPack.objects.filter(pk=lost.pk).update(queued_at=long_ago, requested_at=long_ago)
     SystemPack.objects.filter(pk=died.pk).update(
         status=SystemPack.Status.RENDERING, started_at=long_ago, queued_at=long_ago, progress=35
