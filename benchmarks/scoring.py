@@ -141,11 +141,12 @@ def _submit_all(cycle: Cycle) -> None:
 
 
 def real_cycle() -> Cycle:
-    """Every real organisation's assessment for 2025/26, opened by the service, then answered
-    at random and marked submitted in bulk (this measures scoring, not answering)."""
+    """Every real organisation's assessment of a cycle on the 2025/26 framework, opened by the
+    service, then answered at random and marked submitted in bulk (this measures scoring, not
+    answering). Named apart from the demo's cycles, which the pages benchmark seeds before it."""
     framework = FrameworkVersion.objects.get(version="2025/26")
     cycle = Cycle.objects.create(
-        name="2025/26", framework=framework, opens_on=timezone.localdate(), closes_on=timezone.localdate()
+        name="S-25/26", framework=framework, opens_on=timezone.localdate(), closes_on=timezone.localdate()
     )
     cycle_open(cycle=cycle)
     criteria = framework_criteria(framework.pk)
