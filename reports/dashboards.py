@@ -19,7 +19,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from assessments.access import AssessmentAction, sees_work_in_progress_in_system
-from assessments.models import Assessment, Cycle, DomainScore
+from assessments.models import Assessment, Cycle, DomainScore, MeasureScore
 from assessments.plan_selectors import PlanSummary, plan_summaries
 from assessments.rules.disclosure import Suppression, suppression
 from assessments.selectors import assessments_visible_to, current_scores, flags_visible_to
@@ -227,17 +227,29 @@ _measure_heads = PreparedQuery(
 )
 _members = PreparedQuery(lambda ics_id: Organisation.objects.filter(ics_id=ics_id).order_by("name"))
 _member_assessments = PreparedQuery(
-    lambda cycle_id, ics_id: Assessment.objects.filter(cycle_id=cycle_id, organisation__ics_id=ics_id).select_related(
-        "cycle", "organisation"
+    lambda cycle_id, ics_id: Assessment.objects.filter(cycle_id=cycle_id, organisation__ics_id=ics_id)
+)
+
+
+def _member_scores_query(cycle_id: int, ics_id: int) -> QuerySet:
+    return current_scores().filter(assessment__cycle_id=cycle_id, assessment__organisation__ics_id=ics_id)
+
+
+# Rows of values, not model instances: a member's score is two numbers here, and building an
+# instance for each of its seven measures was most of the cost of each row of a large ICS.
+_member_scores = PreparedQuery(
+    lambda cycle_id, ics_id: _member_scores_query(cycle_id, ics_id).values_list(
+        "assessment__organisation_id", "overall"
     )
 )
-_member_scores = PreparedQuery(
-    lambda cycle_id, ics_id: (
-        current_scores()
-        .filter(assessment__cycle_id=cycle_id, assessment__organisation__ics_id=ics_id)
-        .select_related("assessment")
-        .prefetch_related("measures")
-    )
+_member_measures = PreparedQuery(
+    lambda cycle_id, ics_id: MeasureScore.objects.filter(
+        # The ICS and cycle named on the measures' own joins too, so the plan starts from the ICS's
+        # members rather than joining every measure score in the country to find them.
+        score__assessment__cycle_id=cycle_id,
+        score__assessment__organisation__ics_id=ics_id,
+        score__in=_member_scores_query(cycle_id, ics_id).values("pk"),
+    ).values_list("score__assessment__organisation_id", "measure_key", "value")
 )
 _previous_overalls = PreparedQuery(
     lambda assessment_ids: (
@@ -255,11 +267,19 @@ def system_dashboard(user: Any, ics: IntegratedCareSystem, cycle: Cycle) -> Syst
     sees_drafts = sees_work_in_progress_in_system(user, ics.pk)
     measures = [MeasureHead(key, name) for key, name in _measure_heads(cycle.framework_id)]
     organisations = _members(ics.pk)
-    assessments = {a.organisation_id: a for a in _member_assessments(cycle.pk, ics.pk)}
+    by_id = {organisation.pk: organisation for organisation in organisations}
+    assessments = {}
+    for assessment in _member_assessments(cycle.pk, ics.pk):
+        # Their organisation and cycle are the rows already read, not a join's copies of them.
+        assessment.organisation, assessment.cycle = by_id[assessment.organisation_id], cycle
+        assessments[assessment.organisation_id] = assessment
     # Which members' pages the person may open: the access rule over the rows just read, as
     # `assessments_visible_to` would filter them (the two are tested to agree), without a query.
     visible = {a.pk for a in assessments.values() if may(user, AssessmentAction.VIEW, a)}
-    scores = {s.assessment.organisation_id: s for s in _member_scores(cycle.pk, ics.pk)}
+    overalls = dict(_member_scores(cycle.pk, ics.pk))
+    measure_values: dict[int, dict[str, Decimal]] = defaultdict(dict)
+    for organisation_id, key, value in _member_measures(cycle.pk, ics.pk):
+        measure_values[organisation_id][key] = value
     previous_ids = sorted({a.previous_id for a in assessments.values() if a.previous_id})
     previous = dict(_previous_overalls(previous_ids) if previous_ids else [])
     flags = dict(
@@ -276,18 +296,18 @@ def system_dashboard(user: Any, ics: IntegratedCareSystem, cycle: Cycle) -> Syst
     icb_row: MemberRow | None = None
     for organisation in organisations:
         assessment = assessments.get(organisation.pk)
-        score = scores.get(organisation.pk)
+        scored = organisation.pk in overalls
         row = MemberRow(
             organisation=organisation,
             assessment=assessment,
             status=_status_label(assessment, sees_drafts),
-            counts=score is not None,
+            counts=scored,
             linked=assessment is not None and assessment.pk in visible,
             plan=plans.get(assessment.pk) if assessment is not None else None,
         )
-        if score is not None:
-            row.overall = score.overall
-            row.measures = {m.measure_key: m.value for m in score.measures.all()}
+        if scored:
+            row.overall = overalls[organisation.pk]
+            row.measures = measure_values[organisation.pk]
             row.previous_overall = previous.get(organisation.pk)
             row.open_flags = flags.get(organisation.pk, 0)
         if organisation.kind == Organisation.Kind.ICB:

@@ -145,6 +145,7 @@ def _the_portals_prepared_queries():
         "ICS members": (dashboards._members, (1,)),
         "ICS assessments": (dashboards._member_assessments, (1, 1)),
         "ICS scores": (dashboards._member_scores, (1, 1)),
+        "ICS measure scores": (dashboards._member_measures, (1, 1)),
         "ICS last year": (dashboards._previous_overalls, ([1, 2],)),
         "ICS groups": (dashboards._group_rows, (1, "QMJ")),
         "ICS trend": (dashboards._trend_rows, ("QMJ", "2025/26")),
