@@ -241,7 +241,13 @@ def wide_rows(
         )
         .iterator(chunk_size=CHUNK)
     )  # fmt: skip
-    in_scope = {"score__assessment__in": assessments.filter(status__in=scored).values("pk")}
+    # The cycle named on the scores' own joins as well as in the subquery: without it the plan
+    # joined every cycle's scores to their organisations before keeping this cycle's, so the file
+    # of 244 organisations took longer with every year of history (27 ms -> 140 ms with four more).
+    in_scope = {
+        "score__assessment__cycle": cycle,
+        "score__assessment__in": assessments.filter(status__in=scored).values("pk"),
+    }
     order = "score__assessment__organisation__ods_code"
     measures = _Groups(
         MeasureScore.objects.filter(**in_scope)
