@@ -8,7 +8,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.fields.json import KeyTransform
+from django.db.models.functions import Lower, Upper
 from django.utils.crypto import salted_hmac
 from knox.models import AbstractAuthToken
 from simple_history.models import HistoricalRecords
@@ -120,6 +121,14 @@ class Organisation(models.Model):
 
     class Meta:
         ordering = ["name"]
+        indexes = [
+            # For the statistics they give PostgreSQL's planner as much as for lookups: the lists
+            # search names in upper case and filter on the main care setting, and with no
+            # statistics on those expressions the planner guessed one match where a search finds
+            # a thousand, then joined each of them to every ICS and region in turn.
+            models.Index(Upper("name"), name="organisation_name_upper"),
+            models.Index(KeyTransform(0, "care_settings"), name="organisation_main_setting"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.ods_code})"
