@@ -17,13 +17,15 @@ in the portal's wiring (wgll/sso.py): what arrives here is verified.
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from organisations.models import Identity, Organisation, User, normalise_email
+from organisations.models import Identity, Organisation, ProviderSession, User, normalise_email
 
 
 class IdentityRefused(Exception):
@@ -47,6 +49,7 @@ class VerifiedIdentity:
     ods_codes: tuple[str, ...] = field(default_factory=tuple)
     id_assurance_level: int | None = None
     authentication_assurance_level: int | None = None
+    session_id: str = ""  # the provider's session (`sid`), when its ID token names one
 
     def as_session(self) -> dict[str, Any]:
         return {**asdict(self), "ods_codes": list(self.ods_codes)}
@@ -101,6 +104,18 @@ def _record(identity: Identity, verified: VerifiedIdentity, now) -> None:
     identity.last_signed_in_at = now
 
 
+def _remember_session(identity: Identity, verified: VerifiedIdentity, now) -> None:
+    """Keep the provider's session id for a logout that names it alone; forget this identity's
+    ones older than any portal session can be."""
+    ProviderSession.objects.filter(
+        identity=identity, signed_in_at__lt=now - datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    ).delete()
+    if verified.session_id:
+        ProviderSession.objects.update_or_create(
+            identity=identity, session_id=verified.session_id, defaults={"signed_in_at": now}
+        )
+
+
 def _known(verified: VerifiedIdentity) -> Identity | None:
     return (
         Identity.objects.select_for_update()
@@ -137,6 +152,7 @@ def identity_sign_in(*, verified: VerifiedIdentity) -> SignInMatch:
                 identity.first_signed_in_at = now
                 _record(identity, verified, now)
                 identity.save()
+                _remember_session(identity, verified, now)
             return SignInMatch(user=user, created=True)
         except IntegrityError:
             # The same person's first sign-in finishing twice at once (two tabs): the other won.
@@ -147,6 +163,7 @@ def identity_sign_in(*, verified: VerifiedIdentity) -> SignInMatch:
         raise IdentityRefused("inactive", "Your account in the portal has been closed.")
     _record(identity, verified, now)
     identity.save()
+    _remember_session(identity, verified, now)
     return SignInMatch(user=identity.user)
 
 
@@ -166,6 +183,7 @@ def identity_link(*, user: User, verified: VerifiedIdentity) -> Identity:
             raise IdentityRefused("linked_elsewhere", "That identity is already linked to another account.")
         _record(existing, verified, now)
         existing.save()
+        _remember_session(existing, verified, now)
         return existing
     if Identity.objects.filter(user=user, provider=verified.provider).exists():
         raise IdentityRefused(
@@ -174,12 +192,30 @@ def identity_link(*, user: User, verified: VerifiedIdentity) -> Identity:
     identity = Identity(user=user, provider=verified.provider, subject=verified.subject, first_signed_in_at=now)
     _record(identity, verified, now)
     identity.save()
+    _remember_session(identity, verified, now)
     return identity
 
 
 def identity_for_subject(*, provider: str, subject: str) -> Identity | None:
     """The identity a provider's logout or sign-in names, if it has ever signed in here."""
     return Identity.objects.select_related("user").filter(provider=provider, subject=subject).first()
+
+
+def identity_for_logout(*, provider: str, subject: str = "", session_id: str = "") -> Identity | None:
+    """Whom a back-channel logout signs out: the subject it names, or, when it names only the
+    provider's session, the identity that signed in here with that session (None when neither
+    was ever seen here)."""
+    if subject:
+        return identity_for_subject(provider=provider, subject=subject)
+    if not session_id:
+        return None
+    session = (
+        ProviderSession.objects.select_related("identity__user")
+        .filter(identity__provider=provider, session_id=session_id)
+        .order_by("-signed_in_at")
+        .first()
+    )
+    return session.identity if session else None
 
 
 def claimed_organisations_of(user: Any) -> list[dict[str, str]]:

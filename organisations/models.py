@@ -470,3 +470,21 @@ class Identity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} at {self.get_provider_display()}"
+
+
+class ProviderSession(models.Model):
+    """A provider's session that an identity signed in here with (the ID token's `sid`), so that
+    a back-channel logout naming the session alone, as the specification allows, finds the person.
+    Kept only as long as a portal session can last (SESSION_COOKIE_AGE): older ones are pruned
+    at that identity's next sign-in."""
+
+    identity = models.ForeignKey(Identity, on_delete=models.CASCADE, related_name="provider_sessions")
+    session_id = models.CharField("the provider's session id (sid)", max_length=255)
+    signed_in_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["identity", "session_id"], name="unique_provider_session")]
+        indexes = [models.Index(fields=["session_id"], name="provider_session_sid")]
+
+    def __str__(self) -> str:
+        return f"{self.identity}: session {self.session_id}"

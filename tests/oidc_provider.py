@@ -95,6 +95,7 @@ class Provider:
         self.authorisation_requests: list[dict[str, str]] = []
         self.token_requests: list[dict[str, Any]] = []
         self.issued_id_tokens: list[str] = []
+        self.session_ids: list[str] = []  # the provider session (sid) each ID token named
         self.id_token_claims: dict[str, Any] = {}  # overrides of the next ID tokens' claims
         self.userinfo_claims: dict[str, Any] = {}  # overrides of the user info
         self.replay_id_token: str | None = None  # answer with this ID token instead of a new one
@@ -258,9 +259,11 @@ class Provider:
             "auth_time": now,
             "nonce": grant.nonce,
             "acr": "AAL3_ANY",
+            "sid": f"op-session-{len(self.session_ids) + 1}",
             **identity,
             **self.id_token_claims,
         }
+        self.session_ids.append(claims["sid"])
         id_token = self.replay_id_token or self.sign(claims)
         self.issued_id_tokens.append(id_token)
         return 200, {"access_token": access_token, "token_type": "Bearer", "expires_in": 300, "id_token": id_token}

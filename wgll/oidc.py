@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from organisations.identity import (
     IdentityRefused,
     VerifiedIdentity,
-    identity_for_subject,
+    identity_for_logout,
     identity_link,
     identity_sign_in,
 )
@@ -246,12 +246,14 @@ def back_channel_logout(request: HttpRequest, provider: str) -> HttpResponse:
     """The provider says a person has signed out there: end every session they have here."""
     chosen = _provider(provider)
     try:
-        subject = sso.logout_subject(chosen, request.POST.get("logout_token", ""))
+        named = sso.logout_subject(chosen, request.POST.get("logout_token", ""))
     except sso.LogoutTokenInvalid as error:
         logger.warning("Back-channel logout from %s refused: %s", chosen.key, error)
         body = {"error": "invalid_request", "error_description": str(error)}
         return _never_cached(JsonResponse(body, status=400))
-    identity = identity_for_subject(provider=chosen.key, subject=subject)
+    # A session id alone finds the person who signed in with it; every session they have here
+    # ends (the portal does not tie its sessions to the provider's, and ending more is the safe side).
+    identity = identity_for_logout(provider=chosen.key, subject=named.subject, session_id=named.session_id)
     if identity is not None:
         sessions_end(identity.user)
         logger.info("Back-channel logout from %s: ended the sessions of user %s", chosen.key, identity.user_id)

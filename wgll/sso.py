@@ -215,6 +215,7 @@ def complete_sign_in(request: HttpRequest, provider: Provider) -> VerifiedIdenti
         ods_codes=claimed_ods_codes(userinfo),
         id_assurance_level=assurance_level(id_token.get("id_assurance_level")),
         authentication_assurance_level=assurance_level(id_token.get("authentication_assurance_level")),
+        session_id=id_token["sid"] if isinstance(id_token.get("sid"), str) else "",
     )
     if provider.checks_assurance:
         _check_assurance(provider, verified)
@@ -240,8 +241,16 @@ def _key_set(client, *, refresh: bool) -> KeySet:
     return KeySet.import_key_set(client.fetch_jwk_set(force=refresh))
 
 
-def logout_subject(provider: Provider, logout_token: str) -> str:
-    """The subject a back-channel logout token signs out, once its every check has passed.
+@dataclass(frozen=True)
+class LogoutOf:
+    """Whom a checked logout token names: the provider's subject, its session (`sid`), or both."""
+
+    subject: str = ""
+    session_id: str = ""
+
+
+def logout_subject(provider: Provider, logout_token: str) -> LogoutOf:
+    """Whom a back-channel logout token signs out, once its every check has passed.
 
     Its id (jti) is remembered last, so a token refused for another reason cannot use up the id
     of a genuine one.
@@ -281,10 +290,13 @@ def logout_subject(provider: Provider, logout_token: str) -> str:
     if "nonce" in claims:
         # A nonce would make it an ID token, which must never be accepted as a logout token.
         raise LogoutTokenInvalid("a logout token must not carry a nonce")
-    subject = claims.get("sub")
-    if not isinstance(subject, str) or not subject:
-        # Tokens with a session id alone (sid) name a provider session the portal does not track.
-        raise LogoutTokenInvalid("no subject (sub): logout by session id alone is not supported")
+    subject, session_id = claims.get("sub"), claims.get("sid")
+    named = LogoutOf(
+        subject=subject if isinstance(subject, str) else "",
+        session_id=session_id if isinstance(session_id, str) else "",
+    )
+    if not named.subject and not named.session_id:
+        raise LogoutTokenInvalid("names no one: neither a subject (sub) nor a session id (sid)")
     try:
         first_use = django_cache.add(
             f"wgll:sso:logout-jti:{provider.key}:{claims['jti']}", 1, LOGOUT_TOKEN_MAX_AGE_SECONDS + LEEWAY_SECONDS
@@ -296,4 +308,4 @@ def logout_subject(provider: Provider, logout_token: str) -> str:
         first_use = True
     if not first_use:
         raise LogoutTokenInvalid("token already used (jti seen)")
-    return subject
+    return named

@@ -2,6 +2,7 @@
 the portal fetches discovery, keys, tokens and user info from it over HTTP, and the browser's side
 (the redirects) is the Django test client. Every refusal signs nobody in and creates nobody."""
 
+import datetime
 from urllib.parse import urlsplit
 
 import pytest
@@ -11,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 from joserfc.jwk import RSAKey
 
-from organisations.models import Identity, RoleAssignment, User
+from organisations.models import Identity, ProviderSession, RoleAssignment, User
 from tests import oidc_provider as provider_fixtures
 from tests.factories import OrganisationFactory, UserFactory
 from tests.oidc_provider import CIS2_CLIENT_ID, OIDC_CLIENT_ID
@@ -323,6 +324,33 @@ def test_back_channel_logout_of_someone_never_seen_here_succeeds_and_changes_not
     assert _still_signed_in(browser)
 
 
+def test_a_logout_naming_only_the_providers_session_ends_the_sessions_of_who_signed_in_with_it(oidc_provider):
+    laptop, colleague = Client(), Client()
+    sign_in(laptop)
+    colleague.force_login(UserFactory())
+    session_id = oidc_provider.session_ids[-1]
+    assert ProviderSession.objects.filter(session_id=session_id).count() == 1
+
+    unknown = oidc_provider.logout_token(client_id=CIS2_CLIENT_ID, sub=None, sid="op-session-never-seen")
+    assert _logout(Client(), "cis2", unknown).status_code == 200
+    assert _still_signed_in(laptop)
+
+    token = oidc_provider.logout_token(client_id=CIS2_CLIENT_ID, sub=None, sid=session_id)
+    assert _logout(Client(), "cis2", token).status_code == 200
+    assert not _still_signed_in(laptop)
+    assert _still_signed_in(colleague)
+
+
+def test_a_providers_session_is_kept_only_as_long_as_a_portal_session_can_last(oidc_provider, settings):
+    sign_in(Client())
+    first = ProviderSession.objects.get()
+    ProviderSession.objects.filter(pk=first.pk).update(
+        signed_in_at=first.signed_in_at - datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE + 1)
+    )
+    sign_in(Client())
+    assert list(ProviderSession.objects.values_list("session_id", flat=True)) == [oidc_provider.session_ids[-1]]
+
+
 BAD_LOGOUT_TOKENS = {
     # problem: (changes to a good token, what the refusal says)
     "wrong issuer": ({"iss": "https://attacker.example"}, "'iss'"),
@@ -333,7 +361,7 @@ BAD_LOGOUT_TOKENS = {
     "no logout event": ({"events": {"http://schemas.openid.net/event/something-else": {}}}, "not a back-channel"),
     "carries a nonce": ({"nonce": "an-id-token-in-disguise"}, "nonce"),
     "no jti": ({"jti": None}, "'jti'"),
-    "no subject, a session id alone": ({"sub": None, "sid": "provider-session-1"}, "no subject"),
+    "names no one (no sub, no sid)": ({"sub": None}, "names no one"),
     "another key": ({"key": "STRANGER"}, "BadSignatureError"),
     "not a token": ({"raw": "not.a.token"}, "not a valid signed token"),
 }
