@@ -104,9 +104,11 @@ def _record(identity: Identity, verified: VerifiedIdentity, now) -> None:
     identity.last_signed_in_at = now
 
 
-def _remember_session(identity: Identity, verified: VerifiedIdentity, now) -> None:
-    """Keep the provider's session id for a logout that names it alone; forget this identity's
-    ones older than any portal session can be."""
+def _save_sign_in(identity: Identity, verified: VerifiedIdentity, now) -> None:
+    """Store what this sign-in said (_record), and keep the provider's session id for a logout
+    that names it alone, forgetting this identity's ones older than any portal session can be."""
+    _record(identity, verified, now)
+    identity.save()
     ProviderSession.objects.filter(
         identity=identity, signed_in_at__lt=now - datetime.timedelta(seconds=settings.SESSION_COOKIE_AGE)
     ).delete()
@@ -150,9 +152,7 @@ def identity_sign_in(*, verified: VerifiedIdentity) -> SignInMatch:
                 )
                 identity = Identity(user=user, provider=verified.provider, subject=verified.subject)
                 identity.first_signed_in_at = now
-                _record(identity, verified, now)
-                identity.save()
-                _remember_session(identity, verified, now)
+                _save_sign_in(identity, verified, now)
             return SignInMatch(user=user, created=True)
         except IntegrityError:
             # The same person's first sign-in finishing twice at once (two tabs): the other won.
@@ -161,9 +161,7 @@ def identity_sign_in(*, verified: VerifiedIdentity) -> SignInMatch:
                 raise
     if not identity.user.is_active:
         raise IdentityRefused("inactive", "Your account in the portal has been closed.")
-    _record(identity, verified, now)
-    identity.save()
-    _remember_session(identity, verified, now)
+    _save_sign_in(identity, verified, now)
     return SignInMatch(user=identity.user)
 
 
@@ -181,18 +179,14 @@ def identity_link(*, user: User, verified: VerifiedIdentity) -> Identity:
     if existing is not None:
         if existing.user_id != user.pk:
             raise IdentityRefused("linked_elsewhere", "That identity is already linked to another account.")
-        _record(existing, verified, now)
-        existing.save()
-        _remember_session(existing, verified, now)
+        _save_sign_in(existing, verified, now)
         return existing
     if Identity.objects.filter(user=user, provider=verified.provider).exists():
         raise IdentityRefused(
             "already_linked", "Your portal account is already linked to a different account at this provider."
         )
     identity = Identity(user=user, provider=verified.provider, subject=verified.subject, first_signed_in_at=now)
-    _record(identity, verified, now)
-    identity.save()
-    _remember_session(identity, verified, now)
+    _save_sign_in(identity, verified, now)
     return identity
 
 

@@ -26,8 +26,6 @@ from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from reports.selectors import lost_render_q, never_handed_over_q
-
 
 @dataclass(frozen=True)
 class Job:
@@ -39,6 +37,8 @@ class Job:
     time_limit_setting: str  # the setting the task's limit comes from (a task may carry none)
     # Set again on a row the sweep or a retry puts back in the queue (beyond status and times).
     requeued: dict[str, Any] = field(default_factory=lambda: {"progress": 0})
+    # Set on a row that failed (beyond status, error and finish time).
+    failed: dict[str, Any] = field(default_factory=dict)
 
     def stuck_after(self) -> datetime.timedelta:
         """How long a row handed to the broker may wait unstarted before its message is taken as
@@ -53,7 +53,14 @@ class Job:
         return datetime.timedelta(seconds=self.task.time_limit or getattr(settings, self.time_limit_setting))
 
     def lost_q(self, now: datetime.datetime) -> Q:
-        return lost_render_q(handed_before=now - self.stuck_after(), claimed_before=now - self.claim_lost_after())
+        """Pending rows that will not finish unless queued again: handed to the broker longer
+        than stuck_after() ago and never started (the message was lost, say with a broker
+        restarted without its data), or claimed longer than claim_lost_after() ago (so long that
+        the job cannot still be running: its worker died)."""
+        handed_before, claimed_before = now - self.stuck_after(), now - self.claim_lost_after()
+        return Q(status="queued", queued_at__lt=handed_before) | Q(
+            Q(started_at__lt=claimed_before) | Q(started_at__isnull=True), status="rendering"
+        )
 
     def hand_over(self, pk: int) -> bool:
         """Publish the task; once the broker has taken it, record when (`queued_at`)."""
@@ -95,17 +102,15 @@ class Job:
         row = self.model.objects.select_for_update().get(pk=pk)
         return row, row.status == self.model.Status.RENDERING and row.started_at == claimed
 
-    def progress(self, pk: int, claimed: datetime.datetime | None = None, **changes: Any) -> None:
-        """Move the bar while the row is rendering (and, given the claim, only while it holds)."""
-        running = self.model.objects.filter(pk=pk, status=self.model.Status.RENDERING)
-        if claimed is not None:
-            running = running.filter(started_at=claimed)
-        running.update(**changes)
+    def progress(self, pk: int, claimed: datetime.datetime, **changes: Any) -> None:
+        """Move the bar, only while this claim holds: a job taken over as dead must not move the
+        bar of the run that took it over."""
+        self.model.objects.filter(pk=pk, status=self.model.Status.RENDERING, started_at=claimed).update(**changes)
 
-    def fail(self, pk: int, message: str, **changes: Any) -> Any:
+    def fail(self, pk: int, message: str) -> Any:
         """Record the failure with its message for the user; the row as it now is."""
         self.model.objects.filter(pk=pk).update(
-            status=self.model.Status.FAILED, error=message, finished_at=timezone.now(), **changes
+            status=self.model.Status.FAILED, error=message, finished_at=timezone.now(), **self.failed
         )
         return self.model.objects.get(pk=pk)
 
@@ -129,7 +134,8 @@ class Job:
         with transaction.atomic():
             lost = list(
                 self.model.objects.select_for_update(skip_locked=True)
-                .filter(self.lost_q(now) | never_handed_over_q())
+                # ...and every row the broker never took (it was down), whatever its age.
+                .filter(self.lost_q(now) | Q(status="queued", queued_at__isnull=True))
                 .values_list("pk", flat=True)
             )
             if lost:

@@ -78,6 +78,7 @@ JOB = Job(
     task=generate_national_files,
     time_limit_setting="NATIONAL_FILES_TIME_LIMIT",
     requeued={"progress": 0, "step": WAITING},
+    failed={"step": "Failed"},
 )
 
 
@@ -101,8 +102,9 @@ def national_release_request(*, cycle: Cycle, actor: Any, change_note: str = "")
     if version > 1 and not note:
         raise ValidationError({"change_note": NOTE_NEEDED})
     now = timezone.now()
-    pending = NationalRelease.objects.filter(cycle=cycle, status__in=NationalRelease.PENDING).exclude(JOB.lost_q(now))
-    pending = pending.first()
+    pending = (
+        NationalRelease.objects.filter(cycle=cycle, status__in=NationalRelease.PENDING).exclude(JOB.lost_q(now)).first()
+    )
     if pending is not None:
         raise ValidationError(IN_PRODUCTION.format(version=pending.version))
     release = NationalRelease.objects.create(
@@ -221,10 +223,10 @@ def national_release_generate(*, release_id: int) -> NationalRelease | None:
             quality = data_quality_snapshot(release.cycle)
         except SoftTimeLimitExceeded:
             logger.warning("National files %s took too long to generate", release_id)
-            return JOB.fail(release_id, TOO_SLOW, step="Failed")
+            return JOB.fail(release_id, TOO_SLOW)
         except Exception:
             logger.exception("National files %s failed to generate", release_id)
-            return JOB.fail(release_id, GENERATION_FAILED.format(pk=release_id), step="Failed")
+            return JOB.fail(release_id, GENERATION_FAILED.format(pk=release_id))
         progress(SAVING, STEPS[SAVING])
         try:
             with transaction.atomic():
@@ -252,7 +254,7 @@ def national_release_generate(*, release_id: int) -> NationalRelease | None:
             for name in stored:  # files no row points at
                 release.wide_csv.storage.delete(name)
             try:
-                JOB.fail(release_id, NOT_SAVED.format(pk=release_id), step="Failed")
+                JOB.fail(release_id, NOT_SAVED.format(pk=release_id))
             except DatabaseError:
                 logger.exception("National files %s left generating, for the sweep to queue again", release_id)
             raise ReleaseNotSaved(f"National files {release_id} could not be saved") from error

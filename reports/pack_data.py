@@ -303,7 +303,7 @@ def packs_of(ics: IntegratedCareSystem, cycle: Cycle, audiences: list[str]) -> Q
 
 
 def pack_in_production(ics: IntegratedCareSystem, cycle: Cycle, audience: str, *, lost: Q) -> SystemPack | None:
-    """A version on its way: queued or rendering and not `lost` (the job's lost_render_q; a lost
+    """A version on its way: queued or rendering and not `lost` (the job's Job.lost_q; a lost
     one is queued again by the sweep and does not stop a new version)."""
     pending = SystemPack.objects.filter(ics=ics, cycle=cycle, audience=audience, status__in=SystemPack.PENDING)
     return pending.exclude(lost).order_by("-requested_at").first()

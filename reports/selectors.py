@@ -61,25 +61,9 @@ def reports_of(assessment: Assessment) -> QuerySet[BoardReport]:
     return BoardReport.objects.filter(assessment=assessment).select_related("requested_by")
 
 
-def lost_render_q(*, handed_before: datetime.datetime, claimed_before: datetime.datetime) -> Q:
-    """Pending renders (board reports, ICS packs) that will not finish unless queued again: handed
-    to the broker before `handed_before` and never started (the message was lost, say with a
-    broker restarted without its data), or claimed by a worker before `claimed_before` (so long
-    ago that the render cannot still be running: its worker died)."""
-    return Q(status="queued", queued_at__lt=handed_before) | Q(
-        Q(started_at__lt=claimed_before) | Q(started_at__isnull=True), status="rendering"
-    )
-
-
-def never_handed_over_q() -> Q:
-    """Renders the broker never took (it was down when they were asked for): the next sweep
-    hands them over, whatever their age."""
-    return Q(status="queued", queued_at__isnull=True)
-
-
 def report_in_production(assessment: Assessment, *, lost: Q) -> BoardReport | None:
     """The assessment's report on its way, if any: queued or rendering and not `lost` (the job's
-    lost_render_q; a lost one is queued again by the sweep and does not stop a new version). One
+    Job.lost_q; a lost one is queued again by the sweep and does not stop a new version). One
     the broker never took is on its way: the next sweep hands it over."""
     pending = BoardReport.objects.filter(assessment=assessment, status__in=BoardReport.PENDING)
     return pending.exclude(lost).first()

@@ -246,7 +246,7 @@ def back_channel_logout(request: HttpRequest, provider: str) -> HttpResponse:
     """The provider says a person has signed out there: end every session they have here."""
     chosen = _provider(provider)
     try:
-        named = sso.logout_subject(chosen, request.POST.get("logout_token", ""))
+        named = sso.logout_named(chosen, request.POST.get("logout_token", ""))
     except sso.LogoutTokenInvalid as error:
         logger.warning("Back-channel logout from %s refused: %s", chosen.key, error)
         body = {"error": "invalid_request", "error_description": str(error)}

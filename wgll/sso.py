@@ -249,7 +249,7 @@ class LogoutOf:
     session_id: str = ""
 
 
-def logout_subject(provider: Provider, logout_token: str) -> LogoutOf:
+def logout_named(provider: Provider, logout_token: str) -> LogoutOf:
     """Whom a back-channel logout token signs out, once its every check has passed.
 
     Its id (jti) is remembered last, so a token refused for another reason cannot use up the id
